@@ -1,0 +1,22 @@
+using StreamVision.Ingest.Frames;
+
+namespace StreamVision.Ingest.Decoders;
+
+/// <summary>
+/// Turns some input (a file, a generated pattern, later an FFmpeg pipe for RTSP) into BGR24 pictures.
+/// The decoder fills a frame the source rented; it never allocates frames itself, so every decoder
+/// shares the pooling and timestamping in <see cref="Sources.FrameSource"/>.
+/// </summary>
+public interface IFrameDecoder : IDisposable
+{
+    /// <summary>Opens the input and reports its format. Throws <see cref="SourceException"/> with a
+    /// message naming the input when it cannot be opened.</summary>
+    VideoFormat Open();
+
+    /// <summary>Decodes the next picture into <paramref name="frame"/>'s pixels.</summary>
+    /// <returns>The picture's presentation time from the stream, or null at the end of the input.</returns>
+    TimeSpan? ReadInto(Frame frame);
+
+    /// <summary>After the end: did the input end early (damaged), and why. Null when it ended cleanly.</summary>
+    string? DamageReport { get; }
+}

@@ -1,0 +1,82 @@
+using OpenCvSharp;
+using StreamVision.Ingest.Frames;
+
+namespace StreamVision.Ingest.Decoders;
+
+/// <summary>
+/// Decodes video files with the FFmpeg that ships inside OpenCvSharp's runtime. That build cannot
+/// open network URLs, which is why network streams get their own decoder; files are its strength.
+/// </summary>
+public sealed class OpenCvFileDecoder(string path) : IFrameDecoder
+{
+    private VideoCapture? _capture;
+    private VideoFormat _format;
+    private long _decoded;
+    private long _lastPtsTicks = -1;
+
+    public string? DamageReport { get; private set; }
+
+    public VideoFormat Open()
+    {
+        if (!File.Exists(path))
+        {
+            throw new SourceException($"video file '{path}' does not exist. Check the path (relative paths start at the working directory).");
+        }
+        var capture = new VideoCapture(path, VideoCaptureAPIs.FFMPEG);
+        if (!capture.IsOpened())
+        {
+            capture.Dispose();
+            throw new SourceException($"video file '{path}' cannot be opened: it is damaged, truncated or not a video. Re-copy the file or convert it with ffmpeg.");
+        }
+        var width = capture.FrameWidth;
+        var height = capture.FrameHeight;
+        var fps = capture.Fps;
+        var count = (long)capture.Get(VideoCaptureProperties.FrameCount);
+        if (width <= 0 || height <= 0)
+        {
+            capture.Dispose();
+            throw new SourceException($"video file '{path}' has no decodable video stream (size {width}x{height}).");
+        }
+        _capture = capture;
+        _format = new VideoFormat(width, height, fps > 0 && double.IsFinite(fps) ? fps : 25, count > 0 ? count : null);
+        return _format;
+    }
+
+    public TimeSpan? ReadInto(Frame frame)
+    {
+        var capture = _capture ?? throw new InvalidOperationException("Open the decoder first.");
+        var dataBefore = frame.Mat.Data;
+        if (!capture.Read(frame.Mat) || frame.Mat.Empty())
+        {
+            NoteEnd();
+            return null;
+        }
+        if (frame.Mat.Data != dataBefore)
+        {
+            // OpenCV reallocated: the stream changed size mid-file. Our pooled buffer did not get the
+            // picture, so treat it as the end of usable data rather than publish stale pixels.
+            DamageReport = $"video file '{path}' changed frame size at frame {_decoded}; stopped there.";
+            return null;
+        }
+        _decoded++;
+        var msec = capture.Get(VideoCaptureProperties.PosMsec);
+        var ticks = (long)(msec * TimeSpan.TicksPerMillisecond);
+        if (!double.IsFinite(msec) || ticks <= _lastPtsTicks)
+        {
+            // Containers without usable timestamps: derive from the frame index and rate.
+            ticks = Math.Max(_lastPtsTicks + 1, (long)((_decoded - 1) * TimeSpan.TicksPerSecond / _format.FramesPerSecond));
+        }
+        _lastPtsTicks = ticks;
+        return TimeSpan.FromTicks(ticks);
+    }
+
+    private void NoteEnd()
+    {
+        if (_format.FrameCount is { } expected && _decoded < expected - 1)
+        {
+            DamageReport = $"video file '{path}' is damaged: decoding stopped after {_decoded} of {expected} frames.";
+        }
+    }
+
+    public void Dispose() => _capture?.Dispose();
+}

@@ -1,0 +1,89 @@
+using System.Runtime.InteropServices;
+using OpenCvSharp;
+
+namespace StreamVision.Ingest.Frames;
+
+/// <summary>
+/// One decoded picture plus the times that say where it came from. Frames are pooled: the pixel
+/// memory is allocated once per pool slot (pinned, so OpenCV can decode straight into it) and the
+/// object itself is reused, so a steady stream allocates nothing per frame.
+/// Ownership is a reference count: whoever hands the frame to N consumers calls <see cref="AddRef"/>
+/// once per consumer and each consumer calls <see cref="Release"/> when done; the last release
+/// returns the slot to its <see cref="FramePool"/>.
+/// </summary>
+public sealed class Frame
+{
+    private readonly FramePool _pool;
+    private readonly byte[] _pixels;
+    private int _refCount;
+
+    internal Frame(FramePool pool, int width, int height, PixelFormat format)
+    {
+        _pool = pool;
+        Width = width;
+        Height = height;
+        Format = format;
+        Stride = width * format.BytesPerPixel();
+        _pixels = GC.AllocateUninitializedArray<byte>(Stride * height, pinned: true);
+        Mat = Mat.FromPixelData(height, width, MatType.CV_8UC3, Marshal.UnsafeAddrOfPinnedArrayElement(_pixels, 0), Stride);
+    }
+
+    public string CameraId { get; private set; } = "";
+
+    /// <summary>Per-camera sequence number; never repeats for a camera.</summary>
+    public long Sequence { get; private set; }
+
+    /// <summary>Presentation time from the stream's own clock (not the wall clock).</summary>
+    public TimeSpan Pts { get; private set; }
+
+    /// <summary>Wall-clock time at which the decoder handed the frame over.</summary>
+    public DateTimeOffset CaptureTime { get; private set; }
+
+    public int Width { get; }
+    public int Height { get; }
+    public int Stride { get; }
+    public PixelFormat Format { get; }
+
+    public ReadOnlySpan<byte> Pixels => _pixels;
+
+    /// <summary>Writable view for decoders; only valid while the frame is being filled.</summary>
+    internal Span<byte> WritablePixels => _pixels;
+
+    /// <summary>An OpenCV header over the pooled pixels (no copy). Decoders read into it.</summary>
+    public Mat Mat { get; }
+
+    public int RefCount => Volatile.Read(ref _refCount);
+
+    internal void Stamp(string cameraId, long sequence, TimeSpan pts, DateTimeOffset captureTime)
+    {
+        CameraId = cameraId;
+        Sequence = sequence;
+        Pts = pts;
+        CaptureTime = captureTime;
+    }
+
+    internal void Activate() => Volatile.Write(ref _refCount, 1);
+
+    public void AddRef()
+    {
+        if (Interlocked.Increment(ref _refCount) <= 1)
+        {
+            throw new InvalidOperationException("AddRef on a frame that is already back in its pool.");
+        }
+    }
+
+    public void Release()
+    {
+        var left = Interlocked.Decrement(ref _refCount);
+        if (left == 0)
+        {
+            _pool.Return(this);
+        }
+        else if (left < 0)
+        {
+            throw new InvalidOperationException($"Frame {CameraId}#{Sequence} released more often than referenced.");
+        }
+    }
+
+    internal void DisposeNative() => Mat.Dispose();
+}

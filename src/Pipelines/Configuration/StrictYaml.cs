@@ -1,0 +1,168 @@
+using System.Collections;
+using System.Globalization;
+using System.Reflection;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace StreamVision.Pipelines.Configuration;
+
+/// <summary>
+/// Reads YAML (config files, model manifests) into plain classes with snake_case keys and refuses
+/// anything it would otherwise silently ignore: an unknown key (with the keys that are known and the
+/// closest one), a scalar that is not of the expected type, a list where a map belongs. Checking the
+/// node tree against the target type first lets every message carry the file, line and key path.
+/// </summary>
+public static class StrictYaml
+{
+    private static readonly INamingConvention Naming = UnderscoredNamingConvention.Instance;
+
+    public static T Load<T>(string path) where T : new()
+    {
+        if (!File.Exists(path))
+        {
+            throw new ConfigurationException($"file '{path}' does not exist.");
+        }
+        return Parse<T>(File.ReadAllText(path), path);
+    }
+
+    public static T Parse<T>(string text, string sourceName) where T : new()
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            throw new ConfigurationException($"{sourceName} line {e.Start.Line}, column {e.Start.Column}: not valid YAML ({e.Message}). Fix the syntax there.", e);
+        }
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+        {
+            return new T();
+        }
+        Check(stream.Documents[0].RootNode, typeof(T), "", sourceName);
+        var deserializer = new DeserializerBuilder().WithNamingConvention(Naming).WithEnumNamingConvention(Naming).Build();
+        try
+        {
+            return deserializer.Deserialize<T>(text) ?? new T();
+        }
+        catch (YamlException e)
+        {
+            throw new ConfigurationException($"{sourceName} line {e.Start.Line}: {(e.InnerException ?? e).Message}", e);
+        }
+    }
+
+    /// <summary>The snake_case key a property is written as.</summary>
+    public static string KeyOf(string propertyName) => Naming.Apply(propertyName);
+
+    private static void Check(YamlNode node, Type type, string path, string source)
+    {
+        var underlying = Nullable.GetUnderlyingType(type) ?? type;
+        if (node is YamlScalarNode { Value: null or "" or "~" or "null" } && (Nullable.GetUnderlyingType(type) is not null || !type.IsValueType))
+        {
+            return;
+        }
+        if (underlying == typeof(string))
+        {
+            Expect<YamlScalarNode>(node, path, source, "a text value");
+            return;
+        }
+        if (underlying.IsEnum)
+        {
+            var text = Expect<YamlScalarNode>(node, path, source, "a name").Value ?? "";
+            var names = Enum.GetNames(underlying);
+            if (!names.Any(n => string.Equals(n, text, StringComparison.OrdinalIgnoreCase) || KeyOf(n) == text))
+            {
+                throw Error(node, source, $"'{Display(path)}' is '{text}', which is not one of: {string.Join(", ", names)}.");
+            }
+            return;
+        }
+        if (underlying.IsPrimitive || underlying == typeof(decimal))
+        {
+            var text = Expect<YamlScalarNode>(node, path, source, "a single value").Value ?? "";
+            var ok = underlying == typeof(bool)
+                ? bool.TryParse(text, out _) || text is "yes" or "no" or "on" or "off" or "true" or "false"
+                : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+            if (!ok)
+            {
+                throw Error(node, source, $"'{Display(path)}' is '{text}', which is not {(underlying == typeof(bool) ? "true or false" : "a number")}.");
+            }
+            return;
+        }
+        if (underlying.IsGenericType && underlying.GetGenericTypeDefinition() == typeof(Dictionary<,>))
+        {
+            var map = Expect<YamlMappingNode>(node, path, source, "a map of key: value");
+            foreach (var (key, value) in map.Children)
+            {
+                Check(value, underlying.GetGenericArguments()[1], $"{path}.{key}", source);
+            }
+            return;
+        }
+        var element = ElementType(underlying);
+        if (element is not null)
+        {
+            var seq = Expect<YamlSequenceNode>(node, path, source, "a list");
+            for (var i = 0; i < seq.Children.Count; i++)
+            {
+                Check(seq.Children[i], element, $"{path}[{i}]", source);
+            }
+            return;
+        }
+        var mapping = Expect<YamlMappingNode>(node, path, source, "a map of keys");
+        var properties = underlying.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanWrite && p.GetCustomAttribute<YamlIgnoreAttribute>() is null)
+            .ToDictionary(p => KeyOf(p.Name), p => p);
+        foreach (var (keyNode, value) in mapping.Children)
+        {
+            var key = ((YamlScalarNode)keyNode).Value ?? "";
+            var keyPath = path.Length == 0 ? key : $"{path}.{key}";
+            if (!properties.TryGetValue(key, out var property))
+            {
+                var closest = properties.Keys.OrderBy(k => Distance(k, key)).FirstOrDefault();
+                var hint = closest is not null && Distance(closest, key) <= 3 ? $" Did you mean '{closest}'?" : "";
+                throw Error(keyNode, source, $"unknown key '{Display(keyPath)}'.{hint} Known keys here: {string.Join(", ", properties.Keys.Order())}.");
+            }
+            Check(value, property.PropertyType, keyPath, source);
+        }
+    }
+
+    private static Type? ElementType(Type type)
+    {
+        if (type.IsArray)
+        {
+            return type.GetElementType();
+        }
+        if (type.IsGenericType && typeof(IEnumerable).IsAssignableFrom(type) && type.GetGenericArguments().Length == 1)
+        {
+            return type.GetGenericArguments()[0];
+        }
+        return null;
+    }
+
+    private static TNode Expect<TNode>(YamlNode node, string path, string source, string what) where TNode : YamlNode
+        => node as TNode ?? throw Error(node, source, $"'{Display(path)}' must be {what}.");
+
+    private static ConfigurationException Error(YamlNode node, string source, string message)
+        => new($"{source} line {node.Start.Line}: {message}");
+
+    private static string Display(string path) => path.Length == 0 ? "(top level)" : path;
+
+    private static int Distance(string a, string b)
+    {
+        var row = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var previous = row[0];
+            row[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var current = row[j];
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), previous + (a[i - 1] == b[j - 1] ? 0 : 1));
+                previous = current;
+            }
+        }
+        return row[b.Length];
+    }
+}

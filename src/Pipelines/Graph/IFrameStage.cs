@@ -1,0 +1,24 @@
+using StreamVision.Ingest.Frames;
+
+namespace StreamVision.Pipelines.Graph;
+
+/// <summary>One stage's work on one camera's frames. Instances are per camera (they keep per-camera
+/// buffers and, for recurrent models, state) and share heavy things such as sessions through their
+/// <see cref="IStageFactory"/>.</summary>
+public interface IFrameStage : IDisposable
+{
+    /// <summary>Computes the result for <paramref name="frame"/>. The frame stays owned by the caller.</summary>
+    StageResult Process(Frame frame);
+}
+
+/// <summary>Makes a stage instance per camera; owns what the instances share.</summary>
+public interface IStageFactory : IDisposable
+{
+    /// <summary>Stage name, as used in topics, files and stats (e.g. "segmentation").</summary>
+    string Name { get; }
+
+    /// <summary>Id of the model that runs in this stage.</summary>
+    string ModelId { get; }
+
+    IFrameStage Create(string cameraId);
+}

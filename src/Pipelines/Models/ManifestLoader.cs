@@ -1,0 +1,75 @@
+using StreamVision.Pipelines.Configuration;
+
+namespace StreamVision.Pipelines.Models;
+
+/// <summary>Reads a manifest, checks that it is complete and self-consistent, and finds its model file.</summary>
+public static class ManifestLoader
+{
+    public static ModelManifest Load(string manifestPath)
+    {
+        var manifest = StrictYaml.Load<ModelManifest>(manifestPath);
+        manifest.SourcePath = Path.GetFullPath(manifestPath);
+        Validate(manifest);
+        return manifest;
+    }
+
+    /// <summary>The model file: next to the manifest first, then in each search path in order.</summary>
+    public static string ResolveModelFile(ModelManifest manifest, IEnumerable<string> searchPaths)
+    {
+        var tried = new List<string>();
+        if (Path.IsPathRooted(manifest.File))
+        {
+            tried.Add(manifest.File);
+        }
+        else
+        {
+            var manifestDir = Path.GetDirectoryName(manifest.SourcePath) ?? ".";
+            tried.Add(Path.Combine(manifestDir, manifest.File));
+            tried.AddRange(searchPaths.Select(dir => Path.Combine(dir, manifest.File)));
+        }
+        foreach (var candidate in tried)
+        {
+            if (File.Exists(candidate))
+            {
+                return Path.GetFullPath(candidate);
+            }
+        }
+        throw new ConfigurationException(
+            $"model '{manifest.Id}': file '{manifest.File}' not found (looked in: {string.Join(", ", tried.Select(Path.GetFullPath))}). " +
+            $"Download it (see {manifest.Provenance.SourceUrl}) into one of those folders, or add its folder to models.search_paths.");
+    }
+
+    private static void Validate(ModelManifest m)
+    {
+        var where = $"manifest '{m.SourcePath}'";
+        void Require(bool ok, string message)
+        {
+            if (!ok)
+            {
+                throw new ConfigurationException($"{where}: {message}");
+            }
+        }
+        Require(m.Id.Length > 0, "'id' is missing; give the model a stable name.");
+        Require(m.Task == "segmentation", $"task '{m.Task}' is not supported by this build; use 'segmentation'.");
+        Require(m.File.Length > 0, "'file' is missing; name the .onnx file.");
+        Require(m.Input.Name.Length > 0, "'input.name' is missing; use the graph's input tensor name (streamvision models check prints it).");
+        Require(m.Input.Shape.Count == 4 && m.Input.Shape.All(d => d > 0), $"'input.shape' must be four positive numbers (batch and three image axes), got [{string.Join(", ", m.Input.Shape)}].");
+        Require(m.Input.Channels == 3, $"'input.shape' has {m.Input.Channels} colour channels for layout {m.Input.Layout}; a colour image needs 3. Check 'input.layout'.");
+        Require(m.Input.Mean.Count == 3 && m.Input.Std.Count == 3, "'input.mean' and 'input.std' need three values each.");
+        Require(m.Input.Std.All(s => s != 0), "'input.std' may not contain 0.");
+        Require(m.Output.Name.Length > 0, "'output.name' is missing.");
+        Require(m.Output.Shape.Count == 4 && m.Output.Shape.All(d => d > 0), $"'output.shape' must be four positive numbers, got [{string.Join(", ", m.Output.Shape)}].");
+        Require(m.Classes.Count >= 2, "'classes' needs at least two entries (background first).");
+        Require(m.Classes.All(c => c.Color.Count == 3), "every class 'color' needs three values (R, G, B).");
+        if (m.Output.Meaning == SegmentationOutputMeaning.ForegroundProbability)
+        {
+            Require(m.Output.Channels == 1, $"output meaning foreground_probability needs one channel, the shape has {m.Output.Channels}.");
+            Require(m.Classes.Count == 2, "output meaning foreground_probability needs exactly two classes (background, foreground).");
+        }
+        else
+        {
+            Require(m.Output.Channels == m.Classes.Count, $"output has {m.Output.Channels} channels but {m.Classes.Count} classes are listed; they must match.");
+            Require(m.Classes.Count <= 256, "at most 256 classes fit in an 8-bit mask.");
+        }
+    }
+}

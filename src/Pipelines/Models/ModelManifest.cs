@@ -1,0 +1,114 @@
+using YamlDotNet.Serialization;
+
+namespace StreamVision.Pipelines.Models;
+
+/// <summary>
+/// What a model file is and how to feed and read it: written next to the model as YAML and checked
+/// against the ONNX graph when the model loads. Keys are snake_case in the file.
+/// </summary>
+public sealed class ModelManifest
+{
+    /// <summary>Stable name of the model; every result carries it.</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>What the model does; this build runs <c>segmentation</c>.</summary>
+    public string Task { get; set; } = "";
+
+    /// <summary>The ONNX file, relative to the manifest's folder or to a model search path.</summary>
+    public string File { get; set; } = "";
+
+    public string Description { get; set; } = "";
+
+    public ModelProvenance Provenance { get; set; } = new();
+
+    public InputTensorSpec Input { get; set; } = new();
+
+    public OutputTensorSpec Output { get; set; } = new();
+
+    public List<ClassSpec> Classes { get; set; } = new();
+
+    /// <summary>Where the manifest was read from (not part of the file).</summary>
+    [YamlIgnore]
+    public string SourcePath { get; set; } = "";
+}
+
+public sealed class ModelProvenance
+{
+    public string SourceUrl { get; set; } = "";
+    public string License { get; set; } = "";
+    public string Sha256 { get; set; } = "";
+    public string Notes { get; set; } = "";
+}
+
+public enum TensorLayout
+{
+    Nhwc,
+    Nchw,
+}
+
+public enum ColorOrder
+{
+    Rgb,
+    Bgr,
+}
+
+public enum ElementKind
+{
+    Float32,
+}
+
+public sealed class InputTensorSpec
+{
+    public string Name { get; set; } = "";
+    public ElementKind ElementType { get; set; } = ElementKind.Float32;
+
+    /// <summary>Full shape including batch, e.g. [1, 256, 256, 3].</summary>
+    public List<long> Shape { get; set; } = new();
+
+    public TensorLayout Layout { get; set; } = TensorLayout.Nchw;
+    public ColorOrder ColorOrder { get; set; } = ColorOrder.Rgb;
+
+    /// <summary>Applied to the 0..255 pixel first: value = (pixel * scale - mean[c]) / std[c].</summary>
+    public double Scale { get; set; } = 1.0;
+
+    public List<double> Mean { get; set; } = new() { 0, 0, 0 };
+    public List<double> Std { get; set; } = new() { 1, 1, 1 };
+
+    public int Height => (int)(Layout == TensorLayout.Nhwc ? Shape[1] : Shape[2]);
+    public int Width => (int)(Layout == TensorLayout.Nhwc ? Shape[2] : Shape[3]);
+    public int Channels => (int)(Layout == TensorLayout.Nhwc ? Shape[3] : Shape[1]);
+}
+
+/// <summary>How to read a segmentation output.</summary>
+public enum SegmentationOutputMeaning
+{
+    /// <summary>One channel: probability (or logit, with threshold 0) that the pixel is classes[1].</summary>
+    ForegroundProbability,
+
+    /// <summary>One channel per class (logits or softmax); the pixel's class is the arg-max.</summary>
+    ClassScores,
+}
+
+public sealed class OutputTensorSpec
+{
+    public string Name { get; set; } = "";
+    public ElementKind ElementType { get; set; } = ElementKind.Float32;
+    public List<long> Shape { get; set; } = new();
+    public TensorLayout Layout { get; set; } = TensorLayout.Nchw;
+    public SegmentationOutputMeaning Meaning { get; set; } = SegmentationOutputMeaning.ClassScores;
+
+    /// <summary>For <see cref="SegmentationOutputMeaning.ForegroundProbability"/>: above it is foreground.</summary>
+    public double Threshold { get; set; } = 0.5;
+
+    public int Height => (int)(Layout == TensorLayout.Nhwc ? Shape[1] : Shape[2]);
+    public int Width => (int)(Layout == TensorLayout.Nhwc ? Shape[2] : Shape[3]);
+    public int Channels => (int)(Layout == TensorLayout.Nhwc ? Shape[3] : Shape[1]);
+}
+
+public sealed class ClassSpec
+{
+    public string Name { get; set; } = "";
+
+    /// <summary>RGB colour for overlays.</summary>
+    public List<int> Color { get; set; } = new() { 0, 0, 0 };
+}

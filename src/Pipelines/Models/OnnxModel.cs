@@ -1,0 +1,142 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace StreamVision.Pipelines.Models;
+
+/// <summary>
+/// One ONNX Runtime session for one model, shared by every camera that uses it (Run is thread-safe).
+/// Loading checks the graph against the manifest, so a wrong file or a wrong manifest fails at start
+/// with a message that names the tensor and both shapes, never later as garbage results.
+/// </summary>
+public sealed class OnnxModel : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
+
+    private OnnxModel(ModelManifest manifest, string modelPath, InferenceSession session)
+    {
+        Manifest = manifest;
+        ModelPath = modelPath;
+        _session = session;
+    }
+
+    public ModelManifest Manifest { get; }
+    public string ModelPath { get; }
+    public string Id => Manifest.Id;
+
+    /// <summary>Graph inputs and outputs as ONNX Runtime reports them, for display.</summary>
+    public IReadOnlyDictionary<string, NodeMetadata> GraphInputs => _session.InputMetadata;
+    public IReadOnlyDictionary<string, NodeMetadata> GraphOutputs => _session.OutputMetadata;
+
+    public static OnnxModel Load(ModelManifest manifest, IEnumerable<string> searchPaths, int intraOpThreads = 0)
+    {
+        var path = ManifestLoader.ResolveModelFile(manifest, searchPaths);
+        InferenceSession session;
+        try
+        {
+            using var options = new SessionOptions
+            {
+                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+                IntraOpNumThreads = intraOpThreads,
+                InterOpNumThreads = 1,
+            };
+            session = new InferenceSession(path, options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelContractException($"model '{manifest.Id}': '{path}' is not a loadable ONNX model ({e.Message.Trim()}). Re-download it and compare its SHA-256 with the manifest.", e);
+        }
+        try
+        {
+            CheckTensor(manifest, "input", manifest.Input.Name, manifest.Input.Shape, session.InputMetadata);
+            CheckTensor(manifest, "output", manifest.Output.Name, manifest.Output.Shape, session.OutputMetadata);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+        return new OnnxModel(manifest, path, session);
+    }
+
+    private static void CheckTensor(ModelManifest manifest, string role, string name, IReadOnlyList<long> expected, IReadOnlyDictionary<string, NodeMetadata> graph)
+    {
+        if (!graph.TryGetValue(name, out var meta))
+        {
+            throw new ModelContractException(
+                $"model '{manifest.Id}': the manifest's {role} tensor '{name}' is not in the graph; the graph's {role}s are {Describe(graph)}. Fix '{role}.name' in {manifest.SourcePath}.");
+        }
+        if (!meta.IsTensor || meta.ElementDataType != TensorElementType.Float)
+        {
+            throw new ModelContractException(
+                $"model '{manifest.Id}': {role} tensor '{name}' expected float32 {Shape(expected)}, graph has {Describe(meta)}.");
+        }
+        var dims = meta.Dimensions;
+        var matches = dims.Length == expected.Count && dims.Select((d, i) => d < 0 || d == expected[i]).All(x => x);
+        if (!matches)
+        {
+            throw new ModelContractException(
+                $"model '{manifest.Id}': {role} tensor '{name}' expected float32 {Shape(expected)}, graph has {Describe(meta)}. " +
+                $"Fix '{role}.shape' (and '{role}.layout') in {manifest.SourcePath}, or use the model file the manifest was written for.");
+        }
+    }
+
+    private static string Shape(IEnumerable<long> dims) => $"[{string.Join(",", dims)}]";
+
+    private static string Describe(NodeMetadata meta)
+        => meta.IsTensor ? $"{TypeName(meta.ElementDataType)} [{string.Join(",", meta.Dimensions.Select((d, i) => d < 0 ? (meta.SymbolicDimensions.ElementAtOrDefault(i) is { Length: > 0 } s ? s : "?") : d.ToString()))}]" : meta.OnnxValueType.ToString();
+
+    private static string Describe(IReadOnlyDictionary<string, NodeMetadata> graph)
+        => string.Join("; ", graph.Select(kv => $"'{kv.Key}' {Describe(kv.Value)}"));
+
+    private static string TypeName(TensorElementType type) => type switch
+    {
+        TensorElementType.Float => "float32",
+        TensorElementType.Float16 => "float16",
+        TensorElementType.UInt8 => "uint8",
+        TensorElementType.Int64 => "int64",
+        _ => type.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>Per-caller tensors: each camera's stage gets its own so runs can overlap.</summary>
+    public ModelBuffers CreateBuffers() => new(Manifest);
+
+    /// <summary>Runs the model on <paramref name="buffers"/>.Input, writing into .Output; allocates nothing.</summary>
+    public void Run(ModelBuffers buffers)
+        => _session.Run(_runOptions, buffers.InputNames, buffers.InputValues, buffers.OutputNames, buffers.OutputValues);
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
+}
+
+/// <summary>Input and output tensors allocated once and pinned for the lifetime of a stage.</summary>
+public sealed class ModelBuffers : IDisposable
+{
+    internal ModelBuffers(ModelManifest manifest)
+    {
+        Input = new float[manifest.Input.Shape.Aggregate(1L, (a, b) => a * b)];
+        Output = new float[manifest.Output.Shape.Aggregate(1L, (a, b) => a * b)];
+        InputNames = [manifest.Input.Name];
+        OutputNames = [manifest.Output.Name];
+        InputValues = [OrtValue.CreateTensorValueFromMemory(Input, manifest.Input.Shape.ToArray())];
+        OutputValues = [OrtValue.CreateTensorValueFromMemory(Output, manifest.Output.Shape.ToArray())];
+    }
+
+    public float[] Input { get; }
+    public float[] Output { get; }
+    internal string[] InputNames { get; }
+    internal string[] OutputNames { get; }
+    internal OrtValue[] InputValues { get; }
+    internal OrtValue[] OutputValues { get; }
+
+    public void Dispose()
+    {
+        foreach (var value in InputValues.Concat(OutputValues))
+        {
+            value.Dispose();
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using Google.Protobuf;
+using Onnx;
+
+namespace StreamVision.Pipelines.ReferenceModels;
+
+/// <summary>Small helpers over the ONNX protobuf types (from OnnxSharp) for building deterministic
+/// test models in code. Output bytes depend only on the inputs, so generated files are reproducible.</summary>
+internal static class OnnxGraphBuilder
+{
+    private const int FloatType = (int)TensorProto.Types.DataType.Float;
+
+    public static ValueInfoProto FloatTensor(string name, params long[] shape)
+    {
+        var tensorShape = new TensorShapeProto();
+        foreach (var d in shape)
+        {
+            tensorShape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+        }
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = FloatType, Shape = tensorShape } },
+        };
+    }
+
+    public static TensorProto Initializer(string name, long[] shape, float[] values)
+    {
+        var tensor = new TensorProto { Name = name, DataType = FloatType };
+        tensor.Dims.AddRange(shape);
+        tensor.FloatData.AddRange(values);
+        return tensor;
+    }
+
+    public static NodeProto Node(string op, string[] inputs, string[] outputs)
+    {
+        var node = new NodeProto { OpType = op, Name = $"{op}_{outputs[0]}" };
+        node.Input.AddRange(inputs);
+        node.Output.AddRange(outputs);
+        return node;
+    }
+
+    public static byte[] Serialize(GraphProto graph, string producer, int opset = 13)
+    {
+        var model = new ModelProto
+        {
+            IrVersion = 8,
+            ProducerName = producer,
+            ProducerVersion = "1",
+            Graph = graph,
+        };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
+        return model.ToByteArray();
+    }
+}

@@ -1,0 +1,41 @@
+using System.Buffers;
+using StreamVision.Pipelines.Graph;
+
+namespace StreamVision.Pipelines.Segmentation;
+
+/// <summary>A class-index mask at the model's output resolution plus the fraction of pixels per class.
+/// The mask lives in pooled memory until the result is disposed.</summary>
+public sealed class SegmentationResult : StageResult
+{
+    private byte[]? _mask;
+
+    internal SegmentationResult(byte[] rentedMask, int width, int height, double[] fractions, IReadOnlyList<string> classNames)
+    {
+        _mask = rentedMask;
+        MaskWidth = width;
+        MaskHeight = height;
+        ClassFractions = fractions;
+        ClassNames = classNames;
+    }
+
+    public int MaskWidth { get; }
+    public int MaskHeight { get; }
+
+    /// <summary>One byte per pixel, row-major: the class index.</summary>
+    public ReadOnlySpan<byte> Mask => (_mask ?? throw new ObjectDisposedException(nameof(SegmentationResult))).AsSpan(0, MaskWidth * MaskHeight);
+
+    /// <summary>Fraction of mask pixels per class, in the manifest's class order.</summary>
+    public IReadOnlyList<double> ClassFractions { get; }
+
+    public IReadOnlyList<string> ClassNames { get; }
+
+    public override void Dispose()
+    {
+        var mask = Interlocked.Exchange(ref _mask, null);
+        if (mask is not null)
+        {
+            ArrayPool<byte>.Shared.Return(mask);
+        }
+        base.Dispose();
+    }
+}

@@ -1,0 +1,74 @@
+namespace StreamVision.Publish.Files;
+
+/// <summary>
+/// Batch output into a folder: one JSON-lines file per (stream, task) and binary companions as
+/// files beside it. Lines are flushed when the sink is disposed, so a finished folder is complete.
+/// </summary>
+public sealed class ResultFileSink : IDisposable
+{
+    private readonly string _root;
+    private readonly Dictionary<string, FileStream> _lines = new();
+    private readonly object _lock = new();
+
+    public ResultFileSink(string root)
+    {
+        _root = Path.GetFullPath(root);
+        try
+        {
+            Directory.CreateDirectory(_root);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"output folder '{_root}' cannot be created ({e.Message}); choose another --out.", e);
+        }
+    }
+
+    public string Root => _root;
+
+    /// <summary>Appends one line (UTF-8 JSON, no newline inside) to <paramref name="relativeFile"/>.</summary>
+    public void AppendLine(string relativeFile, ReadOnlySpan<byte> utf8Line)
+    {
+        lock (_lock)
+        {
+            if (!_lines.TryGetValue(relativeFile, out var writer))
+            {
+                var path = Resolve(relativeFile);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                writer = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+                _lines[relativeFile] = writer;
+            }
+            writer.Write(utf8Line);
+            writer.WriteByte((byte)'\n');
+        }
+    }
+
+    public void WriteFile(string relativePath, ReadOnlySpan<byte> content)
+    {
+        var path = Resolve(relativePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var file = File.Create(path);
+        file.Write(content);
+    }
+
+    private string Resolve(string relative)
+    {
+        var path = Path.GetFullPath(Path.Combine(_root, relative));
+        if (!path.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"'{relative}' would write outside the output folder '{_root}'.");
+        }
+        return path;
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            foreach (var writer in _lines.Values)
+            {
+                writer.Dispose();
+            }
+            _lines.Clear();
+        }
+    }
+}

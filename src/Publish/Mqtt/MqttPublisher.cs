@@ -1,0 +1,201 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace StreamVision.Publish.Mqtt;
+
+/// <summary>
+/// Publishes to one broker without ever blocking the caller: <see cref="TryPublish"/> puts the
+/// message in a bounded queue (oldest dropped and counted when full) and a background loop sends it.
+/// The connection announces <c>&lt;prefix&gt;/available</c> = online (retained) with a last will of
+/// offline, reconnects with capped backoff, and says offline itself on a clean stop.
+/// </summary>
+public sealed class MqttPublisher : IAsyncDisposable
+{
+    private readonly MqttEndpoint _endpoint;
+    private readonly MqttTopics _topics;
+    private readonly ILogger _log;
+    private readonly IMqttClient _client;
+    private readonly Channel<OutgoingMessage> _queue;
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _loop;
+
+    public MqttPublisher(MqttEndpoint endpoint, MqttTopics topics, ILogger log, int queueCapacity = 1024)
+    {
+        _endpoint = endpoint;
+        _topics = topics;
+        _log = log;
+        _client = new MqttClientFactory().CreateMqttClient();
+        _queue = Channel.CreateBounded<OutgoingMessage>(
+            new BoundedChannelOptions(queueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
+            _ => Stats.CountDropped());
+    }
+
+    public PublisherStats Stats { get; } = new();
+
+    public bool IsConnected => _client.IsConnected;
+
+    public int QueueDepth => _queue.Reader.Count;
+
+    /// <summary>Connects (waiting up to <paramref name="firstConnectTimeout"/>), then publishes in the
+    /// background. If the broker is not there yet the service still starts and keeps retrying.</summary>
+    public async Task StartAsync(TimeSpan firstConnectTimeout, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(firstConnectTimeout);
+        try
+        {
+            await ConnectAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            _log.LogWarning("MQTT broker {Endpoint} not reachable yet ({Message}); results are queued and the connection retried", _endpoint, e.Message);
+        }
+        _loop = Task.Run(() => PublishLoopAsync(_stop.Token));
+    }
+
+    /// <summary>Queues <paramref name="message"/>; never blocks. False only after the publisher stopped.</summary>
+    public bool TryPublish(OutgoingMessage message) => _queue.Writer.TryWrite(message);
+
+    private async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        var builder = new MqttClientOptionsBuilder()
+            .WithTcpServer(_endpoint.Host, _endpoint.Port)
+            .WithClientId(_endpoint.ClientId)
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
+            .WithCleanStart(true)
+            .WithKeepAlivePeriod(TimeSpan.FromSeconds(15))
+            .WithTimeout(TimeSpan.FromSeconds(5))
+            .WithWillTopic(_topics.Available)
+            .WithWillPayload("offline"u8.ToArray())
+            .WithWillRetain(true)
+            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+        if (_endpoint.Username is not null)
+        {
+            builder = builder.WithCredentials(_endpoint.Username, _endpoint.Password ?? "");
+        }
+        var result = await _client.ConnectAsync(builder.Build(), cancellationToken).ConfigureAwait(false);
+        if (result.ResultCode != MqttClientConnectResultCode.Success)
+        {
+            throw new BrokerException($"MQTT broker {_endpoint} refused the connection: {result.ResultCode} {result.ReasonString}. Check mqtt.username/mqtt.password and mqtt.client_id.");
+        }
+        Stats.CountConnect();
+        await SendAsync(new OutgoingMessage(_topics.Available, "online"u8.ToArray(), "text/plain", Retain: true, Qos: 1), cancellationToken).ConfigureAwait(false);
+        _log.LogInformation("MQTT connected to {Endpoint}; publishing under '{Prefix}'", _endpoint, _topics.Prefix);
+    }
+
+    private async Task PublishLoopAsync(CancellationToken stop)
+    {
+        var backoff = TimeSpan.FromMilliseconds(250);
+        while (await _queue.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            if (!_client.IsConnected)
+            {
+                if (stop.IsCancellationRequested)
+                {
+                    break;
+                }
+                try
+                {
+                    await ConnectAsync(stop).ConfigureAwait(false);
+                    backoff = TimeSpan.FromMilliseconds(250);
+                }
+                catch (Exception e) when (!stop.IsCancellationRequested)
+                {
+                    _log.LogDebug("MQTT reconnect to {Endpoint} failed: {Message}", _endpoint, e.Message);
+                    var jitter = TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)backoff.TotalMilliseconds / 2 + 1));
+                    try
+                    {
+                        await Task.Delay(backoff + jitter, stop).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        break;
+                    }
+                    backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+                    continue;
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+            while (_client.IsConnected && _queue.Reader.TryRead(out var message))
+            {
+                try
+                {
+                    await SendAsync(message, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    Stats.CountFailed();
+                    _log.LogDebug("MQTT publish to {Topic} failed: {Message}", message.Topic, e.Message);
+                }
+            }
+        }
+    }
+
+    private async Task SendAsync(OutgoingMessage message, CancellationToken cancellationToken)
+    {
+        var builder = new MqttApplicationMessageBuilder()
+            .WithTopic(message.Topic)
+            .WithPayload(message.Payload.ToArray())
+            .WithRetainFlag(message.Retain)
+            .WithQualityOfServiceLevel((MqttQualityOfServiceLevel)message.Qos);
+        if (message.ContentType is not null)
+        {
+            builder = builder.WithContentType(message.ContentType);
+        }
+        if (message.UserProperties is not null)
+        {
+            foreach (var (key, value) in message.UserProperties)
+            {
+                builder = builder.WithUserProperty(key, System.Text.Encoding.UTF8.GetBytes(value).AsMemory());
+            }
+        }
+        var result = await _client.PublishAsync(builder.Build(), cancellationToken).ConfigureAwait(false);
+        if (!result.IsSuccess)
+        {
+            throw new BrokerException($"broker rejected publish to '{message.Topic}': {result.ReasonCode} {result.ReasonString}");
+        }
+        Stats.CountPublished();
+    }
+
+    /// <summary>Sends what is queued (up to <paramref name="drainTimeout"/>), says offline, disconnects.</summary>
+    public async Task StopAsync(TimeSpan drainTimeout)
+    {
+        _queue.Writer.TryComplete();
+        if (_loop is not null)
+        {
+            var finished = await Task.WhenAny(_loop, Task.Delay(drainTimeout)).ConfigureAwait(false);
+            _stop.Cancel();
+            if (finished != _loop)
+            {
+                await _loop.ConfigureAwait(false);
+            }
+        }
+        if (_client.IsConnected)
+        {
+            try
+            {
+                await SendAsync(new OutgoingMessage(_topics.Available, "offline"u8.ToArray(), "text/plain", Retain: true, Qos: 1), CancellationToken.None).ConfigureAwait(false);
+                await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build()).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                _log.LogDebug("MQTT clean disconnect failed: {Message}", e.Message);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await StopAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        }
+        _client.Dispose();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,36 @@
+namespace StreamVision.Publish.Mqtt;
+
+/// <summary>
+/// The topic layout, in one place: <c>&lt;prefix&gt;/available</c> (retained online/offline, last will
+/// offline) and <c>&lt;prefix&gt;/&lt;camera&gt;/&lt;task&gt;</c> with binary companions under
+/// <c>&lt;prefix&gt;/&lt;camera&gt;/&lt;task&gt;/&lt;kind&gt;</c>.
+/// </summary>
+public sealed class MqttTopics
+{
+    public MqttTopics(string prefix)
+    {
+        Validate(prefix, "mqtt.prefix", allowSlash: true);
+        Prefix = prefix.TrimEnd('/');
+    }
+
+    public string Prefix { get; }
+
+    public string Available => $"{Prefix}/available";
+
+    public string Task(string camera, string task) => $"{Prefix}/{camera}/{task}";
+
+    public string Companion(string camera, string task, string kind) => $"{Prefix}/{camera}/{task}/{kind}";
+
+    /// <summary>Throws <see cref="ArgumentException"/> when <paramref name="level"/> cannot be used in a topic.</summary>
+    public static void Validate(string level, string what, bool allowSlash = false)
+    {
+        if (string.IsNullOrWhiteSpace(level))
+        {
+            throw new ArgumentException($"{what} is empty; MQTT topics need a name here.");
+        }
+        if (level.IndexOfAny(['+', '#', '\0']) >= 0 || (!allowSlash && level.Contains('/')))
+        {
+            throw new ArgumentException($"{what} '{level}' contains a character not allowed in an MQTT topic level (+ # {(allowSlash ? "" : "/ ")}or NUL); use letters, digits, '-' and '_'.");
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using Spectre.Console;
+using StreamVision.Host.Config;
+using StreamVision.Host.Hosting;
+
+namespace StreamVision.Host.Cli;
+
+/// <summary><c>streamvision batch VIDEO... --out DIR</c>: lossless offline processing into files.</summary>
+internal static class BatchCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var videos = new Argument<string[]>("VIDEO") { Description = "Video files to process.", Arity = ArgumentArity.OneOrMore };
+        var outDir = new Option<string>("--out") { Description = "Output folder (one sub-folder per video).", Required = true };
+        var config = new Option<string?>("--config") { Description = "YAML config file (its stages and models sections are used)." };
+        var model = new Option<string?>("--model") { Description = "Segmentation model: a model id or a manifest path." };
+        var noMasks = new Option<bool>("--no-masks") { Description = "Write only the JSON lines, not the mask PNGs." };
+        var command = new Command("batch", "Process video files losslessly: one result per decoded frame, written to --out.")
+        {
+            videos, outDir, config, model, noMasks,
+        };
+        command.SetAction((parse, ct) => ErrorReporting.Guard(error, async () =>
+        {
+            var cfg = ConfigLoader.Load(parse.GetValue(config));
+            if (parse.GetValue(model) is { } m)
+            {
+                cfg.Stages.Segmentation.Model = m;
+            }
+            using var loggers = Logging.Create(cfg.LogLevel == "information" ? "warning" : cfg.LogLevel);
+            var inputs = parse.GetValue(videos)!;
+            var job = new BatchJob(cfg, parse.GetValue(outDir)!, loggers) { WriteMasks = !parse.GetValue(noMasks) };
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+            List<BatchFileReport> reports;
+            if (console.Profile.Capabilities.Interactive)
+            {
+                reports = await console.Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                    .StartAsync(async ctx =>
+                    {
+                        var tasks = inputs.Select(i => ctx.AddTask(Path.GetFileName(i), autoStart: false)).ToArray();
+                        return await job.RunAsync(inputs,
+                            (i, _, total) => { tasks[i].MaxValue = Math.Max(1, total ?? 1); tasks[i].StartTask(); },
+                            (i, done) => tasks[i].Value = Math.Min(done, tasks[i].MaxValue),
+                            ct).ConfigureAwait(false);
+                    }).ConfigureAwait(false);
+            }
+            else
+            {
+                reports = await job.RunAsync(inputs, (i, _, total) => output.WriteLine($"[{i + 1}/{inputs.Length}] {inputs[i]} ({total?.ToString() ?? "?"} frames)"), null, ct).ConfigureAwait(false);
+            }
+            var table = new Table().AddColumns("input", "output", "frames", "results", "fps", "status");
+            foreach (var r in reports)
+            {
+                var fps = r.Elapsed.TotalSeconds > 0 ? r.Results / r.Elapsed.TotalSeconds : 0;
+                table.AddRow(Markup.Escape(r.Input), Markup.Escape(r.OutputName), r.Frames.ToString(), r.Results.ToString(), fps.ToString("0.0"),
+                    r.Error is null ? "[green]ok[/]" : $"[red]{Markup.Escape(r.Error)}[/]");
+            }
+            console.Write(table);
+            foreach (var r in reports.Where(r => r.Error is not null))
+            {
+                error.WriteLine($"streamvision: input error: {r.Error}");
+            }
+            return reports.Any(r => r.Error is not null) ? ExitCodes.Input : ExitCodes.Ok;
+        }));
+        return command;
+    }
+}

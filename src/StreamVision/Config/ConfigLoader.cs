@@ -1,0 +1,138 @@
+using System.Net;
+using StreamVision.Ingest.Sources;
+using StreamVision.Pipelines.Configuration;
+using StreamVision.Publish.Mqtt;
+
+namespace StreamVision.Host.Config;
+
+/// <summary>Loads a config file (or the built-in default) and checks everything that can be checked
+/// before starting, so a mistake is one clear message and a non-zero exit, not a half-started service.</summary>
+public static class ConfigLoader
+{
+    public static ServiceConfig Load(string? path)
+    {
+        ServiceConfig config;
+        if (path is null)
+        {
+            config = Default();
+        }
+        else
+        {
+            if (!File.Exists(path))
+            {
+                throw new ConfigurationException($"config file '{path}' does not exist. Pass an existing file with --config (config/streamvision.example.yaml is a commented example).");
+            }
+            config = StrictYaml.Load<ServiceConfig>(path);
+            config.BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            config.SourceName = path;
+        }
+        Validate(config);
+        return config;
+    }
+
+    /// <summary>The default run: one synthetic camera, the reference model, the embedded broker.</summary>
+    public static ServiceConfig Default() => new()
+    {
+        Cameras = { new CameraConfig { Id = "synthetic", Url = "synthetic://pattern?width=640&height=360&fps=15" } },
+    };
+
+    public static void Validate(ServiceConfig config)
+    {
+        var src = config.SourceName;
+        ConfigurationException Bad(string key, object? value, string fix) => new($"{src}: '{key}' = '{value}': {fix}");
+
+        if (config.Cameras.Count == 0)
+        {
+            throw new ConfigurationException($"{src}: 'cameras' is empty; add at least one camera (id and url).");
+        }
+        var ids = new HashSet<string>();
+        for (var i = 0; i < config.Cameras.Count; i++)
+        {
+            var camera = config.Cameras[i];
+            var key = $"cameras[{i}]";
+            try
+            {
+                MqttTopics.Validate(camera.Id, $"{key}.id");
+            }
+            catch (ArgumentException e)
+            {
+                throw new ConfigurationException($"{src}: {e.Message}");
+            }
+            if (!ids.Add(camera.Id))
+            {
+                throw Bad($"{key}.id", camera.Id, "another camera already has this id; ids must be unique.");
+            }
+            try
+            {
+                SourceUrl.Parse(ResolveCameraUrl(config, camera.Url));
+            }
+            catch (FormatException e)
+            {
+                throw Bad($"{key}.url", camera.Url, e.Message);
+            }
+            if (!(camera.Speed > 0))
+            {
+                throw Bad($"{key}.speed", camera.Speed, "use a positive factor (1 = real time).");
+            }
+            if (camera.MaxFrames is <= 0)
+            {
+                throw Bad($"{key}.max_frames", camera.MaxFrames, "use a positive number, or leave it out to read to the end.");
+            }
+        }
+        if (!config.Stages.Segmentation.Enabled)
+        {
+            throw new ConfigurationException($"{src}: every stage is disabled (stages.segmentation.enabled: false); enable at least one stage.");
+        }
+        if (config.Stages.Segmentation.Threads < 0)
+        {
+            throw Bad("stages.segmentation.threads", config.Stages.Segmentation.Threads, "use 0 (automatic) or a positive thread count.");
+        }
+        if (config.Live.Queue is < 1 or > 64)
+        {
+            throw Bad("live.queue", config.Live.Queue, "use 1..64 frames (small keeps latency low).");
+        }
+        if (config.Mqtt.Port is < 1 or > 65535)
+        {
+            throw Bad("mqtt.port", config.Mqtt.Port, "use a TCP port in 1..65535 (1883 is MQTT's usual port).");
+        }
+        if (config.Mqtt.Queue < 1)
+        {
+            throw Bad("mqtt.queue", config.Mqtt.Queue, "use a positive number of messages.");
+        }
+        if (config.Mqtt.Embedded.Enabled && !IPAddress.TryParse(config.Mqtt.Embedded.Bind, out _))
+        {
+            throw Bad("mqtt.embedded.bind", config.Mqtt.Embedded.Bind, "use an IP address: 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces).");
+        }
+        if (string.IsNullOrWhiteSpace(config.Mqtt.Host))
+        {
+            throw Bad("mqtt.host", config.Mqtt.Host, "name the broker's host or IP address.");
+        }
+        if (string.IsNullOrWhiteSpace(config.Mqtt.ClientId))
+        {
+            throw Bad("mqtt.client_id", config.Mqtt.ClientId, "give the service an MQTT client id.");
+        }
+        try
+        {
+            _ = new MqttTopics(config.Mqtt.Prefix);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConfigurationException($"{src}: {e.Message}");
+        }
+        if (config.SummaryIntervalSeconds < 0)
+        {
+            throw Bad("summary_interval_seconds", config.SummaryIntervalSeconds, "use 0 (off) or a positive number of seconds.");
+        }
+        if (!Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(config.LogLevel, true, out _))
+        {
+            throw Bad("log_level", config.LogLevel, "use trace, debug, information, warning or error.");
+        }
+    }
+
+    /// <summary>Relative file paths in a config file are relative to that file's folder.</summary>
+    public static string ResolveCameraUrl(ServiceConfig config, string url)
+        => url.Contains("://", StringComparison.Ordinal) || Path.IsPathRooted(url) ? url : Path.GetFullPath(Path.Combine(config.BaseDirectory, url));
+
+    public static string ResolvePath(ServiceConfig config, string path)
+        => Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(config.BaseDirectory, path));
+}

@@ -1,0 +1,99 @@
+using YamlDotNet.Serialization;
+
+namespace StreamVision.Host.Config;
+
+/// <summary>The service configuration as written in YAML (snake_case keys). See config/streamvision.example.yaml.</summary>
+public sealed class ServiceConfig
+{
+    public List<CameraConfig> Cameras { get; set; } = new();
+    public StagesConfig Stages { get; set; } = new();
+    public ModelsConfig Models { get; set; } = new();
+    public MqttConfig Mqtt { get; set; } = new();
+    public LiveConfig Live { get; set; } = new();
+
+    /// <summary>Seconds between summary lines; 0 turns them off.</summary>
+    public double SummaryIntervalSeconds { get; set; } = 1;
+
+    /// <summary>trace, debug, information, warning, error.</summary>
+    public string LogLevel { get; set; } = "information";
+
+    /// <summary>Folder relative paths in this file are resolved against (not part of the file).</summary>
+    [YamlIgnore]
+    public string BaseDirectory { get; set; } = Directory.GetCurrentDirectory();
+
+    [YamlIgnore]
+    public string SourceName { get; set; } = "built-in default configuration";
+}
+
+public sealed class CameraConfig
+{
+    public string Id { get; set; } = "";
+
+    /// <summary>synthetic://pattern?width=&amp;height=&amp;fps=, file:///path, or a file path.</summary>
+    public string Url { get; set; } = "";
+
+    /// <summary>Pace files at their own frame rate, like a camera (live mode).</summary>
+    public bool Realtime { get; set; } = true;
+
+    public double Speed { get; set; } = 1.0;
+    public bool Loop { get; set; }
+    public long? MaxFrames { get; set; }
+}
+
+public sealed class StagesConfig
+{
+    public SegmentationStageConfig Segmentation { get; set; } = new();
+}
+
+public sealed class SegmentationStageConfig
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>A manifest path (…yaml) or a model id whose manifest is in a model folder.</summary>
+    public string Model { get; set; } = "reference_color_segmentation";
+
+    /// <summary>ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose.</summary>
+    public int Threads { get; set; }
+
+    /// <summary>Publish the class mask PNG next to the JSON.</summary>
+    public bool PublishMask { get; set; } = true;
+}
+
+public sealed class ModelsConfig
+{
+    /// <summary>Folders searched for manifests (by id) and model files, after the built-in models folder.</summary>
+    public List<string> SearchPaths { get; set; } = new();
+}
+
+public sealed class LiveConfig
+{
+    /// <summary>Frames that may wait in front of each stage per camera before the oldest is dropped.</summary>
+    public int Queue { get; set; } = 1;
+}
+
+public sealed class MqttConfig
+{
+    /// <summary>Topic prefix: topics are &lt;prefix&gt;/available and &lt;prefix&gt;/&lt;camera&gt;/&lt;task&gt;.</summary>
+    public string Prefix { get; set; } = "streamvision";
+
+    /// <summary>Broker the service publishes to (the embedded one listens on this port when enabled).</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    public int Port { get; set; } = 1883;
+    public string? Username { get; set; }
+    public string? Password { get; set; }
+    public string ClientId { get; set; } = "streamvision";
+
+    /// <summary>Outgoing messages held while the broker is slow or away; the oldest is dropped beyond it.</summary>
+    public int Queue { get; set; } = 1024;
+
+    public EmbeddedBrokerConfig Embedded { get; set; } = new();
+}
+
+public sealed class EmbeddedBrokerConfig
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Address the embedded broker listens on. 127.0.0.1 keeps it on this machine.</summary>
+    public string Bind { get; set; } = "127.0.0.1";
+}

@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Text;
+
+namespace StreamVision.Host.Hosting;
+
+/// <summary>One line per interval while the service runs: per camera the input rate, each stage's
+/// output rate, mean service time and drops, the age of frames as they are published, and the MQTT
+/// queue. Rates are deltas over the interval, not averages since start, so a stall shows at once.</summary>
+public sealed class LiveSummary(ServiceHost host, TextWriter output)
+{
+    private readonly Dictionary<string, long> _last = new();
+
+    public async Task RunAsync(TimeSpan interval, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                output.WriteLine(Line(interval));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public string Line(TimeSpan interval)
+    {
+        var s = new StringBuilder();
+        var inv = CultureInfo.InvariantCulture;
+        s.Append(DateTime.Now.ToString("HH:mm:ss", inv));
+        foreach (var source in host.Pipeline.Sources)
+        {
+            var decoded = source.Stats.Decoded;
+            s.Append(inv, $" | {source.CameraId}: in {Rate($"in/{source.CameraId}", decoded, interval):0.0} fps");
+            foreach (var stage in host.Pipeline.StageStats.Where(st => st.CameraId == source.CameraId))
+            {
+                var mean = stage.Processed == 0 ? 0 : stage.Busy.TotalMilliseconds / stage.Processed;
+                s.Append(inv, $", {stage.Stage} out {Rate($"{stage.Stage}/{source.CameraId}", stage.Processed, interval):0.0} fps {mean:0.0} ms/frame drops {stage.Dropped}");
+            }
+            var age = host.Router.AgeOf(source.CameraId);
+            s.Append(inv, $", age p50 {age.PercentileMs(50):0} ms max {age.MaxMs():0} ms");
+        }
+        var mqtt = host.Publisher.Stats;
+        s.Append(inv, $" | mqtt {(host.Publisher.IsConnected ? "up" : "DOWN")} sent {mqtt.Published} queued {host.Publisher.QueueDepth} dropped {mqtt.Dropped}");
+        return s.ToString();
+    }
+
+    private double Rate(string key, long now, TimeSpan interval)
+    {
+        var before = _last.GetValueOrDefault(key);
+        _last[key] = now;
+        return (now - before) / interval.TotalSeconds;
+    }
+}

@@ -1,0 +1,145 @@
+using Microsoft.Extensions.Logging;
+using StreamVision.Host.Config;
+using StreamVision.Host.Results;
+using StreamVision.Ingest;
+using StreamVision.Ingest.Sources;
+using StreamVision.Pipelines.Graph;
+using StreamVision.Pipelines.Segmentation;
+using StreamVision.Publish.Mqtt;
+
+namespace StreamVision.Host.Hosting;
+
+/// <summary>
+/// The live service: cameras → stages (latest-only delivery) → MQTT. Everything that can fail on
+/// bad input (config, models, broker port, cameras) fails in <see cref="StartAsync"/>, before any
+/// frame flows; a camera that cannot be opened is reported and the others run.
+/// </summary>
+public sealed class ServiceHost : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<IStageFactory> _stages;
+    private readonly ILogger _log;
+    private Task? _completion;
+
+    private ServiceHost(ServiceConfig config, Pipeline pipeline, List<IStageFactory> stages, EmbeddedBroker? broker, MqttPublisher publisher, ResultRouter router, ILogger log)
+    {
+        Config = config;
+        Pipeline = pipeline;
+        _stages = stages;
+        Broker = broker;
+        Publisher = publisher;
+        Router = router;
+        _log = log;
+    }
+
+    public ServiceConfig Config { get; }
+    public Pipeline Pipeline { get; }
+    public EmbeddedBroker? Broker { get; }
+    public MqttPublisher Publisher { get; }
+    public ResultRouter Router { get; }
+
+    /// <summary>Cameras that could not be opened at start, and why.</summary>
+    public Dictionary<string, string> StartFailures { get; } = new();
+
+    /// <summary>Completes when every source has ended and every result has been handed to MQTT.</summary>
+    public Task Completion => _completion ?? Task.CompletedTask;
+
+    public static async Task<ServiceHost> StartAsync(ServiceConfig config, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var log = loggers.CreateLogger("streamvision");
+        var policy = DeliveryPolicy.LatestOnly(config.Live.Queue);
+        var stages = StageBuilder.Build(config);
+        var sources = new List<FrameSource>();
+        var failures = new Dictionary<string, string>();
+        EmbeddedBroker? broker = null;
+        try
+        {
+            foreach (var camera in config.Cameras)
+            {
+                var source = new FrameSource(new SourceOptions(camera.Id, ConfigLoader.ResolveCameraUrl(config, camera.Url), camera.Realtime, camera.Speed, camera.Loop, camera.MaxFrames));
+                try
+                {
+                    var format = source.Open(Pipeline.PoolCapacityFor(policy, stages.Count));
+                    log.LogInformation("camera {Camera}: {Url} {Width}x{Height} @ {Fps:0.##} fps", camera.Id, source.Url.Display, format.Width, format.Height, format.FramesPerSecond);
+                    sources.Add(source);
+                }
+                catch (SourceException e)
+                {
+                    source.Dispose();
+                    failures[camera.Id] = e.Message;
+                    log.LogError("camera {Camera} not started: {Message}", camera.Id, e.Message);
+                }
+            }
+            if (sources.Count == 0)
+            {
+                throw new SourceException($"no camera could be opened: {string.Join(" ", failures.Values)}");
+            }
+            var topics = new MqttTopics(config.Mqtt.Prefix);
+            if (config.Mqtt.Embedded.Enabled)
+            {
+                broker = await EmbeddedBroker.StartAsync(config.Mqtt.Embedded.Bind, config.Mqtt.Port).ConfigureAwait(false);
+                log.LogInformation("embedded MQTT broker listening on {Address}:{Port}", broker.Address, broker.Port);
+            }
+            var endpoint = new MqttEndpoint(config.Mqtt.Embedded.Enabled ? "127.0.0.1" : config.Mqtt.Host, config.Mqtt.Port, config.Mqtt.ClientId, config.Mqtt.Username, config.Mqtt.Password);
+            var publisher = new MqttPublisher(endpoint, topics, loggers.CreateLogger("mqtt"), config.Mqtt.Queue);
+            await publisher.StartAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            var pipeline = new Pipeline(sources, stages, policy, log);
+            var router = new ResultRouter([new MqttResultSink(publisher, topics, config.Stages.Segmentation.PublishMask)], log);
+            var host = new ServiceHost(config, pipeline, stages, broker, publisher, router, log);
+            foreach (var (camera, why) in failures)
+            {
+                host.StartFailures[camera] = why;
+            }
+            host.Start();
+            return host;
+        }
+        catch
+        {
+            sources.ForEach(s => s.Dispose());
+            stages.ForEach(s => s.Dispose());
+            if (broker is not null)
+            {
+                await broker.DisposeAsync().ConfigureAwait(false);
+            }
+            throw;
+        }
+    }
+
+    private void Start()
+    {
+        var pipelineRun = Pipeline.RunAsync(_stop.Token);
+        var routerRun = Router.RunAsync(Pipeline);
+        _completion = Task.WhenAll(pipelineRun, routerRun);
+    }
+
+    /// <summary>Stops the sources; queued frames are finished and published.</summary>
+    public async Task StopAsync()
+    {
+        _stop.Cancel();
+        try
+        {
+            await Completion.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "pipeline ended with an error");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        await Publisher.DisposeAsync().ConfigureAwait(false);
+        if (Broker is not null)
+        {
+            await Broker.DisposeAsync().ConfigureAwait(false);
+        }
+        Pipeline.Dispose();
+        foreach (var source in Pipeline.Sources)
+        {
+            source.Dispose();
+        }
+        _stages.ForEach(s => s.Dispose());
+        _stop.Dispose();
+    }
+}
