@@ -9,7 +9,7 @@ namespace StreamVision.Host.Config;
 /// before starting, so a mistake is one clear message and a non-zero exit, not a half-started service.</summary>
 public static class ConfigLoader
 {
-    public static ServiceConfig Load(string? path)
+    public static ServiceConfig Load(string? path, bool requireCameras = true)
     {
         ServiceConfig config;
         if (path is null)
@@ -26,7 +26,7 @@ public static class ConfigLoader
             config.BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
             config.SourceName = path;
         }
-        Validate(config);
+        Validate(config, requireCameras);
         return config;
     }
 
@@ -36,12 +36,12 @@ public static class ConfigLoader
         Cameras = { new CameraConfig { Id = "synthetic", Url = "synthetic://pattern?width=640&height=360&fps=15" } },
     };
 
-    public static void Validate(ServiceConfig config)
+    public static void Validate(ServiceConfig config, bool requireCameras = true)
     {
         var src = config.SourceName;
         ConfigurationException Bad(string key, object? value, string fix) => new($"{src}: '{key}' = '{value}': {fix}");
 
-        if (config.Cameras.Count == 0)
+        if (requireCameras && config.Cameras.Count == 0)
         {
             throw new ConfigurationException($"{src}: 'cameras' is empty; add at least one camera (id and url).");
         }
