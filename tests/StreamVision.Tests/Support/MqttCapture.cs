@@ -1,0 +1,88 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Text;
+using MQTTnet;
+using MQTTnet.Formatter;
+
+namespace StreamVision.Tests.Support;
+
+/// <summary>A real MQTT 5 subscriber over TCP that records every message it receives.</summary>
+public sealed class MqttCapture : IAsyncDisposable
+{
+    private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
+
+    public sealed record Received(string Topic, byte[] Payload, string? ContentType, bool Retain, IReadOnlyDictionary<string, string> UserProperties, DateTimeOffset At)
+    {
+        public string Text => Encoding.UTF8.GetString(Payload);
+    }
+
+    public ConcurrentQueue<Received> Messages { get; } = new();
+
+    public static async Task<MqttCapture> ConnectAsync(int port, string topicFilter, TimeSpan? timeout = null)
+    {
+        var capture = new MqttCapture();
+        capture._client.ApplicationMessageReceivedAsync += e =>
+        {
+            var m = e.ApplicationMessage;
+            var props = (m.UserProperties ?? []).ToDictionary(p => p.Name, p => System.Text.Encoding.UTF8.GetString(p.ValueBuffer.Span));
+            capture.Messages.Enqueue(new Received(m.Topic, m.Payload.ToArray(), m.ContentType, m.Retain, props, DateTimeOffset.UtcNow));
+            return Task.CompletedTask;
+        };
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            try
+            {
+                var options = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithProtocolVersion(MqttProtocolVersion.V500)
+                    .WithClientId("test-" + Guid.NewGuid().ToString("N")[..8]).Build();
+                await capture._client.ConnectAsync(options);
+                break;
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+        await capture._client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(topicFilter).Build());
+        return capture;
+    }
+
+    /// <summary>Waits until no message has arrived for <paramref name="quiet"/> (or the deadline).</summary>
+    public async Task WaitForQuietAsync(TimeSpan quiet, TimeSpan deadline)
+    {
+        var end = DateTime.UtcNow + deadline;
+        var lastCount = -1;
+        var lastChange = DateTime.UtcNow;
+        while (DateTime.UtcNow < end)
+        {
+            if (Messages.Count != lastCount)
+            {
+                lastCount = Messages.Count;
+                lastChange = DateTime.UtcNow;
+            }
+            else if (DateTime.UtcNow - lastChange >= quiet)
+            {
+                return;
+            }
+            await Task.Delay(50);
+        }
+    }
+
+    public async Task WaitForAsync(Func<IReadOnlyCollection<Received>, bool> condition, TimeSpan deadline)
+    {
+        var end = DateTime.UtcNow + deadline;
+        while (DateTime.UtcNow < end && !condition(Messages))
+        {
+            await Task.Delay(50);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_client.IsConnected)
+        {
+            await _client.DisconnectAsync();
+        }
+        _client.Dispose();
+    }
+}

@@ -1,0 +1,81 @@
+using StreamVision.Host.Config;
+using StreamVision.Pipelines.Configuration;
+
+namespace StreamVision.Tests.Unit;
+
+public class ConfigTests
+{
+    private static ServiceConfig Parse(string yaml)
+    {
+        var config = StrictYaml.Parse<ServiceConfig>(yaml, "test.yaml");
+        config.SourceName = "test.yaml";
+        ConfigLoader.Validate(config);
+        return config;
+    }
+
+    private const string Camera = "cameras:\n  - id: cam\n    url: synthetic://pattern\n";
+
+    [Fact]
+    public void A_valid_file_reads_snake_case_keys()
+    {
+        var config = Parse(Camera + "mqtt:\n  port: 1999\n  client_id: edge-1\n  embedded:\n    enabled: false\nlive:\n  queue: 2\n");
+        Assert.Equal(1999, config.Mqtt.Port);
+        Assert.Equal("edge-1", config.Mqtt.ClientId);
+        Assert.False(config.Mqtt.Embedded.Enabled);
+        Assert.Equal(2, config.Live.Queue);
+    }
+
+    [Fact]
+    public void Unknown_key_names_the_key_its_line_and_the_closest_known_key()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => Parse(Camera + "mqtt:\n  prot: 1999\n"));
+        Assert.Contains("unknown key 'mqtt.prot'", e.Message);
+        Assert.Contains("line 5", e.Message);
+        Assert.Contains("Did you mean 'port'?", e.Message);
+    }
+
+    [Fact]
+    public void A_value_of_the_wrong_type_names_key_and_value()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => Parse(Camera + "mqtt:\n  port: eighteen\n"));
+        Assert.Contains("'mqtt.port' is 'eighteen', which is not a number", e.Message);
+    }
+
+    [Fact]
+    public void An_unparsable_camera_url_names_the_camera_key_and_the_fix()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => Parse("cameras:\n  - id: cam\n    url: synthetic://pattern?fps=fast\n"));
+        Assert.Contains("'cameras[0].url'", e.Message);
+        Assert.Contains("fps='fast' is not a positive number", e.Message);
+    }
+
+    [Fact]
+    public void An_unsupported_scheme_is_refused_at_load()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => Parse("cameras:\n  - id: cam\n    url: ftp://host/video\n"));
+        Assert.Contains("scheme 'ftp://' is not supported", e.Message);
+    }
+
+    [Fact]
+    public void Port_out_of_range_and_duplicate_camera_ids_are_refused()
+    {
+        Assert.Contains("'mqtt.port' = '70000'", Assert.Throws<ConfigurationException>(() => Parse(Camera + "mqtt:\n  port: 70000\n")).Message);
+        var twice = "cameras:\n  - id: a\n    url: synthetic://p\n  - id: a\n    url: synthetic://p\n";
+        Assert.Contains("'cameras[1].id' = 'a'", Assert.Throws<ConfigurationException>(() => Parse(twice)).Message);
+    }
+
+    [Fact]
+    public void Camera_ids_with_topic_wildcards_are_refused()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => Parse("cameras:\n  - id: 'front/#'\n    url: synthetic://p\n"));
+        Assert.Contains("cameras[0].id", e.Message);
+    }
+
+    [Fact]
+    public void The_example_config_in_the_repository_is_valid()
+    {
+        var path = Path.Combine(Support.SharedData.RepoRoot, "config", "streamvision.example.yaml");
+        var config = ConfigLoader.Load(path);
+        Assert.NotEmpty(config.Cameras);
+    }
+}
