@@ -56,7 +56,17 @@ public sealed class OnnxModel : IDisposable
             session.Dispose();
             throw;
         }
-        return new OnnxModel(manifest, path, session);
+        var model = new OnnxModel(manifest, path, session);
+        model.WarmUp();
+        return model;
+    }
+
+    // The first Run allocates arenas and picks kernels; doing it at load keeps that cost (tens to
+    // hundreds of ms) out of the first frames' latency and out of the live drop counts.
+    private void WarmUp()
+    {
+        using var buffers = CreateBuffers();
+        Run(buffers);
     }
 
     private static void CheckTensor(ModelManifest manifest, string role, string name, IReadOnlyList<long> expected, IReadOnlyDictionary<string, NodeMetadata> graph)

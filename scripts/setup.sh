@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what StreamVision needs on Debian 12 / Ubuntu beside the .NET 10 SDK, then builds.
+# Idempotent: a second run only checks and does an incremental build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages:
+#   libgtk-3-0        the OpenCvSharp4 official Linux runtime links against GTK 3 (highgui)
+#   mosquitto-clients mosquitto_sub, to watch results from a shell (README)
+apt_packages=(libgtk-3-0 mosquitto-clients)
+apt_extra=("$@")
+missing=()
+for p in "${apt_packages[@]}" "${apt_extra[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "setup: the .NET 10 SDK is required (https://dotnet.microsoft.com/download); 'dotnet' is not on PATH." >&2
+  exit 1
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build StreamVision.sln -c Release -nologo -clp:ErrorsOnly -v:quiet

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The whole test suite (unit + integration + slow). Extra arguments go to 'dotnet test',
+# e.g. --filter "Category!=Slow&Category!=Integration" for the fast set alone.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+log=$(mktemp)
+dotnet test StreamVision.sln -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+# One plain closing line for tools that read it.
+summary=$(grep -E "^(Passed|Failed)!" "$log" | tail -n 1)
+if [[ $summary =~ Failed:\ +([0-9]+),\ Passed:\ +([0-9]+),\ Skipped:\ +([0-9]+) ]]; then
+  echo "tests: ${BASH_REMATCH[2]} passed, ${BASH_REMATCH[1]} failed, ${BASH_REMATCH[3]} skipped"
+fi
+rm -f "$log"
+exit "$status"

@@ -1,0 +1,35 @@
+using StreamVision.Host.Config;
+using StreamVision.Host.Hosting;
+using StreamVision.Tests.Support;
+
+namespace StreamVision.Tests.Integration;
+
+[Trait("Category", "Integration")]
+public sealed class PublishingNeverBlocksTests
+{
+    [Fact]
+    public async Task With_no_broker_listening_the_pipeline_still_processes_every_frame_and_counts_what_it_could_not_send()
+    {
+        var deadPort = FreePort.Next(); // nobody listens here
+        var config = new ServiceConfig
+        {
+            Cameras = { new CameraConfig { Id = "cam", Url = "synthetic://pattern?width=320&height=180&fps=30", MaxFrames = 120 } },
+            Mqtt = { Port = deadPort, Queue = 16, Embedded = { Enabled = false } },
+        };
+        using var loggers = TestLogging.Quiet();
+        var host = await ServiceHost.StartAsync(config, loggers, CancellationToken.None);
+        await host.Completion.WaitAsync(TimeSpan.FromSeconds(60));
+
+        var stage = host.Pipeline.StageStats.Single();
+        Assert.False(host.Publisher.IsConnected);
+        // Every result reached the MQTT sink and nothing waited on the missing broker: the stage
+        // kept pace with its camera.
+        Assert.Equal(stage.Processed, host.Router.Written("cam"));
+        Assert.Equal(0, host.Pipeline.ResultsDropped);
+        Assert.True(stage.Processed >= 108, $"only {stage.Processed} of 120 frames processed");
+        Assert.True(host.Publisher.QueueDepth <= 16);
+        // Two messages (JSON + mask) per result, at most 16 held: the rest were dropped, oldest first.
+        Assert.Equal(2 * stage.Processed - host.Publisher.QueueDepth, host.Publisher.Stats.Dropped);
+        await host.DisposeAsync();
+    }
+}
