@@ -46,8 +46,6 @@ public sealed class Frame
 
     public ReadOnlySpan<byte> Pixels => _pixels;
 
-    /// <summary>Writable view for decoders; only valid while the frame is being filled.</summary>
-    internal Span<byte> WritablePixels => _pixels;
 
     /// <summary>An OpenCV header over the pooled pixels (no copy). Decoders read into it.</summary>
     public Mat Mat { get; }

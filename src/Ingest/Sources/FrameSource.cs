@@ -64,7 +64,16 @@ public sealed class FrameSource : IDisposable
             {
                 return;
             }
-            var pts = _decoder!.ReadInto(frame);
+            TimeSpan? pts;
+            try
+            {
+                pts = _decoder!.ReadInto(frame);
+            }
+            catch
+            {
+                frame.Release();
+                throw;
+            }
             if (pts is null)
             {
                 frame.Release();

@@ -124,9 +124,16 @@ public static class StrictYaml
                 var hint = closest is not null && Distance(closest, key) <= 3 ? $" Did you mean '{closest}'?" : "";
                 throw Error(keyNode, source, $"unknown key '{Display(keyPath)}'.{hint} Known keys here: {string.Join(", ", properties.Keys.Order())}.");
             }
+            if (value is YamlScalarNode { Value: null or "" or "~" or "null" } && !property.PropertyType.IsValueType
+                && Nullability.Create(property).WriteState == NullabilityState.NotNull)
+            {
+                throw Error(value, source, $"'{Display(keyPath)}' has no value; give it one or leave the key out.");
+            }
             Check(value, property.PropertyType, keyPath, source);
         }
     }
+
+    private static readonly NullabilityInfoContext Nullability = new();
 
     private static Type? ElementType(Type type)
     {

@@ -140,7 +140,7 @@ public sealed class MqttPublisher : IAsyncDisposable
     {
         var builder = new MqttApplicationMessageBuilder()
             .WithTopic(message.Topic)
-            .WithPayload(message.Payload.ToArray())
+            .WithPayload(new System.Buffers.ReadOnlySequence<byte>(message.Payload))
             .WithRetainFlag(message.Retain)
             .WithQualityOfServiceLevel((MqttQualityOfServiceLevel)message.Qos);
         if (message.ContentType is not null)

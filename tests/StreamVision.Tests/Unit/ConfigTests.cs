@@ -72,6 +72,13 @@ public class ConfigTests
     }
 
     [Fact]
+    public void A_key_written_without_a_value_is_refused_instead_of_becoming_null()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => Parse("cameras:\n"));
+        Assert.Contains("'cameras' has no value", e.Message);
+    }
+
+    [Fact]
     public void The_example_config_in_the_repository_is_valid()
     {
         var path = Path.Combine(Support.SharedData.RepoRoot, "config", "streamvision.example.yaml");
