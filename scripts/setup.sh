@@ -27,4 +27,11 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-dotnet build StreamVision.sln -c Release -nologo -clp:ErrorsOnly -v:quiet
+build_log=$(mktemp)
+if ! dotnet build StreamVision.sln -c Release -nologo -v:quiet -tl:off >"$build_log" 2>&1; then
+  cat "$build_log" >&2
+  rm -f "$build_log"
+  echo "setup: build failed (output above)." >&2
+  exit 1
+fi
+rm -f "$build_log"

@@ -46,7 +46,6 @@ public sealed class Frame
 
     public ReadOnlySpan<byte> Pixels => _pixels;
 
-
     /// <summary>An OpenCV header over the pooled pixels (no copy). Decoders read into it.</summary>
     public Mat Mat { get; }
 

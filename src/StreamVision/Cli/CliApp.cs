@@ -21,6 +21,7 @@ public static class CliApp
             error.WriteLine("Run 'streamvision --help' for usage.");
             return Task.FromResult(ExitCodes.Configuration);
         }
-        return parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+        // Signals are handled by the caller (Program), which cancels the token.
+        return parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null }, cancellationToken);
     }
 }
