@@ -17,6 +17,13 @@ public interface IFrameDecoder : IDisposable
     /// <returns>The picture's presentation time from the stream, or null at the end of the input.</returns>
     TimeSpan? ReadInto(Frame frame);
 
-    /// <summary>After the end: did the input end early (damaged), and why. Null when it ended cleanly.</summary>
-    string? DamageReport { get; }
+    /// <summary>After the end: why the input ended early (a damaged file, a dropped connection, a
+    /// stall), with any password masked. Null when it ended cleanly.</summary>
+    string? EndReason { get; }
+
+    /// <summary>Unblocks a <see cref="ReadInto"/> that is waiting on the input (called from another
+    /// thread at shutdown); the read then returns null.</summary>
+    void Abort()
+    {
+    }
 }

@@ -14,7 +14,7 @@ public sealed class OpenCvFileDecoder(string path) : IFrameDecoder
     private long _decoded;
     private long _lastPtsTicks = -1;
 
-    public string? DamageReport { get; private set; }
+    public string? EndReason { get; private set; }
 
     public VideoFormat Open()
     {
@@ -55,7 +55,7 @@ public sealed class OpenCvFileDecoder(string path) : IFrameDecoder
         {
             // OpenCV reallocated: the stream changed size mid-file. Our pooled buffer did not get the
             // picture, so treat it as the end of usable data rather than publish stale pixels.
-            DamageReport = $"video file '{path}' changed frame size at frame {_decoded}; stopped there.";
+            EndReason = $"video file '{path}' changed frame size at frame {_decoded}; stopped there.";
             return null;
         }
         _decoded++;
@@ -74,7 +74,7 @@ public sealed class OpenCvFileDecoder(string path) : IFrameDecoder
     {
         if (_format.FrameCount is { } expected && _decoded < expected - 1)
         {
-            DamageReport = $"video file '{path}' is damaged: decoding stopped after {_decoded} of {expected} frames.";
+            EndReason = $"video file '{path}' is damaged: decoding stopped after {_decoded} of {expected} frames.";
         }
     }
 

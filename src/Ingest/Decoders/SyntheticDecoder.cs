@@ -8,7 +8,7 @@ public sealed class SyntheticDecoder(int width, int height, double fps, long? fr
 {
     private long _index;
 
-    public string? DamageReport => null;
+    public string? EndReason => null;
 
     public VideoFormat Open()
     {

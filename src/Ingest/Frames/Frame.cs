@@ -46,6 +46,9 @@ public sealed class Frame
 
     public ReadOnlySpan<byte> Pixels => _pixels;
 
+    /// <summary>Writable pixels for decoders that fill the buffer themselves (FFmpeg pipe).</summary>
+    internal Span<byte> WritablePixels => _pixels;
+
     /// <summary>An OpenCV header over the pooled pixels (no copy). Decoders read into it.</summary>
     public Mat Mat { get; }
 

@@ -5,135 +5,314 @@ using StreamVision.Ingest.Frames;
 namespace StreamVision.Ingest.Sources;
 
 /// <summary>
-/// Reads one camera: rents a pooled frame, lets the decoder fill it, stamps camera id, sequence,
-/// presentation and capture time, and hands it to the consumer, which then owns that reference.
-/// Sequence numbers and presentation times only ever increase for a camera, also across a loop.
+/// Reads one camera on its own thread: rents a pooled frame, lets the decoder fill it, stamps camera
+/// id, sequence, presentation and capture time, and hands it to the consumer, which then owns that
+/// reference. Live sources (RTSP, devices) that fail to connect, end, or stall are reconnected with
+/// the <see cref="ReconnectPolicy"/>, forever by default, without the consumer noticing anything but
+/// a gap; every state change is announced through <see cref="StatusChanged"/>.
+/// Sequence numbers and presentation times only ever increase for a camera, across reconnects and loops.
 /// </summary>
 public sealed class FrameSource : IDisposable
 {
     private readonly SourceOptions _options;
-    private readonly SourceUrl _url;
+    private readonly Random _random = new();
+    private readonly object _decoderLock = new();
     private IFrameDecoder? _decoder;
     private long _sequence;
+    private SourceStatus _status;
 
     public FrameSource(SourceOptions options)
     {
         _options = options;
-        _url = SourceUrl.Parse(options.Url);
+        Url = SourceUrl.Parse(options.Url);
+        _status = new SourceStatus(options.CameraId, SourceState.Connecting, Url.Display, null, 0, null, DateTimeOffset.UtcNow);
     }
 
     public string CameraId => _options.CameraId;
-    public SourceUrl Url => _url;
+    public SourceUrl Url { get; }
     public SourceStats Stats { get; } = new();
-    public VideoFormat Format { get; private set; }
+
+    /// <summary>The picture format, known after the first successful open.</summary>
+    public VideoFormat? Format { get; private set; }
+
+    /// <summary>The camera's frame pool, created at the first successful open.</summary>
     public FramePool? Pool { get; private set; }
 
-    /// <summary>Opens the input and creates the pool. <paramref name="poolCapacity"/> must cover every
-    /// frame that can be in flight at once (queues plus stages plus one being decoded).</summary>
-    public VideoFormat Open(int poolCapacity)
+    public SourceStatus Status => Volatile.Read(ref _status);
+
+    /// <summary>Raised on the source's thread at every state change. Handlers must not block.</summary>
+    public event Action<SourceStatus>? StatusChanged;
+
+    /// <summary>Opens files and generated sources now, so a missing or unreadable file is reported
+    /// before the service starts. Live sources connect (and retry) when they run.</summary>
+    public void Open()
     {
-        _decoder = _url.CreateDecoder();
-        Format = _decoder.Open();
-        Pool = new FramePool(Format.Width, Format.Height, PixelFormat.Bgr24, poolCapacity);
-        return Format;
+        if (Url.IsLive || _decoder is not null)
+        {
+            return;
+        }
+        var decoder = DecoderFactory.Create(Url, _options, null);
+        try
+        {
+            Adopt(decoder, decoder.Open());
+        }
+        catch
+        {
+            decoder.Dispose();
+            throw;
+        }
     }
 
-    /// <summary>Runs until the input ends, <see cref="SourceOptions.MaxFrames"/> is reached or
-    /// cancellation. <paramref name="emit"/> receives each frame with one reference it must release.</summary>
-    public async Task RunAsync(Func<Frame, ValueTask> emit, CancellationToken cancellationToken)
+    /// <summary>Runs until the input ends, <see cref="SourceOptions.MaxFrames"/> is reached, a
+    /// reconnect limit is hit, or cancellation (which also unblocks a decoder waiting on the input).
+    /// <paramref name="emit"/> receives each frame with one reference it must release.</summary>
+    public Task RunAsync(Func<Frame, ValueTask> emit, CancellationToken cancellationToken)
+        => Task.Factory.StartNew(() => Run(emit, cancellationToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Run(Func<Frame, ValueTask> emit, CancellationToken cancellationToken)
     {
-        var pool = Pool ?? throw new InvalidOperationException("Open the source first.");
-        var clock = Stopwatch.StartNew();
-        var ptsOffset = TimeSpan.Zero;
+        using var abort = cancellationToken.Register(AbortDecoder);
+        var attempt = 0;
+        var newSession = true;
         var lastPts = TimeSpan.MinValue;
-        TimeSpan? firstPts = null;
-        var frameInterval = TimeSpan.FromSeconds(1 / Format.FramesPerSecond);
-        await Task.Yield();
-        while (!cancellationToken.IsCancellationRequested)
+        var lastEmitted = TimeSpan.MinValue;
+        var lastFrameClock = Stopwatch.StartNew();
+        var ptsOffset = TimeSpan.Zero;
+        var pace = Stopwatch.StartNew();
+        TimeSpan? paceOrigin = null;
+        long framesSeen = 0;
+        try
         {
-            if (_options.MaxFrames is { } max && _sequence >= max)
+            while (!cancellationToken.IsCancellationRequested)
             {
-                return;
-            }
-            Frame frame;
-            try
-            {
-                frame = pool.Rent(cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            TimeSpan? pts;
-            try
-            {
-                pts = _decoder!.ReadInto(frame);
-            }
-            catch
-            {
-                frame.Release();
-                throw;
-            }
-            if (pts is null)
-            {
-                frame.Release();
-                if (_decoder.DamageReport is { } damage)
+                if (_options.MaxFrames is { } max && _sequence >= max)
                 {
-                    Stats.Damage = damage;
                     return;
                 }
-                if (_options.Loop && _sequence > 0)
+                if (_decoder is null)
                 {
-                    ptsOffset = lastPts + frameInterval;
-                    Reopen();
+                    if (!TryConnect(ref attempt, cancellationToken))
+                    {
+                        return;
+                    }
+                    newSession = true;
+                }
+                Frame frame;
+                try
+                {
+                    frame = Pool!.Rent(cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                TimeSpan? pts;
+                try
+                {
+                    pts = _decoder!.ReadInto(frame);
+                }
+                catch
+                {
+                    frame.Release();
+                    throw;
+                }
+                if (pts is null)
+                {
+                    frame.Release();
+                    var reason = _decoder!.EndReason;
+                    CloseDecoder();
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        return;
+                    }
+                    if (Url.IsLive)
+                    {
+                        Stats.CountReconnect();
+                        Stats.LastError = reason;
+                        if (!WaitBeforeRetry(++attempt, reason ?? $"{Url.Display}: stream ended", cancellationToken))
+                        {
+                            return;
+                        }
+                        continue;
+                    }
+                    if (reason is not null)
+                    {
+                        Stats.Damage = reason;
+                        return;
+                    }
+                    if (_options.Loop && framesSeen > 0)
+                    {
+                        continue;
+                    }
+                    return;
+                }
+                framesSeen++;
+                var frameInterval = TimeSpan.FromSeconds(1 / (Format?.FramesPerSecond ?? 25));
+                if (newSession)
+                {
+                    newSession = false;
+                    attempt = 0;
+                    SetStatus(SourceState.Streaming, null, 0, null);
+                    // A new session (reconnect, loop) restarts the stream's clock; continue after the last
+                    // frame, leaving at least the real time that passed so gaps stay visible in pts.
+                    ptsOffset = lastPts == TimeSpan.MinValue
+                        ? TimeSpan.Zero
+                        : Max(lastPts + frameInterval, lastPts + lastFrameClock.Elapsed) - pts.Value;
+                }
+                var streamPts = pts.Value + ptsOffset;
+                if (streamPts <= lastPts)
+                {
+                    streamPts = lastPts + TimeSpan.FromTicks(1);
+                }
+                lastPts = streamPts;
+                lastFrameClock.Restart();
+
+                if (framesSeen <= _options.SkipFrames)
+                {
+                    _sequence++;
+                    Stats.CountSkipped();
+                    frame.Release();
                     continue;
                 }
-                return;
-            }
-            var streamPts = pts.Value + ptsOffset;
-            if (streamPts <= lastPts)
-            {
-                streamPts = lastPts + TimeSpan.FromTicks(1);
-            }
-            lastPts = streamPts;
-            firstPts ??= streamPts;
-            if (_options.Realtime)
-            {
-                var due = (streamPts - firstPts.Value) / _options.Speed;
-                var wait = due - clock.Elapsed;
-                if (wait > TimeSpan.Zero)
+                if (_options.MaxFps is { } maxFps && lastEmitted != TimeSpan.MinValue && streamPts - lastEmitted < TimeSpan.FromSeconds(0.95 / maxFps))
                 {
-                    try
-                    {
-                        await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException)
+                    Stats.CountSkipped();
+                    frame.Release();
+                    continue;
+                }
+                if (_options.Realtime && !Url.IsLive)
+                {
+                    paceOrigin ??= streamPts;
+                    var wait = (streamPts - paceOrigin.Value) / _options.Speed - pace.Elapsed;
+                    if (wait > TimeSpan.Zero && cancellationToken.WaitHandle.WaitOne(wait))
                     {
                         frame.Release();
                         return;
                     }
                 }
+                lastEmitted = streamPts;
+                frame.Stamp(CameraId, _sequence++, streamPts, DateTimeOffset.UtcNow);
+                Stats.CountDecoded();
+                var pending = emit(frame);
+                if (!pending.IsCompletedSuccessfully)
+                {
+                    pending.AsTask().GetAwaiter().GetResult();
+                }
             }
-            frame.Stamp(CameraId, _sequence++, streamPts, DateTimeOffset.UtcNow);
-            Stats.CountDecoded();
-            await emit(frame).ConfigureAwait(false);
+        }
+        finally
+        {
+            CloseDecoder();
+            if (Status.State != SourceState.Failed)
+            {
+                SetStatus(SourceState.Ended, Stats.Damage, 0, null);
+            }
         }
     }
 
-    private void Reopen()
+    private bool TryConnect(ref int attempt, CancellationToken cancellationToken)
     {
-        _decoder!.Dispose();
-        _decoder = _url.CreateDecoder();
-        var format = _decoder.Open();
-        if (format.Width != Format.Width || format.Height != Format.Height)
+        while (!cancellationToken.IsCancellationRequested)
         {
-            throw new SourceException($"camera '{CameraId}': '{_url.Display}' changed size on reopening ({Format.Width}x{Format.Height} → {format.Width}x{format.Height}).");
+            if (attempt == 0 && Status.State != SourceState.Connecting)
+            {
+                SetStatus(SourceState.Connecting, null, 0, null);
+            }
+            var decoder = DecoderFactory.Create(Url, _options, Pool is null ? null : (Pool.Width, Pool.Height));
+            try
+            {
+                lock (_decoderLock)
+                {
+                    _decoder = decoder;
+                }
+                Adopt(decoder, decoder.Open());
+                return true;
+            }
+            catch (SourceException e) when (Url.IsLive)
+            {
+                CloseDecoder();
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    return false;
+                }
+                Stats.CountReconnect();
+                Stats.LastError = e.Message;
+                if (!WaitBeforeRetry(++attempt, e.Message, cancellationToken))
+                {
+                    return false;
+                }
+            }
+            catch
+            {
+                CloseDecoder();
+                throw;
+            }
+        }
+        return false;
+    }
+
+    /// <returns>False when the source should stop (cancelled, or the attempt limit is reached).</returns>
+    private bool WaitBeforeRetry(int attempt, string reason, CancellationToken cancellationToken)
+    {
+        if (_options.Reconnect.MaxAttempts is { } limit && attempt > limit)
+        {
+            SetStatus(SourceState.Failed, $"{reason} (gave up after {limit} attempts)", attempt, null);
+            throw new SourceException($"camera '{CameraId}': {reason}; gave up after {limit} reconnect attempts (reconnect.max_attempts).");
+        }
+        var delay = _options.Reconnect.DelayFor(attempt, _random);
+        SetStatus(SourceState.Reconnecting, reason, attempt, delay);
+        return !cancellationToken.WaitHandle.WaitOne(delay);
+    }
+
+    private void Adopt(IFrameDecoder decoder, VideoFormat format)
+    {
+        lock (_decoderLock)
+        {
+            _decoder = decoder;
+        }
+        if (Pool is null)
+        {
+            Format = format;
+            Pool = new FramePool(format.Width, format.Height, PixelFormat.Bgr24, _options.PoolCapacity);
+        }
+        else if (format.Width != Pool.Width || format.Height != Pool.Height)
+        {
+            throw new SourceException($"camera '{CameraId}': '{Url.Display}' changed size on reopening ({Pool.Width}x{Pool.Height} → {format.Width}x{format.Height}).");
         }
     }
+
+    private void SetStatus(SourceState state, string? message, int attempt, TimeSpan? retryIn)
+    {
+        var status = new SourceStatus(CameraId, state, Url.Display, message is null ? null : SourceUrl.MaskCredentials(message), attempt, retryIn, DateTimeOffset.UtcNow);
+        Volatile.Write(ref _status, status);
+        Stats.State = state;
+        StatusChanged?.Invoke(status);
+    }
+
+    private void AbortDecoder()
+    {
+        lock (_decoderLock)
+        {
+            _decoder?.Abort();
+        }
+    }
+
+    private void CloseDecoder()
+    {
+        IFrameDecoder? decoder;
+        lock (_decoderLock)
+        {
+            decoder = _decoder;
+            _decoder = null;
+        }
+        decoder?.Dispose();
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     public void Dispose()
     {
-        _decoder?.Dispose();
+        CloseDecoder();
         Pool?.Dispose();
     }
 }

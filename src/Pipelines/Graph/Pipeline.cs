@@ -9,8 +9,7 @@ namespace StreamVision.Pipelines.Graph;
 /// The stage graph: every camera's frames fan out to every stage without copying pixels (one pooled
 /// buffer, one reference per stage), each (camera, stage) pair has its own bounded queue, and all
 /// results meet in one bounded results channel. A camera that fails is reported and the others keep
-/// running. Sources must be opened before the pipeline is built, so configuration errors surface
-/// before anything starts.
+/// running (a live camera reconnects by itself inside its source).
 /// </summary>
 public sealed class Pipeline : IDisposable
 {
@@ -29,10 +28,6 @@ public sealed class Pipeline : IDisposable
         Policy = policy;
         foreach (var source in sources)
         {
-            if (source.Pool is null)
-            {
-                throw new InvalidOperationException($"camera '{source.CameraId}' was not opened before building the pipeline.");
-            }
             _runners[source.CameraId] = stages.Select(s => new StageRunner(s.Name, source.CameraId, s.Create(source.CameraId), policy, log)).ToList();
         }
         _results = Channel.CreateBounded<StageResult>(

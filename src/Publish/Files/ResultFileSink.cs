@@ -2,7 +2,8 @@ namespace StreamVision.Publish.Files;
 
 /// <summary>
 /// Batch output into a folder: one JSON-lines file per (stream, task) and binary companions as
-/// files beside it. Lines are flushed when the sink is disposed, so a finished folder is complete.
+/// files beside it. Lines are appended (a resumed run continues a file) and flushed one by one, so
+/// a killed process leaves at most one partial last line.
 /// </summary>
 public sealed class ResultFileSink : IDisposable
 {
@@ -34,11 +35,25 @@ public sealed class ResultFileSink : IDisposable
             {
                 var path = Resolve(relativeFile);
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                writer = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+                writer = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, 1 << 16);
                 _lines[relativeFile] = writer;
             }
             writer.Write(utf8Line);
             writer.WriteByte((byte)'\n');
+            writer.Flush();
+        }
+    }
+
+    /// <summary>Closes the open line files so everything written so far is on disk.</summary>
+    public void Flush()
+    {
+        lock (_lock)
+        {
+            foreach (var writer in _lines.Values)
+            {
+                writer.Dispose();
+            }
+            _lines.Clear();
         }
     }
 
@@ -60,15 +75,5 @@ public sealed class ResultFileSink : IDisposable
         return path;
     }
 
-    public void Dispose()
-    {
-        lock (_lock)
-        {
-            foreach (var writer in _lines.Values)
-            {
-                writer.Dispose();
-            }
-            _lines.Clear();
-        }
-    }
+    public void Dispose() => Flush();
 }

@@ -2,7 +2,7 @@ namespace StreamVision.Publish.Mqtt;
 
 /// <summary>
 /// The topic layout, in one place: <c>&lt;prefix&gt;/available</c> (retained online/offline, last will
-/// offline) and <c>&lt;prefix&gt;/&lt;camera&gt;/&lt;task&gt;</c> with binary companions under
+/// offline), <c>&lt;prefix&gt;/&lt;camera&gt;/status</c> (retained) and <c>&lt;prefix&gt;/&lt;camera&gt;/&lt;task&gt;</c> with binary companions under
 /// <c>&lt;prefix&gt;/&lt;camera&gt;/&lt;task&gt;/&lt;kind&gt;</c>.
 /// </summary>
 public sealed class MqttTopics
@@ -16,6 +16,9 @@ public sealed class MqttTopics
     public string Prefix { get; }
 
     public string Available => $"{Prefix}/available";
+
+    /// <summary>Retained camera state (connecting, streaming, reconnecting, failed, ended).</summary>
+    public string CameraStatus(string camera) => $"{Prefix}/{camera}/status";
 
     public string Task(string camera, string task) => $"{Prefix}/{camera}/{task}";
 

@@ -57,9 +57,12 @@ internal static class BatchCommand
             var table = new Table().AddColumns("input", "output", "frames", "results", "fps", "status");
             foreach (var r in reports)
             {
-                var fps = r.Elapsed.TotalSeconds > 0 ? r.Results / r.Elapsed.TotalSeconds : 0;
+                var fps = r.Elapsed.TotalSeconds > 0 && !r.Skipped ? (r.Results - r.ResumedAt) / r.Elapsed.TotalSeconds : 0;
                 table.AddRow(Markup.Escape(r.Input), Markup.Escape(r.OutputName), r.Frames.ToString(), r.Results.ToString(), fps.ToString("0.0"),
-                    r.Error is null ? "[green]ok[/]" : $"[red]{Markup.Escape(r.Error)}[/]");
+                    r.Error is not null ? $"[red]{Markup.Escape(r.Error)}[/]"
+                    : r.Skipped ? "[grey]already done, skipped[/]"
+                    : r.ResumedAt > 0 ? $"[green]ok[/] (resumed at frame {r.ResumedAt})"
+                    : "[green]ok[/]");
             }
             console.Write(table);
             foreach (var r in reports.Where(r => r.Error is not null))

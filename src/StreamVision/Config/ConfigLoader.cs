@@ -74,6 +74,30 @@ public static class ConfigLoader
             {
                 throw Bad($"{key}.speed", camera.Speed, "use a positive factor (1 = real time).");
             }
+            if (camera.MaxFps is <= 0)
+            {
+                throw Bad($"{key}.max_fps", camera.MaxFps, "use a positive frame rate, or leave it out to keep every frame.");
+            }
+            if (camera.Transport is not ("tcp" or "udp"))
+            {
+                throw Bad($"{key}.transport", camera.Transport, "use tcp or udp.");
+            }
+            if (!(camera.ConnectTimeoutSeconds > 0))
+            {
+                throw Bad($"{key}.connect_timeout_seconds", camera.ConnectTimeoutSeconds, "use a positive number of seconds.");
+            }
+            if (!(camera.StallFrames >= 1))
+            {
+                throw Bad($"{key}.stall_frames", camera.StallFrames, "use at least 1 frame interval.");
+            }
+            if (!(camera.Reconnect.InitialDelaySeconds > 0) || camera.Reconnect.MaxDelaySeconds < camera.Reconnect.InitialDelaySeconds)
+            {
+                throw Bad($"{key}.reconnect", $"{camera.Reconnect.InitialDelaySeconds}..{camera.Reconnect.MaxDelaySeconds}", "initial_delay_seconds must be positive and not above max_delay_seconds.");
+            }
+            if (camera.Reconnect.MaxAttempts is < 1)
+            {
+                throw Bad($"{key}.reconnect.max_attempts", camera.Reconnect.MaxAttempts, "use a positive number, or leave it out to retry forever.");
+            }
             if (camera.MaxFrames is <= 0)
             {
                 throw Bad($"{key}.max_frames", camera.MaxFrames, "use a positive number, or leave it out to read to the end.");
@@ -128,6 +152,27 @@ public static class ConfigLoader
             throw Bad("log_level", config.LogLevel, "use trace, debug, information, warning or error.");
         }
     }
+
+    /// <summary>How the ingest layer should read <paramref name="camera"/>.</summary>
+    public static Ingest.Sources.SourceOptions SourceOptionsFor(ServiceConfig config, CameraConfig camera, int poolCapacity) =>
+        new(camera.Id, ResolveCameraUrl(config, camera.Url), camera.Realtime, camera.Speed, camera.Loop, camera.MaxFrames)
+        {
+            PoolCapacity = poolCapacity,
+            MaxFps = camera.MaxFps,
+            Ffmpeg = new Ingest.Sources.FfmpegSettings
+            {
+                Transport = camera.Transport,
+                HardwareAcceleration = camera.Hwaccel,
+                ConnectTimeout = TimeSpan.FromSeconds(camera.ConnectTimeoutSeconds),
+                StallFrames = camera.StallFrames,
+            },
+            Reconnect = new Ingest.Sources.ReconnectPolicy
+            {
+                InitialDelay = TimeSpan.FromSeconds(camera.Reconnect.InitialDelaySeconds),
+                MaxDelay = TimeSpan.FromSeconds(camera.Reconnect.MaxDelaySeconds),
+                MaxAttempts = camera.Reconnect.MaxAttempts,
+            },
+        };
 
     /// <summary>Relative file paths in a config file are relative to that file's folder.</summary>
     public static string ResolveCameraUrl(ServiceConfig config, string url)

@@ -38,6 +38,33 @@ public sealed class CameraConfig
     public double Speed { get; set; } = 1.0;
     public bool Loop { get; set; }
     public long? MaxFrames { get; set; }
+
+    /// <summary>Emit at most this many frames per second; the rest are skipped before any stage.</summary>
+    public double? MaxFps { get; set; }
+
+    /// <summary>RTSP transport: tcp (default) or udp.</summary>
+    public string Transport { get; set; } = "tcp";
+
+    /// <summary>FFmpeg hardware decoding for RTSP/devices (-hwaccel value, e.g. auto, vaapi, cuda).</summary>
+    public string? Hwaccel { get; set; }
+
+    /// <summary>Seconds to wait for a stream's first picture before the attempt counts as failed.</summary>
+    public double ConnectTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>No frame for this many frame intervals counts as a disconnect.</summary>
+    public double StallFrames { get; set; } = 20;
+
+    public ReconnectConfig Reconnect { get; set; } = new();
+}
+
+/// <summary>Backoff for live cameras: initial delay doubling up to the maximum, with ±20 % jitter.</summary>
+public sealed class ReconnectConfig
+{
+    public double InitialDelaySeconds { get; set; } = 0.5;
+    public double MaxDelaySeconds { get; set; } = 30;
+
+    /// <summary>Give up (state failed) after this many failed attempts in a row; leave out to retry forever.</summary>
+    public int? MaxAttempts { get; set; }
 }
 
 public sealed class StagesConfig

@@ -9,12 +9,15 @@ using StreamVision.Publish.Files;
 namespace StreamVision.Host.Hosting;
 
 /// <summary>What happened to one input of a batch run.</summary>
-public sealed record BatchFileReport(string Input, string OutputName, long Frames, long Results, TimeSpan Elapsed, string? Error, int PoolOutstandingAfterRun);
+/// <param name="ResumedAt">First frame computed in this run (0 = from the start).</param>
+/// <param name="Skipped">The input was already finished in this output folder.</param>
+public sealed record BatchFileReport(string Input, string OutputName, long Frames, long Results, TimeSpan Elapsed, string? Error, int PoolOutstandingAfterRun, long ResumedAt = 0, bool Skipped = false);
 
 /// <summary>
 /// Offline processing: each video runs through the same stages with lossless delivery (N decoded
 /// frames → N results per stage) into &lt;out&gt;/&lt;name&gt;/. A file that cannot be opened or is
-/// damaged is reported and the next one proceeds; frames before the damage are kept.
+/// damaged is reported and the next one proceeds; frames before the damage are kept. Rerunning into
+/// the same folder skips finished inputs and continues interrupted ones (<see cref="BatchResume"/>).
 /// </summary>
 public sealed class BatchJob(ServiceConfig config, string outputDirectory, ILoggerFactory loggers)
 {
@@ -49,11 +52,19 @@ public sealed class BatchJob(ServiceConfig config, string outputDirectory, ILogg
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var policy = DeliveryPolicy.Batch();
-        using var source = new FrameSource(new SourceOptions(name, input, Realtime: false));
+        var folder = Path.Combine(files.Root, name);
+        if (File.Exists(input) && BatchResume.IsDone(folder, input, out var doneFrames))
+        {
+            started?.Invoke(index, doneFrames, doneFrames);
+            progress?.Invoke(index, doneFrames);
+            return new BatchFileReport(input, name, doneFrames, doneFrames, clock.Elapsed, null, 0, doneFrames, Skipped: true);
+        }
+        var resumeAt = BatchResume.Prepare(folder, stages.Select(s => s.Name + ".jsonl").ToList());
+        using var source = new FrameSource(new SourceOptions(name, input, Realtime: false) { PoolCapacity = Pipeline.PoolCapacityFor(policy, stages.Count), SkipFrames = resumeAt });
         try
         {
-            var format = source.Open(Pipeline.PoolCapacityFor(policy, stages.Count));
-            started?.Invoke(index, 0, format.FrameCount);
+            source.Open();
+            started?.Invoke(index, resumeAt, source.Format?.FrameCount);
         }
         catch (SourceException e)
         {
@@ -68,13 +79,20 @@ public sealed class BatchJob(ServiceConfig config, string outputDirectory, ILogg
         while (!run.IsCompleted)
         {
             await Task.WhenAny(run, ticker.WaitForNextTickAsync().AsTask()).ConfigureAwait(false);
-            progress?.Invoke(index, router.Written(name));
+            progress?.Invoke(index, resumeAt + router.Written(name));
         }
         await run.ConfigureAwait(false);
-        progress?.Invoke(index, router.Written(name));
+        progress?.Invoke(index, resumeAt + router.Written(name));
         pipeline.Failures.TryGetValue(name, out var error);
         var outstanding = source.Pool?.Outstanding ?? 0;
-        return new BatchFileReport(input, name, source.Stats.Decoded, router.Written(name), clock.Elapsed, error, outstanding);
+        var frames = resumeAt + source.Stats.Decoded;
+        var results = resumeAt + router.Written(name);
+        if (error is null && !cancellationToken.IsCancellationRequested)
+        {
+            files.Flush();
+            BatchResume.MarkDone(folder, input, frames);
+        }
+        return new BatchFileReport(input, name, frames, results, clock.Elapsed, error, outstanding, resumeAt);
     }
 
     private static string UniqueName(string stem, HashSet<string> used)

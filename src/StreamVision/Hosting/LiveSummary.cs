@@ -34,6 +34,10 @@ public sealed class LiveSummary(ServiceHost host, TextWriter output)
         {
             var decoded = source.Stats.Decoded;
             s.Append(inv, $" | {source.CameraId}: in {Rate($"in/{source.CameraId}", decoded, interval):0.0} fps");
+            if (source.Stats.State != Ingest.Sources.SourceState.Streaming)
+            {
+                s.Append(inv, $" [{source.Stats.State.ToString().ToUpperInvariant()}]");
+            }
             foreach (var stage in host.Pipeline.StageStats.Where(st => st.CameraId == source.CameraId))
             {
                 var mean = stage.Processed == 0 ? 0 : stage.Busy.TotalMilliseconds / stage.Processed;

@@ -56,11 +56,18 @@ public sealed class ServiceHost : IAsyncDisposable
         {
             foreach (var camera in config.Cameras)
             {
-                var source = new FrameSource(new SourceOptions(camera.Id, ConfigLoader.ResolveCameraUrl(config, camera.Url), camera.Realtime, camera.Speed, camera.Loop, camera.MaxFrames));
+                var source = new FrameSource(ConfigLoader.SourceOptionsFor(config, camera, Pipeline.PoolCapacityFor(policy, stages.Count)));
                 try
                 {
-                    var format = source.Open(Pipeline.PoolCapacityFor(policy, stages.Count));
-                    log.LogInformation("camera {Camera}: {Url} {Width}x{Height} @ {Fps:0.##} fps", camera.Id, source.Url.Display, format.Width, format.Height, format.FramesPerSecond);
+                    source.Open();
+                    if (source.Format is { } format)
+                    {
+                        log.LogInformation("camera {Camera}: {Url} {Width}x{Height} @ {Fps:0.##} fps", camera.Id, source.Url.Display, format.Width, format.Height, format.FramesPerSecond);
+                    }
+                    else
+                    {
+                        log.LogInformation("camera {Camera}: {Url} (live; connects and reconnects by itself)", camera.Id, source.Url.Display);
+                    }
                     sources.Add(source);
                 }
                 catch (SourceException e)
@@ -83,6 +90,10 @@ public sealed class ServiceHost : IAsyncDisposable
             var endpoint = new MqttEndpoint(config.Mqtt.Embedded.Enabled ? "127.0.0.1" : config.Mqtt.Host, config.Mqtt.Port, config.Mqtt.ClientId, config.Mqtt.Username, config.Mqtt.Password);
             var publisher = new MqttPublisher(endpoint, topics, loggers.CreateLogger("mqtt"), config.Mqtt.Queue);
             await publisher.StartAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            foreach (var source in sources)
+            {
+                source.StatusChanged += status => AnnounceStatus(status, publisher, topics, log);
+            }
             var pipeline = new Pipeline(sources, stages, policy, log);
             var router = new ResultRouter([new MqttResultSink(publisher, topics, config.Stages.Segmentation.PublishMask)], log);
             var host = new ServiceHost(config, pipeline, stages, broker, publisher, router, log);
@@ -103,6 +114,14 @@ public sealed class ServiceHost : IAsyncDisposable
             }
             throw;
         }
+    }
+
+    private static void AnnounceStatus(SourceStatus status, MqttPublisher publisher, MqttTopics topics, ILogger log)
+    {
+        var level = status.State is SourceState.Reconnecting or SourceState.Failed ? LogLevel.Warning : LogLevel.Information;
+        log.Log(level, "camera {Camera}: {State}{Message}", status.CameraId, status.State.ToString().ToLowerInvariant(),
+            status.Message is null ? "" : $" ({status.Message}{(status.RetryIn is { } r ? $"; retry {status.Attempt} in {r.TotalSeconds:0.0} s" : "")})");
+        publisher.TryPublish(new OutgoingMessage(topics.CameraStatus(status.CameraId), CameraStatusEncoder.Json(status), "application/json", Retain: true, Qos: 1));
     }
 
     private void Start()

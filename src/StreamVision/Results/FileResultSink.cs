@@ -11,10 +11,11 @@ public sealed class FileResultSink(ResultFileSink files, bool writeMasks) : IRes
     public void Write(SegmentationResult r)
     {
         var maskPath = writeMasks ? $"{r.CameraId}/{r.Stage}/{r.Sequence.ToString("D6", CultureInfo.InvariantCulture)}.png" : null;
-        files.AppendLine($"{r.CameraId}/{r.Stage}.jsonl", SegmentationEncoder.Json(r, DateTimeOffset.UtcNow, maskPath));
+        // Mask first: a JSON line on disk then always has its mask (batch resume relies on it).
         if (maskPath is not null)
         {
             files.WriteFile(maskPath, SegmentationEncoder.MaskPng(r));
         }
+        files.AppendLine($"{r.CameraId}/{r.Stage}.jsonl", SegmentationEncoder.Json(r, DateTimeOffset.UtcNow, maskPath));
     }
 }

@@ -36,6 +36,7 @@ public sealed class MqttCapture : IAsyncDisposable
                 var options = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithProtocolVersion(MqttProtocolVersion.V500)
                     .WithClientId("test-" + Guid.NewGuid().ToString("N")[..8]).Build();
                 await capture._client.ConnectAsync(options);
+                await capture._client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(topicFilter).Build());
                 break;
             }
             catch (Exception) when (DateTime.UtcNow < deadline)
@@ -43,7 +44,6 @@ public sealed class MqttCapture : IAsyncDisposable
                 await Task.Delay(100);
             }
         }
-        await capture._client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(topicFilter).Build());
         return capture;
     }
 
@@ -79,9 +79,16 @@ public sealed class MqttCapture : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_client.IsConnected)
+        try
         {
-            await _client.DisconnectAsync();
+            if (_client.IsConnected)
+            {
+                await _client.DisconnectAsync();
+            }
+        }
+        catch (MQTTnet.Exceptions.MqttCommunicationException)
+        {
+            // The broker may already be gone (the service under test stopped it).
         }
         _client.Dispose();
     }
