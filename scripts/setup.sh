@@ -4,10 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages:
+# Debian packages (extra ones may be passed as arguments; scripts/test.sh adds the test servers):
 #   libgtk-3-0        the OpenCvSharp4 official Linux runtime links against GTK 3 (highgui)
+#   ffmpeg            decodes RTSP cameras and V4L2 devices (a supervised ffmpeg process per camera)
 #   mosquitto-clients mosquitto_sub, to watch results from a shell (README)
-apt_packages=(libgtk-3-0 mosquitto-clients)
+apt_packages=(libgtk-3-0 ffmpeg mosquitto-clients)
 apt_extra=("$@")
 missing=()
 for p in "${apt_packages[@]}" "${apt_extra[@]}"; do
@@ -18,7 +19,7 @@ if ((${#missing[@]})); then
   sudo_cmd=()
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 if ! command -v dotnet >/dev/null 2>&1; then

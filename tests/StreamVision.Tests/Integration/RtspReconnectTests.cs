@@ -1,0 +1,165 @@
+using System.Text.Json;
+using StreamVision.Host.Config;
+using StreamVision.Host.Hosting;
+using StreamVision.Tests.Support;
+
+namespace StreamVision.Tests.Integration;
+
+/// <summary>Real RTSP servers (GStreamer, on 127.0.0.1), real outages.</summary>
+[Trait("Category", "Slow")]
+public sealed class RtspReconnectTests
+{
+    private static CameraConfig Rtsp(string id, string url) => new()
+    {
+        Id = id,
+        Url = url,
+        Reconnect = new ReconnectConfig { InitialDelaySeconds = 0.5, MaxDelaySeconds = 4 },
+    };
+
+    private sealed record Status(string State, DateTimeOffset At, double? RetryInMs, string Url, string? Message);
+
+    private static List<Status> Statuses(MqttCapture capture, string camera) => capture.Messages
+        .Where(m => m.Topic == $"rt/{camera}/status")
+        .Select(m => (m.At, Doc: JsonDocument.Parse(m.Payload).RootElement))
+        .Select(x => new Status(
+            x.Doc.GetProperty("state").GetString()!,
+            x.At,
+            x.Doc.TryGetProperty("retry_in_ms", out var r) ? r.GetDouble() : null,
+            x.Doc.GetProperty("url").GetString()!,
+            x.Doc.TryGetProperty("message", out var msg) ? msg.GetString() : null))
+        .ToList();
+
+    private static List<(long Seq, double Pts)> Frames(MqttCapture capture, string camera) => capture.Messages
+        .Where(m => m.Topic == $"rt/{camera}/segmentation")
+        .Select(m => JsonDocument.Parse(m.Payload).RootElement)
+        .Select(d => (d.GetProperty("seq").GetInt64(), d.GetProperty("pts").GetDouble()))
+        .ToList();
+
+    [Fact]
+    public async Task Camera_resumes_after_each_of_ten_server_restarts_and_the_other_camera_never_misses_a_beat()
+    {
+        using var flaky = RtspTestServer.Start(SharedData.PersonClip, "/flaky");
+        using var steady = RtspTestServer.Start(SharedData.PersonClip, "/steady");
+        var port = FreePort.Next();
+        var config = new ServiceConfig
+        {
+            Cameras = { Rtsp("flaky", flaky.Url("/flaky", "viewer:s3cret")), Rtsp("steady", steady.Url("/steady")) },
+            Mqtt = { Port = port, Prefix = "rt" },
+            Live = { Queue = 2 },
+        };
+        using var loggers = TestLogging.Quiet();
+        var host = await ServiceHost.StartAsync(config, loggers, CancellationToken.None);
+        await using var capture = await MqttCapture.ConnectAsync(port, "rt/#");
+        var restarts = new List<DateTimeOffset>();
+        long steadyDecoded = 0, steadyReconnects = 0, steadyDropped = 0;
+        var steadyClock = System.Diagnostics.Stopwatch.StartNew();
+        var random = new Random(7);
+        try
+        {
+            await capture.WaitForAsync(m => Frames(capture, "flaky").Count > 10 && Frames(capture, "steady").Count > 10, TimeSpan.FromSeconds(30));
+            for (var i = 0; i < 10; i++)
+            {
+                flaky.StopServer();
+                await Task.Delay(TimeSpan.FromSeconds(1 + 4 * random.NextDouble()));
+                flaky.StartServer();
+                restarts.Add(DateTimeOffset.UtcNow);
+                var streamingBefore = Statuses(capture, "flaky").Count(s => s.State == "streaming");
+                await capture.WaitForAsync(_ => Statuses(capture, "flaky").Count(s => s.State == "streaming") > streamingBefore, TimeSpan.FromSeconds(15));
+                await Task.Delay(1500); // let it stream a little before the next outage
+            }
+        }
+        finally
+        {
+            var steadySource = host.Pipeline.Sources.Single(src => src.CameraId == "steady");
+            steadyDecoded = steadySource.Stats.Decoded;
+            steadyReconnects = steadySource.Stats.Reconnects;
+            steadyDropped = host.Pipeline.StageStats.Single(st => st.CameraId == "steady").Dropped;
+            steadyClock.Stop();
+            await host.StopAsync();
+            await capture.WaitForQuietAsync(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5));
+            await host.DisposeAsync();
+        }
+
+        var flakyStatus = Statuses(capture, "flaky");
+        var streamingAt = flakyStatus.Where(s => s.State == "streaming").Select(s => s.At).ToList();
+        Assert.True(streamingAt.Count >= 11, $"expected the first connection and 10 recoveries, saw {streamingAt.Count} streaming transitions");
+        foreach (var restart in restarts)
+        {
+            var resumed = streamingAt.First(t => t > restart);
+            var lastBackoff = flakyStatus.Last(s => s.State == "reconnecting" && s.At < resumed).RetryInMs!.Value;
+            var took = (resumed - restart).TotalMilliseconds;
+            Assert.True(took <= lastBackoff + 2000, $"resumed {took:0} ms after the server came back; backoff was {lastBackoff:0} ms");
+        }
+        // Every outage shows on the status topic: at least one reconnecting transition per outage.
+        Assert.True(flakyStatus.Count(s => s.State == "reconnecting") >= 10, string.Join(", ", flakyStatus.Select(s => s.State)));
+        Assert.All(flakyStatus, s => Assert.DoesNotContain("s3cret", s.Url + s.Message));
+        Assert.All(flakyStatus, s => Assert.Contains("viewer:***@", s.Url));
+
+        foreach (var camera in new[] { "flaky", "steady" })
+        {
+            var frames = Frames(capture, camera);
+            Assert.True(frames.Zip(frames.Skip(1)).All(p => p.Second.Seq > p.First.Seq), $"{camera}: seq must strictly increase");
+            Assert.True(frames.Zip(frames.Skip(1)).All(p => p.Second.Pts > p.First.Pts), $"{camera}: pts must strictly increase across reconnects");
+        }
+        var steadyStatus = Statuses(capture, "steady");
+        Assert.Equal(["streaming"], steadyStatus.Select(s => s.State).Where(s => s != "connecting" && s != "ended").Distinct());
+        Assert.Equal(0, steadyReconnects);
+        // 10 fps clip: the steady camera kept its rate through all ten outages of the other one.
+        var rate = steadyDecoded / steadyClock.Elapsed.TotalSeconds;
+        Assert.True(rate > 9, $"the steady camera decoded only {rate:0.0} fps while the other camera was failing");
+        var steadyFrames = Frames(capture, "steady");
+        var gaps = steadyFrames.Zip(steadyFrames.Skip(1)).Select(p => p.Second.Pts - p.First.Pts).ToList();
+        Assert.True(gaps.Max() < 1.0, $"the steady camera's results had a {gaps.Max():0.00} s gap ({steadyDropped} frames dropped by its busy stage)");
+    }
+
+    [Fact]
+    public async Task Bad_urls_are_reported_with_the_password_masked_and_retried_without_a_busy_loop()
+    {
+        using var server = RtspTestServer.Start(SharedData.PersonClip, "/real");
+        using var garbage = new GarbageServer();
+        var port = FreePort.Next();
+        var closedPort = FreePort.Next();
+        var config = new ServiceConfig
+        {
+            Cameras =
+            {
+                Rtsp("unreachable", $"rtsp://admin:hunter2@127.0.0.1:{closedPort}/stream"),
+                Rtsp("wrongpath", server.Url("/nope", "admin:hunter2")),
+                Rtsp("notvideo", $"rtsp://admin:hunter2@127.0.0.1:{port}/mqtt-is-not-video"),
+                Rtsp("garbage", $"rtsp://admin:hunter2@127.0.0.1:{garbage.Port}/cam"),
+                new CameraConfig { Id = "ok", Url = "synthetic://p?fps=10" },
+            },
+            Mqtt = { Port = port, Prefix = "rt" },
+        };
+        foreach (var camera in config.Cameras.Take(4))
+        {
+            camera.ConnectTimeoutSeconds = 3;
+        }
+        using var loggers = TestLogging.Quiet();
+        var host = await ServiceHost.StartAsync(config, loggers, CancellationToken.None);
+        await using var capture = await MqttCapture.ConnectAsync(port, "rt/#");
+        await Task.Delay(TimeSpan.FromSeconds(4)); // let the first attempts fail
+        var cpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        var attemptsBefore = host.Pipeline.Sources.Take(4).Sum(s => s.Stats.Reconnects);
+        await Task.Delay(TimeSpan.FromSeconds(8));
+        var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        var attempts = host.Pipeline.Sources.Take(4).Sum(s => s.Stats.Reconnects) - attemptsBefore;
+        var okFrames = host.Pipeline.Sources.Last().Stats.Decoded;
+        await host.DisposeAsync();
+
+        foreach (var camera in new[] { "unreachable", "wrongpath", "notvideo", "garbage" })
+        {
+            var reconnecting = Statuses(capture, camera).Where(s => s.State == "reconnecting").ToList();
+            Assert.NotEmpty(reconnecting);
+            Assert.All(reconnecting, s =>
+            {
+                Assert.Contains("admin:***@127.0.0.1", s.Message);
+                Assert.DoesNotContain("hunter2", s.Message + s.Url);
+            });
+        }
+        // Backoff doubles to 4 s: over 8 s the four cameras try a handful of times each, not hundreds.
+        Assert.InRange(attempts, 1, 4 * 6);
+        Assert.True(cpu < TimeSpan.FromSeconds(2), $"retrying used {cpu.TotalMilliseconds:0} ms of CPU in 8 s");
+        Assert.True(okFrames > 80, $"the healthy camera delivered only {okFrames} frames meanwhile");
+    }
+}
