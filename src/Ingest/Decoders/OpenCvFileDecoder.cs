@@ -45,17 +45,18 @@ public sealed class OpenCvFileDecoder(string path) : IFrameDecoder
     public TimeSpan? ReadInto(Frame frame)
     {
         var capture = _capture ?? throw new InvalidOperationException("Open the decoder first.");
-        var dataBefore = frame.Mat.Data;
-        if (!capture.Read(frame.Mat) || frame.Mat.Empty())
+        // Grab first: a failed VideoCapture.read() releases the Mat it was given, which would detach
+        // the pooled frame's OpenCV view from its buffer.
+        if (!capture.Grab())
         {
             NoteEnd();
             return null;
         }
-        if (frame.Mat.Data != dataBefore)
+        var dataBefore = frame.Mat.Data;
+        if (!capture.Retrieve(frame.Mat) || frame.Mat.Empty() || frame.Mat.Data != dataBefore)
         {
-            // OpenCV reallocated: the stream changed size mid-file. Our pooled buffer did not get the
-            // picture, so treat it as the end of usable data rather than publish stale pixels.
-            EndReason = $"video file '{path}' changed frame size at frame {_decoded}; stopped there.";
+            frame.RestoreView();
+            EndReason = $"video file '{path}' could not be decoded at frame {_decoded} (the picture size or format changed); stopped there.";
             return null;
         }
         _decoded++;

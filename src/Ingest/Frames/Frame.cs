@@ -25,7 +25,19 @@ public sealed class Frame
         Format = format;
         Stride = width * format.BytesPerPixel();
         _pixels = GC.AllocateUninitializedArray<byte>(Stride * height, pinned: true);
-        Mat = Mat.FromPixelData(height, width, MatType.CV_8UC3, Marshal.UnsafeAddrOfPinnedArrayElement(_pixels, 0), Stride);
+        Mat = View();
+    }
+
+    private Mat View() => Mat.FromPixelData(Height, Width, MatType.CV_8UC3, Marshal.UnsafeAddrOfPinnedArrayElement(_pixels, 0), Stride);
+
+    /// <summary>Points the OpenCV view at the pooled buffer again after an OpenCV call replaced its data.</summary>
+    internal void RestoreView()
+    {
+        if (Mat.Data != Marshal.UnsafeAddrOfPinnedArrayElement(_pixels, 0))
+        {
+            Mat.Dispose();
+            Mat = View();
+        }
     }
 
     public string CameraId { get; private set; } = "";
@@ -50,7 +62,7 @@ public sealed class Frame
     internal Span<byte> WritablePixels => _pixels;
 
     /// <summary>An OpenCV header over the pooled pixels (no copy). Decoders read into it.</summary>
-    public Mat Mat { get; }
+    public Mat Mat { get; private set; }
 
     public int RefCount => Volatile.Read(ref _refCount);
 
