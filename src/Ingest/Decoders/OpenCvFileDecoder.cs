@@ -7,7 +7,7 @@ namespace StreamVision.Ingest.Decoders;
 /// Decodes video files with the FFmpeg that ships inside OpenCvSharp's runtime. That build cannot
 /// open network URLs, which is why network streams get their own decoder; files are its strength.
 /// </summary>
-public sealed class OpenCvFileDecoder(string path) : IFrameDecoder
+public sealed class OpenCvFileDecoder(string path, int? threads = null) : IFrameDecoder
 {
     private VideoCapture? _capture;
     private VideoFormat _format;
@@ -22,7 +22,8 @@ public sealed class OpenCvFileDecoder(string path) : IFrameDecoder
         {
             throw new SourceException($"video file '{path}' does not exist. Check the path (relative paths start at the working directory).");
         }
-        var capture = new VideoCapture(path, VideoCaptureAPIs.FFMPEG);
+        // 70 is cv::CAP_PROP_N_THREADS (FFmpeg decoder threads), which OpenCvSharp's enum lacks.
+        var capture = threads is > 0 ? new VideoCapture(path, VideoCaptureAPIs.FFMPEG, [70, threads.Value]) : new VideoCapture(path, VideoCaptureAPIs.FFMPEG);
         if (!capture.IsOpened())
         {
             capture.Dispose();

@@ -26,6 +26,9 @@ public sealed record SourceOptions(
     /// <summary>Decode and discard this many frames first (batch resume); sequence numbers start here.</summary>
     public long SkipFrames { get; init; }
 
+    /// <summary>Decoder threads for files (FFmpeg inside OpenCV); null lets FFmpeg choose.</summary>
+    public int? DecodeThreads { get; init; }
+
     /// <summary>Settings for FFmpeg-decoded sources (RTSP, devices).</summary>
     public FfmpegSettings Ffmpeg { get; init; } = new();
 

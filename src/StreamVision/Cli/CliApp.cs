@@ -11,6 +11,7 @@ public static class CliApp
         root.Subcommands.Add(RunCommand.Create(output, error));
         root.Subcommands.Add(BatchCommand.Create(output, error));
         root.Subcommands.Add(ModelsCommand.Create(output, error));
+        root.Subcommands.Add(BenchCommand.Create(output, error));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
