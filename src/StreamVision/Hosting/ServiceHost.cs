@@ -38,6 +38,9 @@ public sealed class ServiceHost : IAsyncDisposable
     public MqttPublisher Publisher { get; }
     public ResultRouter Router { get; }
 
+    /// <summary>Camera and stage metrics on meter <see cref="ServiceMetrics.MeterName"/>.</summary>
+    public ServiceMetrics Metrics { get; private set; } = null!;
+
     /// <summary>Cameras that could not be opened at start, and why.</summary>
     public Dictionary<string, string> StartFailures { get; } = new();
 
@@ -126,6 +129,7 @@ public sealed class ServiceHost : IAsyncDisposable
 
     private void Start()
     {
+        Metrics = new ServiceMetrics(Pipeline);
         var pipelineRun = Pipeline.RunAsync(_stop.Token);
         var routerRun = Router.RunAsync(Pipeline);
         _completion = Task.WhenAll(pipelineRun, routerRun);
@@ -153,6 +157,7 @@ public sealed class ServiceHost : IAsyncDisposable
         {
             await Broker.DisposeAsync().ConfigureAwait(false);
         }
+        Metrics.Dispose();
         Pipeline.Dispose();
         foreach (var source in Pipeline.Sources)
         {

@@ -162,4 +162,37 @@ public sealed class RtspReconnectTests
         Assert.True(cpu < TimeSpan.FromSeconds(2), $"retrying used {cpu.TotalMilliseconds:0} ms of CPU in 8 s");
         Assert.True(okFrames > 80, $"the healthy camera delivered only {okFrames} frames meanwhile");
     }
+
+    [Fact]
+    public async Task A_camera_that_hangs_is_detected_as_a_stall_reconnected_and_shutdown_does_not_wait_for_it()
+    {
+        using var server = RtspTestServer.Start(SharedData.PersonClip, "/cam");
+        var port = FreePort.Next();
+        var camera = Rtsp("hang", server.Url("/cam"));
+        camera.StallFrames = 15; // 1.5 s at 10 fps
+        var config = new ServiceConfig { Cameras = { camera }, Mqtt = { Port = port, Prefix = "rt" } };
+        using var loggers = TestLogging.Quiet();
+        var host = await ServiceHost.StartAsync(config, loggers, CancellationToken.None);
+        await using var capture = await MqttCapture.ConnectAsync(port, "rt/#");
+        await capture.WaitForAsync(_ => Frames(capture, "hang").Count > 10, TimeSpan.FromSeconds(20));
+
+        server.Freeze();
+        await capture.WaitForAsync(_ => Statuses(capture, "hang").Any(s => s.State == "reconnecting"), TimeSpan.FromSeconds(10));
+        var stall = Statuses(capture, "hang").First(s => s.State == "reconnecting");
+        Assert.Contains("stall", stall.Message);
+
+        server.Thaw();
+        var streamingBefore = Statuses(capture, "hang").Count(s => s.State == "streaming");
+        await capture.WaitForAsync(_ => Statuses(capture, "hang").Count(s => s.State == "streaming") > streamingBefore, TimeSpan.FromSeconds(20));
+        Assert.True(Statuses(capture, "hang").Count(s => s.State == "streaming") > streamingBefore, "the camera did not come back after the hang");
+
+        // Hang it again and stop the service while ffmpeg is blocked on the frozen server.
+        server.Freeze();
+        await Task.Delay(500);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await host.StopAsync();
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"shutdown waited {clock.Elapsed.TotalSeconds:0.0} s on a blocked decoder");
+        await host.DisposeAsync();
+        server.Thaw();
+    }
 }

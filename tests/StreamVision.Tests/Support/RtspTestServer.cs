@@ -49,9 +49,22 @@ public sealed class RtspTestServer : IDisposable
     {
         if (_server is { } server)
         {
+            Thaw();
             Kill(server);
             _server = null;
         }
+    }
+
+    /// <summary>Freezes the server (SIGSTOP): connections stay open but no data flows, like a
+    /// camera that hangs. <see cref="Thaw"/> lets it go on.</summary>
+    public void Freeze() => Signal("-STOP");
+
+    public void Thaw() => Signal("-CONT");
+
+    private void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", [signal, _server!.Id.ToString()])!;
+        kill.WaitForExit();
     }
 
     private static Process StartProcess(string file, IEnumerable<string> args, bool redirectOutput = false)

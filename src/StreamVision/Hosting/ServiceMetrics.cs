@@ -1,0 +1,44 @@
+using System.Diagnostics.Metrics;
+using StreamVision.Ingest.Sources;
+using StreamVision.Pipelines.Graph;
+
+namespace StreamVision.Host.Hosting;
+
+/// <summary>
+/// The service's metrics as .NET instruments (System.Diagnostics.Metrics), observed from the live
+/// counters so nothing is counted twice. Any exporter (Prometheus, OpenTelemetry, dotnet-counters
+/// on meter "StreamVision") reads them without the pipeline knowing.
+/// </summary>
+public sealed class ServiceMetrics : IDisposable
+{
+    public const string MeterName = "StreamVision";
+
+    private readonly Meter _meter = new(MeterName);
+
+    public ServiceMetrics(Pipeline pipeline)
+    {
+        var sources = pipeline.Sources;
+        _meter.CreateObservableGauge("streamvision.camera.state", () => sources.SelectMany(CameraState),
+            description: "1 for the camera's current state (connecting, streaming, reconnecting, failed, ended), 0 for the others");
+        _meter.CreateObservableCounter("streamvision.camera.frames", () => sources.Select(s => Measure(s.Stats.Decoded, s.CameraId)),
+            unit: "{frame}", description: "Frames handed to the stages");
+        _meter.CreateObservableCounter("streamvision.camera.reconnects", () => sources.Select(s => Measure(s.Stats.Reconnects, s.CameraId)),
+            unit: "{reconnect}", description: "Failed connection attempts and dropped connections");
+        _meter.CreateObservableCounter("streamvision.stage.frames", () => pipeline.StageStats.Select(s => Measure(s.Processed, s.CameraId, s.Stage)),
+            unit: "{frame}", description: "Frames a stage finished");
+        _meter.CreateObservableCounter("streamvision.stage.dropped", () => pipeline.StageStats.Select(s => Measure(s.Dropped, s.CameraId, s.Stage)),
+            unit: "{frame}", description: "Frames dropped in front of a busy stage (live mode)");
+    }
+
+    private static IEnumerable<Measurement<int>> CameraState(FrameSource source) =>
+        Enum.GetValues<SourceState>().Select(state => new Measurement<int>(
+            source.Stats.State == state ? 1 : 0,
+            new KeyValuePair<string, object?>("camera", source.CameraId),
+            new KeyValuePair<string, object?>("state", state.ToString().ToLowerInvariant())));
+
+    private static Measurement<long> Measure(long value, string camera, string? stage = null) => stage is null
+        ? new Measurement<long>(value, new KeyValuePair<string, object?>("camera", camera))
+        : new Measurement<long>(value, new KeyValuePair<string, object?>("camera", camera), new KeyValuePair<string, object?>("stage", stage));
+
+    public void Dispose() => _meter.Dispose();
+}
