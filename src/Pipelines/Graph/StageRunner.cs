@@ -62,36 +62,56 @@ internal sealed class StageRunner
 
     public void Complete() => _input.Writer.TryComplete();
 
-    public async Task RunAsync(ChannelWriter<StageResult> results)
+    /// <summary>Processes frames until the queue is completed. Inference blocks a core for tens of
+    /// milliseconds per frame, so each runner gets its own thread instead of starving the thread
+    /// pool that MQTT, routing and timers share.</summary>
+    public Task RunAsync(ChannelWriter<StageResult> results)
+        => Task.Factory.StartNew(() => Run(results), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Run(ChannelWriter<StageResult> results)
     {
-        await Task.Yield();
         var clock = new Stopwatch();
-        await foreach (var frame in _input.Reader.ReadAllAsync().ConfigureAwait(false))
+        var reader = _input.Reader;
+        while (Wait(reader.WaitToReadAsync()))
         {
-            StageResult? result = null;
-            clock.Restart();
-            try
+            while (reader.TryRead(out var frame))
             {
-                result = _stage.Process(frame);
-                Stats.CountProcessed(clock.Elapsed);
-                Stats.FrameAge.Record(result.CompletedAt - result.CaptureTime);
-            }
-            catch (Exception e)
-            {
-                Stats.CountError(e.Message);
-                if (Stats.Errors == 1 || Stats.Errors % 100 == 0)
+                StageResult? result = null;
+                clock.Restart();
+                try
                 {
-                    _log.LogError(e, "stage {Stage} on camera {Camera} failed on frame {Seq} ({Count} failures so far); it keeps running", Stats.Stage, Stats.CameraId, frame.Sequence, Stats.Errors);
+                    result = _stage.Process(frame);
+                    Stats.CountProcessed(clock.Elapsed);
+                    Stats.FrameAge.Record(result.CompletedAt - result.CaptureTime);
+                }
+                catch (Exception e)
+                {
+                    Stats.CountError(e.Message);
+                    if (Stats.Errors == 1 || Stats.Errors % 100 == 0)
+                    {
+                        _log.LogError(e, "stage {Stage} on camera {Camera} failed on frame {Seq} ({Count} failures so far); it keeps running", Stats.Stage, Stats.CameraId, frame.Sequence, Stats.Errors);
+                    }
+                }
+                finally
+                {
+                    frame.Release();
+                }
+                if (result is not null && !results.TryWrite(result))
+                {
+                    // Only a lossless (batch) results channel is ever full: wait for the consumer.
+                    Wait(results.WriteAsync(result));
                 }
             }
-            finally
-            {
-                frame.Release();
-            }
-            if (result is not null)
-            {
-                await results.WriteAsync(result).ConfigureAwait(false);
-            }
+        }
+    }
+
+    private static T Wait<T>(ValueTask<T> pending) => pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+
+    private static void Wait(ValueTask pending)
+    {
+        if (!pending.IsCompletedSuccessfully)
+        {
+            pending.AsTask().GetAwaiter().GetResult();
         }
     }
 
