@@ -30,6 +30,10 @@ internal static class ErrorReporting
         {
             return Report(error, "input error", e.Message, ExitCodes.Input);
         }
+        catch (Hosting.ModelDownloadException e)
+        {
+            return Report(error, "download error", e.Message, ExitCodes.Input);
+        }
         catch (OperationCanceledException)
         {
             return ExitCodes.Ok;

@@ -14,6 +14,7 @@ public static class ExitCodes
     /// <summary>A model does not match its manifest or cannot be loaded.</summary>
     public const int ModelContract = 3;
 
-    /// <summary>An input video or camera could not be read (missing, damaged, truncated).</summary>
+    /// <summary>An input video or camera could not be read (missing, damaged, truncated), or a model
+    /// download failed (rerun to resume).</summary>
     public const int Input = 4;
 }

@@ -6,7 +6,7 @@ using StreamVision.Pipelines.ReferenceModels;
 
 namespace StreamVision.Host.Cli;
 
-/// <summary><c>streamvision models check|generate</c>.</summary>
+/// <summary><c>streamvision models check|generate|pull|list</c>.</summary>
 internal static class ModelsCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -14,6 +14,57 @@ internal static class ModelsCommand
         var command = new Command("models", "Inspect and generate models.");
         command.Subcommands.Add(Check(output, error));
         command.Subcommands.Add(Generate(output, error));
+        command.Subcommands.Add(Pull(output, error));
+        command.Subcommands.Add(List(output, error));
+        return command;
+    }
+
+    private static Command Pull(TextWriter output, TextWriter error)
+    {
+        var name = new Argument<string>("NAME") { Description = "Model id (streamvision models list) or manifest path." };
+        var dir = new Option<string?>("--dir") { Description = $"Folder to install into (default {ModelCatalog.UserDirectory})." };
+        var mirror = new Option<string?>("--mirror") { Description = "Base URL to download from instead of the manifest's source URL." };
+        var command = new Command("pull", "Download a model (resuming a partial download), verify its SHA-256, install it.") { name, dir, mirror };
+        command.SetAction((parse, ct) => ErrorReporting.Guard(error, async () =>
+        {
+            var cfg = ConfigLoader.Default();
+            cfg.SourceName = "command line";
+            var manifest = ModelCatalog.LoadManifest(parse.GetValue(name)!, cfg, "NAME");
+            using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
+            var lastReport = DateTime.MinValue;
+            var result = await new ModelDownloader(http).PullAsync(manifest, parse.GetValue(dir) ?? ModelCatalog.UserDirectory, parse.GetValue(mirror), (done, total) =>
+            {
+                if (DateTime.UtcNow - lastReport > TimeSpan.FromSeconds(1))
+                {
+                    lastReport = DateTime.UtcNow;
+                    output.WriteLine(total is { } t ? $"  {done:N0} of {t:N0} bytes" : $"  {done:N0} bytes");
+                }
+            }, ct).ConfigureAwait(false);
+            output.WriteLine(result.AlreadyInstalled
+                ? $"model {manifest.Id}: already installed and verified at {result.Path}"
+                : $"model {manifest.Id}: installed {result.Path} ({result.Bytes:N0} bytes{(result.ResumedFrom > 0 ? $", resumed at {result.ResumedFrom:N0}" : "")}), SHA-256 verified");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command List(TextWriter output, TextWriter error)
+    {
+        var config = new Option<string?>("--config") { Description = "Config file, to show which stage uses which model." };
+        var command = new Command("list", "Known models, whether they are installed, and which stage uses them.") { config };
+        command.SetAction((parse, _) => ErrorReporting.Guard(error, () =>
+        {
+            var cfg = ConfigLoader.Load(parse.GetValue(config), requireCameras: false);
+            var used = cfg.Stages.Segmentation.Enabled ? cfg.Stages.Segmentation.Model : null;
+            output.WriteLine("| id | task | installed | used by | licence | source |");
+            output.WriteLine("|---|---|---|---|---|---|");
+            foreach (var m in ModelCatalog.AllManifests(cfg))
+            {
+                var file = ModelCatalog.InstalledFile(m, cfg);
+                output.WriteLine($"| {m.Id} | {m.Task} | {file ?? "no (streamvision models pull " + m.Id + ")"} | {(used == m.Id ? "stages.segmentation" : "")} | {m.Provenance.License} | {m.Provenance.SourceUrl} |");
+            }
+            return Task.FromResult(ExitCodes.Ok);
+        }));
         return command;
     }
 

@@ -5,10 +5,25 @@ using StreamVision.Pipelines.Models;
 namespace StreamVision.Host.Hosting;
 
 /// <summary>Finds manifests and model files: the models folder shipped with the executable first,
-/// then the configured search paths, then $STREAMVISION_MODELS (colon-separated).</summary>
+/// then the configured search paths, then $STREAMVISION_MODELS (colon-separated), then the user
+/// model folder that <c>streamvision models pull</c> installs into.</summary>
 public static class ModelCatalog
 {
     public static string BuiltInDirectory => Path.Combine(AppContext.BaseDirectory, "models");
+
+    /// <summary>Where pulled models go: $XDG_DATA_HOME/streamvision/models (~/.local/share/…).</summary>
+    public static string UserDirectory
+    {
+        get
+        {
+            var data = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+            if (string.IsNullOrEmpty(data))
+            {
+                data = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share");
+            }
+            return Path.Combine(data, "streamvision", "models");
+        }
+    }
 
     public static IReadOnlyList<string> SearchPaths(ServiceConfig config)
     {
@@ -19,6 +34,7 @@ public static class ModelCatalog
         {
             paths.AddRange(env.Split(':', StringSplitOptions.RemoveEmptyEntries));
         }
+        paths.Add(UserDirectory);
         return paths;
     }
 
@@ -45,6 +61,41 @@ public static class ModelCatalog
             }
         }
         throw new ConfigurationException($"{config.SourceName}: '{key}' = '{model}': no manifest '{model}.yaml' in {string.Join(", ", searched)}. Use a known model id or a path to a manifest file.");
+    }
+
+    /// <summary>Every manifest in the search paths (first one wins for an id).</summary>
+    public static IReadOnlyList<ModelManifest> AllManifests(ServiceConfig config)
+    {
+        var found = new Dictionary<string, ModelManifest>();
+        foreach (var dir in SearchPaths(config).Where(Directory.Exists))
+        {
+            foreach (var file in Directory.GetFiles(dir, "*.yaml").Order())
+            {
+                try
+                {
+                    var manifest = ManifestLoader.Load(file);
+                    found.TryAdd(manifest.Id, manifest);
+                }
+                catch (ConfigurationException)
+                {
+                    // Not a model manifest (or a broken one; `models check` reports those).
+                }
+            }
+        }
+        return found.Values.OrderBy(m => m.Id).ToList();
+    }
+
+    /// <summary>The installed model file for <paramref name="manifest"/>, or null.</summary>
+    public static string? InstalledFile(ModelManifest manifest, ServiceConfig config)
+    {
+        try
+        {
+            return ManifestLoader.ResolveModelFile(manifest, SearchPaths(config));
+        }
+        catch (ConfigurationException)
+        {
+            return null;
+        }
     }
 
     public static OnnxModel LoadModel(string model, ServiceConfig config, string key, int threads)
