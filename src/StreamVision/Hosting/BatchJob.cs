@@ -73,7 +73,7 @@ public sealed class BatchJob(ServiceConfig config, string outputDirectory, ILogg
             return new BatchFileReport(input, name, 0, 0, clock.Elapsed, e.Message, 0);
         }
         using var pipeline = new Pipeline([source], stages, policy, _log);
-        var router = new ResultRouter([new FileResultSink(files, WriteMasks)], _log);
+        var router = new ResultRouter([new FileResultSink(files, new ResultEncoding(SegmentationMask: WriteMasks))], _log);
         using var ticker = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
         var run = Task.WhenAll(pipeline.RunAsync(cancellationToken), router.RunAsync(pipeline));
         while (!run.IsCompleted)

@@ -1,21 +1,23 @@
 using System.Globalization;
-using StreamVision.Pipelines.Segmentation;
+using StreamVision.Pipelines.Graph;
 using StreamVision.Publish.Files;
 
 namespace StreamVision.Host.Results;
 
-/// <summary>Batch output: &lt;out&gt;/&lt;camera&gt;/segmentation.jsonl (one line per frame) and
-/// &lt;out&gt;/&lt;camera&gt;/segmentation/&lt;seq&gt;.png masks.</summary>
-public sealed class FileResultSink(ResultFileSink files, bool writeMasks) : IResultSink
+/// <summary>Batch output: &lt;out&gt;/&lt;camera&gt;/&lt;task&gt;.jsonl (one line per frame) and companions
+/// as &lt;out&gt;/&lt;camera&gt;/&lt;task&gt;/&lt;seq&gt;[-&lt;kind&gt;].&lt;ext&gt; (the mask keeps the plain name).</summary>
+public sealed class FileResultSink(ResultFileSink files, ResultEncoding encoding) : IResultSink
 {
-    public void Write(SegmentationResult r)
+    public void Write(StageResult r)
     {
-        var maskPath = writeMasks ? $"{r.CameraId}/{r.Stage}/{r.Sequence.ToString("D6", CultureInfo.InvariantCulture)}.png" : null;
-        // Mask first: a JSON line on disk then always has its mask (batch resume relies on it).
-        if (maskPath is not null)
+        var seq = r.Sequence.ToString("D6", CultureInfo.InvariantCulture);
+        string PathOf(string kind, string extension) => $"{r.CameraId}/{r.Stage}/{seq}{(kind == "mask" ? "" : "-" + kind)}{extension}";
+        var encoded = encoding.Encode(r, DateTimeOffset.UtcNow, kind => PathOf(kind, kind == "mask" ? ".png" : ".bin"));
+        // Companions first: a JSON line on disk then always has its files (batch resume relies on it).
+        foreach (var companion in encoded.Companions)
         {
-            files.WriteFile(maskPath, SegmentationEncoder.MaskPng(r));
+            files.WriteFile(PathOf(companion.Kind, companion.FileExtension), companion.Bytes);
         }
-        files.AppendLine($"{r.CameraId}/{r.Stage}.jsonl", SegmentationEncoder.Json(r, DateTimeOffset.UtcNow, maskPath));
+        files.AppendLine($"{r.CameraId}/{r.Stage}.jsonl", encoded.Json);
     }
 }

@@ -1,4 +1,4 @@
-using StreamVision.Pipelines.Segmentation;
+using StreamVision.Pipelines.Graph;
 
 namespace StreamVision.Host.Results;
 
@@ -6,5 +6,5 @@ namespace StreamVision.Host.Results;
 /// the router calls it for every result in order.</summary>
 public interface IResultSink
 {
-    void Write(SegmentationResult result);
+    void Write(StageResult result);
 }

@@ -1,25 +1,24 @@
-using StreamVision.Pipelines.Segmentation;
+using System.Globalization;
+using StreamVision.Pipelines.Graph;
 using StreamVision.Publish.Mqtt;
 
 namespace StreamVision.Host.Results;
 
-/// <summary>Publishes each segmentation result as JSON on &lt;prefix&gt;/&lt;camera&gt;/segmentation and,
-/// when enabled, its mask PNG on …/segmentation/mask with content type and frame user properties.</summary>
-public sealed class MqttResultSink(MqttPublisher publisher, MqttTopics topics, bool publishMask) : IResultSink
+/// <summary>Publishes each result's JSON on &lt;prefix&gt;/&lt;camera&gt;/&lt;task&gt; and each companion on
+/// …/&lt;task&gt;/&lt;kind&gt; with its content type and the frame's identity as user properties.</summary>
+public sealed class MqttResultSink(MqttPublisher publisher, MqttTopics topics, ResultEncoding encoding) : IResultSink
 {
-    public void Write(SegmentationResult r)
+    public void Write(StageResult r)
     {
-        var maskTopic = publishMask ? topics.Companion(r.CameraId, r.Stage, "mask") : null;
-        var json = SegmentationEncoder.Json(r, DateTimeOffset.UtcNow, maskTopic);
-        publisher.TryPublish(new OutgoingMessage(topics.Task(r.CameraId, r.Stage), json, "application/json"));
-        if (maskTopic is not null)
+        var encoded = encoding.Encode(r, DateTimeOffset.UtcNow, kind => topics.Companion(r.CameraId, r.Stage, kind));
+        publisher.TryPublish(new OutgoingMessage(topics.Task(r.CameraId, r.Stage), encoded.Json, "application/json"));
+        foreach (var companion in encoded.Companions)
         {
-            var png = SegmentationEncoder.MaskPng(r);
-            publisher.TryPublish(new OutgoingMessage(maskTopic, png, "image/png", UserProperties:
+            publisher.TryPublish(new OutgoingMessage(topics.Companion(r.CameraId, r.Stage, companion.Kind), companion.Bytes, companion.ContentType, UserProperties:
             [
                 new("camera", r.CameraId),
-                new("seq", r.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                new("pts", r.Pts.TotalSeconds.ToString("0.######", System.Globalization.CultureInfo.InvariantCulture)),
+                new("seq", r.Sequence.ToString(CultureInfo.InvariantCulture)),
+                new("pts", r.Pts.TotalSeconds.ToString("0.######", CultureInfo.InvariantCulture)),
                 new("model", r.ModelId),
             ]));
         }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using StreamVision.Pipelines.Graph;
-using StreamVision.Pipelines.Segmentation;
 
 namespace StreamVision.Host.Results;
 
@@ -22,15 +21,11 @@ public sealed class ResultRouter(IReadOnlyList<IResultSink> sinks, ILogger log)
         {
             using (result)
             {
-                if (result is not SegmentationResult segmentation)
-                {
-                    continue;
-                }
                 foreach (var sink in sinks)
                 {
                     try
                     {
-                        sink.Write(segmentation);
+                        sink.Write(result);
                     }
                     catch (Exception e)
                     {

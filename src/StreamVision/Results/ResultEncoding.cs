@@ -1,0 +1,15 @@
+using StreamVision.Pipelines.Graph;
+using StreamVision.Pipelines.Segmentation;
+
+namespace StreamVision.Host.Results;
+
+/// <summary>Picks the encoder for a result's task. The sinks only move bytes.</summary>
+/// <param name="SegmentationMask">Produce the segmentation mask PNG companion.</param>
+public sealed class ResultEncoding(bool SegmentationMask)
+{
+    public EncodedResult Encode(StageResult result, DateTimeOffset publishTime, Func<string, string> companionLocation) => result switch
+    {
+        SegmentationResult s => SegmentationEncoder.Encode(s, publishTime, SegmentationMask, companionLocation),
+        _ => throw new NotSupportedException($"no encoder for {result.GetType().Name} results"),
+    };
+}

@@ -1,0 +1,35 @@
+using System.Buffers;
+using System.Text.Json;
+using StreamVision.Pipelines.Graph;
+
+namespace StreamVision.Host.Results;
+
+/// <summary>
+/// The fields every result payload starts with (schema version 1): which frame it belongs to and
+/// which model made it. Each task's encoder writes only what is its own after this header.
+/// </summary>
+public static class ResultJson
+{
+    public const int SchemaVersion = 1;
+
+    public static byte[] Write(StageResult r, DateTimeOffset publishTime, Action<Utf8JsonWriter> body)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("schema_version", SchemaVersion);
+            w.WriteString("task", r.Stage);
+            w.WriteString("camera", r.CameraId);
+            w.WriteNumber("seq", r.Sequence);
+            w.WriteNumber("pts", Math.Round(r.Pts.TotalSeconds, 6));
+            w.WriteString("capture_time", r.CaptureTime.UtcDateTime.ToString("O"));
+            w.WriteString("publish_time", publishTime.UtcDateTime.ToString("O"));
+            w.WriteNumber("processing_ms", Math.Round(r.ProcessingTime.TotalMilliseconds, 3));
+            w.WriteString("model", r.ModelId);
+            body(w);
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+}
