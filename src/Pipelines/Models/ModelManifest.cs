@@ -11,7 +11,7 @@ public sealed class ModelManifest
     /// <summary>Stable name of the model; every result carries it.</summary>
     public string Id { get; set; } = "";
 
-    /// <summary>What the model does; this build runs <c>segmentation</c>.</summary>
+    /// <summary>What the model does: <c>segmentation</c> or <c>detection</c>.</summary>
     public string Task { get; set; } = "";
 
     /// <summary>The ONNX file, relative to the manifest's folder or to a model search path.</summary>
@@ -57,6 +57,17 @@ public enum ElementKind
     Float32,
 }
 
+/// <summary>How a frame is fitted to the input size.</summary>
+public enum ResizeMode
+{
+    /// <summary>Scale each axis to the input size (aspect ratio not kept).</summary>
+    Stretch,
+
+    /// <summary>Scale by one factor to fit, place at the top-left, fill the rest with <c>pad_value</c>
+    /// (YOLOX's pre-processing).</summary>
+    Letterbox,
+}
+
 public sealed class InputTensorSpec
 {
     public string Name { get; set; } = "";
@@ -74,6 +85,11 @@ public sealed class InputTensorSpec
     public List<double> Mean { get; set; } = new() { 0, 0, 0 };
     public List<double> Std { get; set; } = new() { 1, 1, 1 };
 
+    public ResizeMode Resize { get; set; } = ResizeMode.Stretch;
+
+    /// <summary>Pixel value (0..255, before normalisation) of letterbox padding.</summary>
+    public double PadValue { get; set; }
+
     public int Height => (int)(Layout == TensorLayout.Nhwc ? Shape[1] : Shape[2]);
     public int Width => (int)(Layout == TensorLayout.Nhwc ? Shape[2] : Shape[3]);
     public int Channels => (int)(Layout == TensorLayout.Nhwc ? Shape[3] : Shape[1]);
@@ -87,6 +103,10 @@ public enum SegmentationOutputMeaning
 
     /// <summary>One channel per class (logits or softmax); the pixel's class is the arg-max.</summary>
     ClassScores,
+
+    /// <summary>Detection, YOLOX layout [1, anchors, 5 + classes]: per anchor point of each stride's
+    /// grid x, y (cell offsets), w, h (log-space), objectness, class scores; score = objectness × class.</summary>
+    YoloxGrid,
 }
 
 public sealed class OutputTensorSpec
@@ -99,6 +119,9 @@ public sealed class OutputTensorSpec
 
     /// <summary>For <see cref="SegmentationOutputMeaning.ForegroundProbability"/>: above it is foreground.</summary>
     public double Threshold { get; set; } = 0.5;
+
+    /// <summary>For <see cref="SegmentationOutputMeaning.YoloxGrid"/>: the grid strides, in anchor order.</summary>
+    public List<int> Strides { get; set; } = new();
 
     public int Height => (int)(Layout == TensorLayout.Nhwc ? Shape[1] : Shape[2]);
     public int Width => (int)(Layout == TensorLayout.Nhwc ? Shape[2] : Shape[3]);

@@ -9,9 +9,19 @@ namespace StreamVision.Pipelines.Segmentation;
 
 /// <summary>Semantic segmentation with any model described by a segmentation manifest. One session
 /// is shared by all cameras; each camera gets its own tensors and pre-processor.</summary>
-public sealed class SegmentationStageFactory(OnnxModel model) : IStageFactory
+public sealed class SegmentationStageFactory : IStageFactory
 {
     public const string StageName = "segmentation";
+    private readonly OnnxModel model;
+
+    public SegmentationStageFactory(OnnxModel model)
+    {
+        if (model.Manifest.Task != "segmentation")
+        {
+            throw new ModelContractException($"model '{model.Id}' is a {model.Manifest.Task} model; the segmentation stage needs a segmentation model.");
+        }
+        this.model = model;
+    }
 
     public string Name => StageName;
     public string ModelId => model.Id;

@@ -12,18 +12,23 @@ internal static class RunCommand
         var config = new Option<string?>("--config") { Description = "YAML config file (default: built-in synthetic camera + reference model + embedded broker)." };
         var duration = new Option<double>("--duration") { Description = "Stop after this many seconds.", DefaultValueFactory = _ => 10 };
         var forever = new Option<bool>("--forever") { Description = "Run until Ctrl-C instead of stopping after --duration." };
+        var detect = new Option<bool>("--detect") { Description = "Also run object detection (stages.detection, YOLOX; persons by default)." };
         var modelsDir = new Option<string[]>("--models-dir") { Description = "Extra folder with model manifests and files (repeatable)." };
         var model = new Option<string?>("--model") { Description = "Segmentation model: a model id or a manifest path (overrides the config)." };
         var camera = new Option<string[]>("--camera") { Description = "Camera URL or file path (repeatable; replaces the config's cameras).", AllowMultipleArgumentsPerToken = false };
         var port = new Option<int?>("--mqtt-port") { Description = "MQTT port (overrides mqtt.port)." };
         var command = new Command("run", "Run the service: cameras → stages → MQTT, with a summary line per second.")
         {
-            config, duration, forever, model, modelsDir, camera, port,
+            config, duration, forever, model, modelsDir, detect, camera, port,
         };
         command.SetAction((parse, ct) => ErrorReporting.Guard(error, async () =>
         {
             var cfg = ConfigLoader.Load(parse.GetValue(config));
             cfg.Models.SearchPaths.AddRange((parse.GetValue(modelsDir) ?? []).Select(Path.GetFullPath));
+            if (parse.GetValue(detect))
+            {
+                cfg.Stages.Detection.Enabled = true;
+            }
             if (parse.GetValue(model) is { } m)
             {
                 cfg.Stages.Segmentation.Model = m;

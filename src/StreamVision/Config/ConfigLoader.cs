@@ -103,9 +103,17 @@ public static class ConfigLoader
                 throw Bad($"{key}.max_frames", camera.MaxFrames, "use a positive number, or leave it out to read to the end.");
             }
         }
-        if (!config.Stages.Segmentation.Enabled)
+        if (!config.Stages.Segmentation.Enabled && !config.Stages.Detection.Enabled)
         {
-            throw new ConfigurationException($"{src}: every stage is disabled (stages.segmentation.enabled: false); enable at least one stage.");
+            throw new ConfigurationException($"{src}: every stage is disabled (stages.segmentation.enabled and stages.detection.enabled); enable at least one stage.");
+        }
+        if (config.Stages.Detection.ScoreThreshold is <= 0 or >= 1)
+        {
+            throw Bad("stages.detection.score_threshold", config.Stages.Detection.ScoreThreshold, "use a score between 0 and 1 (0.3 is YOLOX's demo value).");
+        }
+        if (config.Stages.Detection.NmsIou is <= 0 or > 1)
+        {
+            throw Bad("stages.detection.nms_iou", config.Stages.Detection.NmsIou, "use an overlap between 0 and 1 (0.45 is usual).");
         }
         if (config.Stages.Segmentation.Threads < 0)
         {

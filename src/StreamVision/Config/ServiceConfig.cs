@@ -70,6 +70,26 @@ public sealed class ReconnectConfig
 public sealed class StagesConfig
 {
     public SegmentationStageConfig Segmentation { get; set; } = new();
+    public DetectionStageConfig Detection { get; set; } = new();
+}
+
+public sealed class DetectionStageConfig
+{
+    public bool Enabled { get; set; }
+
+    /// <summary>A detection manifest path or model id (YOLOX contract).</summary>
+    public string Model { get; set; } = "yolox_nano_416x416";
+
+    public int Threads { get; set; }
+
+    /// <summary>Minimum objectness × class score.</summary>
+    public double ScoreThreshold { get; set; } = 0.3;
+
+    /// <summary>Same-class boxes overlapping more than this (IoU) are suppressed.</summary>
+    public double NmsIou { get; set; } = 0.45;
+
+    /// <summary>Class names to report; empty reports every class.</summary>
+    public List<string> Classes { get; set; } = new() { "person" };
 }
 
 public sealed class SegmentationStageConfig

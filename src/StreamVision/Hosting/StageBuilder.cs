@@ -1,4 +1,5 @@
 using StreamVision.Host.Config;
+using StreamVision.Pipelines.Detection;
 using StreamVision.Pipelines.Graph;
 using StreamVision.Pipelines.Segmentation;
 
@@ -16,6 +17,20 @@ public static class StageBuilder
             if (seg.Enabled)
             {
                 stages.Add(new SegmentationStageFactory(ModelCatalog.LoadModel(seg.Model, config, "stages.segmentation.model", seg.Threads)));
+            }
+            var det = config.Stages.Detection;
+            if (det.Enabled)
+            {
+                var model = ModelCatalog.LoadModel(det.Model, config, "stages.detection.model", det.Threads);
+                try
+                {
+                    stages.Add(new DetectionStageFactory(model, new DetectionSettings((float)det.ScoreThreshold, (float)det.NmsIou, det.Classes)));
+                }
+                catch
+                {
+                    model.Dispose();
+                    throw;
+                }
             }
             return stages;
         }

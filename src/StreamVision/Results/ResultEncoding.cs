@@ -1,3 +1,4 @@
+using StreamVision.Pipelines.Detection;
 using StreamVision.Pipelines.Graph;
 using StreamVision.Pipelines.Segmentation;
 
@@ -10,6 +11,7 @@ public sealed class ResultEncoding(bool SegmentationMask)
     public EncodedResult Encode(StageResult result, DateTimeOffset publishTime, Func<string, string> companionLocation) => result switch
     {
         SegmentationResult s => SegmentationEncoder.Encode(s, publishTime, SegmentationMask, companionLocation),
+        DetectionResult d => DetectionEncoder.Encode(d, publishTime),
         _ => throw new NotSupportedException($"no encoder for {result.GetType().Name} results"),
     };
 }

@@ -1,0 +1,11 @@
+using StreamVision.Pipelines.Graph;
+
+namespace StreamVision.Pipelines.Detection;
+
+/// <summary>The objects found in one frame, boxes in that frame's pixels.</summary>
+public sealed class DetectionResult : StageResult
+{
+    public required IReadOnlyList<Detection> Detections { get; init; }
+    public required int FrameWidth { get; init; }
+    public required int FrameHeight { get; init; }
+}

@@ -1,0 +1,42 @@
+using StreamVision.Pipelines.Detection;
+
+namespace StreamVision.Host.Results;
+
+/// <summary>Detection payload: frame size, per-class counts, and each box in frame pixels
+/// (x, y = top-left corner) with class and score.</summary>
+public static class DetectionEncoder
+{
+    public static EncodedResult Encode(DetectionResult r, DateTimeOffset publishTime)
+    {
+        var json = ResultJson.Write(r, publishTime, w =>
+        {
+            w.WriteStartObject("frame");
+            w.WriteNumber("width", r.FrameWidth);
+            w.WriteNumber("height", r.FrameHeight);
+            w.WriteEndObject();
+            w.WriteStartObject("counts");
+            foreach (var group in r.Detections.GroupBy(d => d.ClassName))
+            {
+                w.WriteNumber(group.Key, group.Count());
+            }
+            w.WriteEndObject();
+            w.WriteStartArray("detections");
+            foreach (var d in r.Detections)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("class_id", d.ClassId);
+                w.WriteString("class", d.ClassName);
+                w.WriteNumber("score", Math.Round(d.Score, 4));
+                w.WriteStartObject("box");
+                w.WriteNumber("x", Math.Round(d.X, 1));
+                w.WriteNumber("y", Math.Round(d.Y, 1));
+                w.WriteNumber("w", Math.Round(d.Width, 1));
+                w.WriteNumber("h", Math.Round(d.Height, 1));
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        });
+        return new EncodedResult(json, []);
+    }
+}

@@ -1,0 +1,47 @@
+using System.Text.Json;
+using StreamVision.Host.Config;
+using StreamVision.Host.Hosting;
+using StreamVision.Tests.Support;
+
+namespace StreamVision.Tests.Integration;
+
+/// <summary>The real YOLOX-nano model on the person clip, in batch mode.</summary>
+[Trait("Category", "Slow")]
+public sealed class DetectionTests : IDisposable
+{
+    private readonly TempDir _out = new();
+
+    [Fact]
+    public async Task Yolox_finds_the_one_person_on_frames_that_show_one_and_nobody_in_the_empty_room()
+    {
+        var config = ConfigLoader.Default();
+        config.Stages.Segmentation.Enabled = false;
+        config.Stages.Detection.Enabled = true;
+        config.Models.SearchPaths.Add(SharedData.Models);
+        using var loggers = TestLogging.Quiet();
+        var reports = await new BatchJob(config, _out.Path, loggers).RunAsync([SharedData.PersonClip], null, null, CancellationToken.None);
+        Assert.Null(Assert.Single(reports).Error);
+
+        var lines = File.ReadAllLines(Path.Combine(_out.Path, "one-by-one-person-detection", "detection.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(1394, lines.Count);
+        int Persons(int seq) => lines[seq].GetProperty("detections").EnumerateArray().Count(d => d.GetProperty("class").GetString() == "person");
+
+        // Chosen by looking (see BatchPersonClipTests): 25 and 210 the empty room, 100 and 1000 one person at the table.
+        Assert.Equal(0, Persons(25));
+        Assert.Equal(0, Persons(210));
+        foreach (var seq in new[] { 100, 1000 })
+        {
+            Assert.Equal(1, Persons(seq));
+            var person = lines[seq].GetProperty("detections")[0];
+            var box = person.GetProperty("box");
+            var centreX = box.GetProperty("x").GetDouble() + box.GetProperty("w").GetDouble() / 2;
+            var height = box.GetProperty("h").GetDouble();
+            Assert.InRange(centreX, 768 * 0.5, 768 * 0.7); // the table stands just right of centre
+            Assert.InRange(height, 432 * 0.4, 432.0);        // a standing person fills much of the height
+            Assert.Equal(1, lines[seq].GetProperty("counts").GetProperty("person").GetInt32());
+        }
+        Assert.All(lines, l => Assert.Equal("yolox_nano_416x416", l.GetProperty("model").GetString()));
+    }
+
+    public void Dispose() => _out.Dispose();
+}
