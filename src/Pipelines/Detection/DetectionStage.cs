@@ -36,6 +36,7 @@ public sealed class DetectionStageFactory : IStageFactory
 
     public string Name => StageName;
     public string ModelId => _model.Id;
+    public string Provider => _model.Provider.Active.ToString().ToLowerInvariant();
 
     public IFrameStage Create(string cameraId) => new DetectionStage(_model, _settings, _wanted);
 

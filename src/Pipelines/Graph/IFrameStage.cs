@@ -20,5 +20,8 @@ public interface IStageFactory : IDisposable
     /// <summary>Id of the model that runs in this stage.</summary>
     string ModelId { get; }
 
+    /// <summary>Where the stage's model runs ("cpu", "cuda", "tensorrt").</summary>
+    string Provider { get; }
+
     IFrameStage Create(string cameraId);
 }

@@ -13,12 +13,16 @@ public sealed class OnnxModel : IDisposable
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
 
-    private OnnxModel(ModelManifest manifest, string modelPath, InferenceSession session)
+    private OnnxModel(ModelManifest manifest, string modelPath, InferenceSession session, ProviderChoice provider)
     {
         Manifest = manifest;
         ModelPath = modelPath;
         _session = session;
+        Provider = provider;
     }
+
+    /// <summary>The execution provider the session runs on, and any that were asked for but unavailable.</summary>
+    public ProviderChoice Provider { get; }
 
     public ModelManifest Manifest { get; }
     public string ModelPath { get; }
@@ -28,10 +32,11 @@ public sealed class OnnxModel : IDisposable
     public IReadOnlyDictionary<string, NodeMetadata> GraphInputs => _session.InputMetadata;
     public IReadOnlyDictionary<string, NodeMetadata> GraphOutputs => _session.OutputMetadata;
 
-    public static OnnxModel Load(ModelManifest manifest, IEnumerable<string> searchPaths, int intraOpThreads = 0)
+    public static OnnxModel Load(ModelManifest manifest, IEnumerable<string> searchPaths, int intraOpThreads = 0, IReadOnlyList<ExecutionProvider>? providers = null)
     {
         var path = ManifestLoader.ResolveModelFile(manifest, searchPaths);
         InferenceSession session;
+        ProviderChoice provider;
         try
         {
             using var options = new SessionOptions
@@ -40,6 +45,7 @@ public sealed class OnnxModel : IDisposable
                 IntraOpNumThreads = intraOpThreads,
                 InterOpNumThreads = 1,
             };
+            provider = ExecutionProviderSelector.Configure(options, providers ?? [ExecutionProvider.Cpu]);
             session = new InferenceSession(path, options);
         }
         catch (OnnxRuntimeException e)
@@ -56,7 +62,7 @@ public sealed class OnnxModel : IDisposable
             session.Dispose();
             throw;
         }
-        var model = new OnnxModel(manifest, path, session);
+        var model = new OnnxModel(manifest, path, session, provider);
         model.WarmUp();
         return model;
     }

@@ -25,6 +25,7 @@ public sealed class SegmentationStageFactory : IStageFactory
 
     public string Name => StageName;
     public string ModelId => model.Id;
+    public string Provider => model.Provider.Active.ToString().ToLowerInvariant();
     public OnnxModel Model => model;
 
     public IFrameStage Create(string cameraId) => new SegmentationStage(model);

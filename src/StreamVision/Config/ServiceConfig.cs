@@ -1,3 +1,4 @@
+using StreamVision.Pipelines.Models;
 using YamlDotNet.Serialization;
 
 namespace StreamVision.Host.Config;
@@ -75,6 +76,10 @@ public sealed class StagesConfig
 
 public sealed class DetectionStageConfig
 {
+    /// <summary>Execution providers in order of preference (cpu, cuda, tensorrt); unavailable ones are
+    /// skipped with a warning, and the CPU is always the last resort.</summary>
+    public List<ExecutionProvider> Providers { get; set; } = new() { ExecutionProvider.Cpu };
+
     public bool Enabled { get; set; }
 
     /// <summary>A detection manifest path or model id (YOLOX contract).</summary>
@@ -94,6 +99,10 @@ public sealed class DetectionStageConfig
 
 public sealed class SegmentationStageConfig
 {
+    /// <summary>Execution providers in order of preference (cpu, cuda, tensorrt); unavailable ones are
+    /// skipped with a warning, and the CPU is always the last resort.</summary>
+    public List<ExecutionProvider> Providers { get; set; } = new() { ExecutionProvider.Cpu };
+
     public bool Enabled { get; set; } = true;
 
     /// <summary>A manifest path (…yaml) or a model id whose manifest is in a model folder.</summary>

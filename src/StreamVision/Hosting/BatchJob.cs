@@ -28,7 +28,7 @@ public sealed class BatchJob(ServiceConfig config, string outputDirectory, ILogg
     /// <param name="progress">Called with (input index, frames done, frames expected or null).</param>
     public async Task<List<BatchFileReport>> RunAsync(IReadOnlyList<string> inputs, Action<int, long, long?>? started, Action<int, long>? progress, CancellationToken cancellationToken)
     {
-        var stages = StageBuilder.Build(config);
+        var stages = StageBuilder.Build(config, _log);
         var reports = new List<BatchFileReport>();
         var names = new HashSet<string>(StringComparer.Ordinal);
         using var files = new ResultFileSink(outputDirectory);

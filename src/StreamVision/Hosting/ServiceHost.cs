@@ -51,7 +51,7 @@ public sealed class ServiceHost : IAsyncDisposable
     {
         var log = loggers.CreateLogger("streamvision");
         var policy = DeliveryPolicy.LatestOnly(config.Live.Queue);
-        var stages = StageBuilder.Build(config);
+        var stages = StageBuilder.Build(config, log);
         var sources = new List<FrameSource>();
         var failures = new Dictionary<string, string>();
         EmbeddedBroker? broker = null;
@@ -129,7 +129,7 @@ public sealed class ServiceHost : IAsyncDisposable
 
     private void Start()
     {
-        Metrics = new ServiceMetrics(Pipeline);
+        Metrics = new ServiceMetrics(Pipeline, _stages);
         var pipelineRun = Pipeline.RunAsync(_stop.Token);
         var routerRun = Router.RunAsync(Pipeline);
         _completion = Task.WhenAll(pipelineRun, routerRun);

@@ -15,8 +15,11 @@ public sealed class ServiceMetrics : IDisposable
 
     private readonly Meter _meter = new(MeterName);
 
-    public ServiceMetrics(Pipeline pipeline)
+    public ServiceMetrics(Pipeline pipeline, IReadOnlyList<IStageFactory> stages)
     {
+        _meter.CreateObservableGauge("streamvision.stage.provider", () => stages.Select(s => new Measurement<int>(1,
+                new KeyValuePair<string, object?>("stage", s.Name), new KeyValuePair<string, object?>("model", s.ModelId), new KeyValuePair<string, object?>("provider", s.Provider))),
+            description: "1 per stage, tagged with the model and the execution provider it runs on");
         var sources = pipeline.Sources;
         _meter.CreateObservableGauge("streamvision.camera.state", () => sources.SelectMany(CameraState),
             description: "1 for the camera's current state (connecting, streaming, reconnecting, failed, ended), 0 for the others");

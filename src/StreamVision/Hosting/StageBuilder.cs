@@ -1,5 +1,7 @@
 using StreamVision.Host.Config;
+using Microsoft.Extensions.Logging;
 using StreamVision.Pipelines.Detection;
+using StreamVision.Pipelines.Models;
 using StreamVision.Pipelines.Graph;
 using StreamVision.Pipelines.Segmentation;
 
@@ -8,7 +10,7 @@ namespace StreamVision.Host.Hosting;
 /// <summary>Turns the stages section of the config into stage factories (loading and checking models).</summary>
 public static class StageBuilder
 {
-    public static List<IStageFactory> Build(ServiceConfig config)
+    public static List<IStageFactory> Build(ServiceConfig config, ILogger log)
     {
         var stages = new List<IStageFactory>();
         try
@@ -16,12 +18,12 @@ public static class StageBuilder
             var seg = config.Stages.Segmentation;
             if (seg.Enabled)
             {
-                stages.Add(new SegmentationStageFactory(ModelCatalog.LoadModel(seg.Model, config, "stages.segmentation.model", seg.Threads)));
+                stages.Add(new SegmentationStageFactory(Announce(ModelCatalog.LoadModel(seg.Model, config, "stages.segmentation.model", seg.Threads, seg.Providers), log)));
             }
             var det = config.Stages.Detection;
             if (det.Enabled)
             {
-                var model = ModelCatalog.LoadModel(det.Model, config, "stages.detection.model", det.Threads);
+                var model = Announce(ModelCatalog.LoadModel(det.Model, config, "stages.detection.model", det.Threads, det.Providers), log);
                 try
                 {
                     stages.Add(new DetectionStageFactory(model, new DetectionSettings((float)det.ScoreThreshold, (float)det.NmsIou, det.Classes)));
@@ -39,5 +41,15 @@ public static class StageBuilder
             stages.ForEach(s => s.Dispose());
             throw;
         }
+    }
+
+    private static OnnxModel Announce(OnnxModel model, ILogger log)
+    {
+        foreach (var fallback in model.Provider.Fallbacks)
+        {
+            log.LogWarning("model {Model}: execution provider unavailable ({Why}); trying the next one", model.Id, fallback);
+        }
+        log.LogInformation("model {Model} runs on {Provider}", model.Id, model.Provider.Active.ToString().ToLowerInvariant());
+        return model;
     }
 }

@@ -19,6 +19,7 @@ public sealed class MetricsTests
                 new CameraConfig { Id = "down", Url = $"rtsp://127.0.0.1:{FreePort.Next()}/cam", Reconnect = { InitialDelaySeconds = 0.2, MaxDelaySeconds = 0.5 } },
                 new CameraConfig { Id = "up", Url = "synthetic://p?fps=20" },
             },
+            Stages = { Segmentation = { Providers = [Pipelines.Models.ExecutionProvider.Cuda, Pipelines.Models.ExecutionProvider.Cpu] } },
             Mqtt = { Port = port },
         };
         using var loggers = TestLogging.Quiet();
@@ -40,6 +41,7 @@ public sealed class MetricsTests
         };
         void Record<T>(Instrument instrument, T value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? _)
             => values.Add((instrument.Name, Convert.ToInt64(value), tags.ToArray().ToDictionary(t => t.Key, t => t.Value?.ToString() ?? "")));
+        // The config asks for CUDA first; this machine has none, so the model must run on the CPU.
         listener.SetMeasurementEventCallback<int>(Record);
         listener.SetMeasurementEventCallback<long>(Record);
         listener.Start();
@@ -53,5 +55,7 @@ public sealed class MetricsTests
         Assert.InRange(Value("streamvision.camera.reconnects", "down"), 2, 100);
         Assert.InRange(Value("streamvision.camera.frames", "up"), 20, 1000);
         Assert.InRange(Value("streamvision.stage.frames", "up"), 20, 1000);
+        var provider = values.Single(v => v.Instrument == "streamvision.stage.provider");
+        Assert.Equal(("segmentation", "reference_color_segmentation", "cpu"), (provider.Tags["stage"], provider.Tags["model"], provider.Tags["provider"]));
     }
 }
