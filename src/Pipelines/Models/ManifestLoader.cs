@@ -50,7 +50,7 @@ public static class ManifestLoader
             }
         }
         Require(m.Id.Length > 0, "'id' is missing; give the model a stable name.");
-        Require(m.Task is "segmentation" or "detection", $"task '{m.Task}' is not supported by this build; use 'segmentation' or 'detection'.");
+        Require(m.Task is "segmentation" or "detection" or "depth", $"task '{m.Task}' is not supported by this build; use 'segmentation', 'detection' or 'depth'.");
         Require(m.File.Length > 0, "'file' is missing; name the .onnx file.");
         Require(m.Input.Name.Length > 0, "'input.name' is missing; use the graph's input tensor name (streamvision models check prints it).");
         Require(m.Input.Shape.Count == 4 && m.Input.Shape.All(d => d > 0), $"'input.shape' must be four positive numbers (batch and three image axes), got [{string.Join(", ", m.Input.Shape)}].");
@@ -59,9 +59,17 @@ public static class ManifestLoader
         Require(m.Input.Std.All(s => s != 0), "'input.std' may not contain 0.");
         Require(m.Output.Name.Length > 0, "'output.name' is missing.");
         Require(m.Classes.All(c => c.Color.Count == 3), "every class 'color' needs three values (R, G, B).");
+        if (m.Task == "depth")
+        {
+            Require(m.Output.Meaning is OutputMeaning.RelativeInverseDepth or OutputMeaning.MetricDepth, "a depth model's 'output.meaning' must be relative_inverse_depth or metric_depth.");
+            Require(m.Output.Shape.Count is 3 or 4 && m.Output.Shape.All(d => d > 0) && (m.Output.Shape.Count == 3 || m.Output.Shape[1] == 1),
+                $"'output.shape' must be [1, H, W] or [1, 1, H, W], got [{string.Join(", ", m.Output.Shape)}].");
+            Require(m.Output.DepthScale > 0, "'output.depth_scale' must be positive.");
+            return;
+        }
         if (m.Task == "detection")
         {
-            Require(m.Output.Meaning == SegmentationOutputMeaning.YoloxGrid, "a detection model's 'output.meaning' must be yolox_grid.");
+            Require(m.Output.Meaning == OutputMeaning.YoloxGrid, "a detection model's 'output.meaning' must be yolox_grid.");
             Require(m.Output.Shape.Count == 3 && m.Output.Shape.All(d => d > 0), $"'output.shape' must be [1, anchors, 5 + classes], got [{string.Join(", ", m.Output.Shape)}].");
             Require(m.Classes.Count >= 1 && m.Output.Shape[2] == 5 + m.Classes.Count, $"output has {m.Output.Shape[2]} values per anchor; with {m.Classes.Count} classes it must be {5 + m.Classes.Count}.");
             Require(m.Output.Strides.Count > 0 && m.Output.Strides.All(s => s > 0), "'output.strides' must list the grid strides (e.g. [8, 16, 32]).");
@@ -71,8 +79,8 @@ public static class ManifestLoader
         }
         Require(m.Output.Shape.Count == 4 && m.Output.Shape.All(d => d > 0), $"'output.shape' must be four positive numbers, got [{string.Join(", ", m.Output.Shape)}].");
         Require(m.Classes.Count >= 2, "'classes' needs at least two entries (background first).");
-        Require(m.Output.Meaning != SegmentationOutputMeaning.YoloxGrid, "output meaning yolox_grid belongs to task detection.");
-        if (m.Output.Meaning == SegmentationOutputMeaning.ForegroundProbability)
+        Require(m.Output.Meaning != OutputMeaning.YoloxGrid, "output meaning yolox_grid belongs to task detection.");
+        if (m.Output.Meaning == OutputMeaning.ForegroundProbability)
         {
             Require(m.Output.Channels == 1, $"output meaning foreground_probability needs one channel, the shape has {m.Output.Channels}.");
             Require(m.Classes.Count == 2, "output meaning foreground_probability needs exactly two classes (background, foreground).");

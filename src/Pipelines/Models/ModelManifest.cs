@@ -11,7 +11,7 @@ public sealed class ModelManifest
     /// <summary>Stable name of the model; every result carries it.</summary>
     public string Id { get; set; } = "";
 
-    /// <summary>What the model does: <c>segmentation</c> or <c>detection</c>.</summary>
+    /// <summary>What the model does: <c>segmentation</c>, <c>detection</c> or <c>depth</c>.</summary>
     public string Task { get; set; } = "";
 
     /// <summary>The ONNX file, relative to the manifest's folder or to a model search path.</summary>
@@ -95,8 +95,8 @@ public sealed class InputTensorSpec
     public int Channels => (int)(Layout == TensorLayout.Nhwc ? Shape[3] : Shape[1]);
 }
 
-/// <summary>How to read a segmentation output.</summary>
-public enum SegmentationOutputMeaning
+/// <summary>How to read a model's output.</summary>
+public enum OutputMeaning
 {
     /// <summary>One channel: probability (or logit, with threshold 0) that the pixel is classes[1].</summary>
     ForegroundProbability,
@@ -107,6 +107,13 @@ public enum SegmentationOutputMeaning
     /// <summary>Detection, YOLOX layout [1, anchors, 5 + classes]: per anchor point of each stride's
     /// grid x, y (cell offsets), w, h (log-space), objectness, class scores; score = objectness × class.</summary>
     YoloxGrid,
+
+    /// <summary>Depth, one value per pixel ([1,H,W] or [1,1,H,W]): relative inverse depth (bigger is
+    /// nearer, no unit; Depth-Anything style).</summary>
+    RelativeInverseDepth,
+
+    /// <summary>Depth, one value per pixel: distance, in metres after multiplying by <c>depth_scale</c>.</summary>
+    MetricDepth,
 }
 
 public sealed class OutputTensorSpec
@@ -115,13 +122,19 @@ public sealed class OutputTensorSpec
     public ElementKind ElementType { get; set; } = ElementKind.Float32;
     public List<long> Shape { get; set; } = new();
     public TensorLayout Layout { get; set; } = TensorLayout.Nchw;
-    public SegmentationOutputMeaning Meaning { get; set; } = SegmentationOutputMeaning.ClassScores;
+    public OutputMeaning Meaning { get; set; } = OutputMeaning.ClassScores;
 
-    /// <summary>For <see cref="SegmentationOutputMeaning.ForegroundProbability"/>: above it is foreground.</summary>
+    /// <summary>For <see cref="OutputMeaning.ForegroundProbability"/>: above it is foreground.</summary>
     public double Threshold { get; set; } = 0.5;
 
-    /// <summary>For <see cref="SegmentationOutputMeaning.YoloxGrid"/>: the grid strides, in anchor order.</summary>
+    /// <summary>For <see cref="OutputMeaning.YoloxGrid"/>: the grid strides, in anchor order.</summary>
     public List<int> Strides { get; set; } = new();
+
+    /// <summary>For <see cref="OutputMeaning.MetricDepth"/>: metres per output unit.</summary>
+    public double DepthScale { get; set; } = 1.0;
+
+    /// <summary>Output height and width, read from the last two axes (any rank ≥ 2).</summary>
+    public (int Height, int Width) PlaneSize => ((int)Shape[^2], (int)Shape[^1]);
 
     public int Height => (int)(Layout == TensorLayout.Nhwc ? Shape[1] : Shape[2]);
     public int Width => (int)(Layout == TensorLayout.Nhwc ? Shape[2] : Shape[3]);

@@ -31,13 +31,23 @@ internal static class OnnxGraphBuilder
         return tensor;
     }
 
-    public static NodeProto Node(string op, string[] inputs, string[] outputs)
+    public static NodeProto Node(string op, string[] inputs, string[] outputs, params AttributeProto[] attributes)
     {
         var node = new NodeProto { OpType = op, Name = $"{op}_{outputs[0]}" };
         node.Input.AddRange(inputs);
         node.Output.AddRange(outputs);
+        node.Attribute.AddRange(attributes);
         return node;
     }
+
+    public static AttributeProto Ints(string name, params long[] values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.AddRange(values);
+        return attribute;
+    }
+
+    public static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
     public static byte[] Serialize(GraphProto graph, string producer, int opset = 13)
     {

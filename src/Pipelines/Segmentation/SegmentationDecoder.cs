@@ -16,7 +16,7 @@ public sealed class SegmentationDecoder(OutputTensorSpec spec, int classCount)
     {
         var pixels = spec.Width * spec.Height;
         counts[..classCount].Clear();
-        if (spec.Meaning == SegmentationOutputMeaning.ForegroundProbability)
+        if (spec.Meaning == OutputMeaning.ForegroundProbability)
         {
             var threshold = (float)spec.Threshold;
             for (var p = 0; p < pixels; p++)

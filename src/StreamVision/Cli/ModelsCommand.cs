@@ -95,8 +95,10 @@ internal static class ModelsCommand
         var command = new Command("generate", "Write the deterministic reference models (built in C#) into a folder.") { outDir };
         command.SetAction((parse, _) => ErrorReporting.Guard(error, () =>
         {
-            var path = ReferenceSegmentationModel.WriteTo(parse.GetValue(outDir)!);
-            output.WriteLine($"wrote {path}");
+            foreach (var path in new[] { ReferenceSegmentationModel.WriteTo(parse.GetValue(outDir)!), ReferenceDepthModel.WriteTo(parse.GetValue(outDir)!) })
+            {
+                output.WriteLine($"wrote {path}");
+            }
             return Task.FromResult(ExitCodes.Ok);
         }));
         return command;

@@ -103,9 +103,9 @@ public static class ConfigLoader
                 throw Bad($"{key}.max_frames", camera.MaxFrames, "use a positive number, or leave it out to read to the end.");
             }
         }
-        if (!config.Stages.Segmentation.Enabled && !config.Stages.Detection.Enabled)
+        if (!config.Stages.AnyEnabled)
         {
-            throw new ConfigurationException($"{src}: every stage is disabled (stages.segmentation.enabled and stages.detection.enabled); enable at least one stage.");
+            throw new ConfigurationException($"{src}: every stage is disabled (stages.segmentation, stages.detection, stages.depth); enable at least one stage.");
         }
         if (config.Stages.Detection.ScoreThreshold is <= 0 or >= 1)
         {

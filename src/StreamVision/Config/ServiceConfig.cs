@@ -72,6 +72,25 @@ public sealed class StagesConfig
 {
     public SegmentationStageConfig Segmentation { get; set; } = new();
     public DetectionStageConfig Detection { get; set; } = new();
+    public DepthStageConfig Depth { get; set; } = new();
+
+    public bool AnyEnabled => Segmentation.Enabled || Detection.Enabled || Depth.Enabled;
+}
+
+public sealed class DepthStageConfig
+{
+    /// <summary>Execution providers in order of preference (cpu, cuda, tensorrt).</summary>
+    public List<ExecutionProvider> Providers { get; set; } = new() { ExecutionProvider.Cpu };
+
+    public bool Enabled { get; set; }
+
+    /// <summary>A depth manifest path or model id (Depth-Anything-V2 contract, or metric depth).</summary>
+    public string Model { get; set; } = "reference_depth_ramp";
+
+    public int Threads { get; set; }
+
+    /// <summary>Publish the depth map as a 16-bit PNG next to the JSON.</summary>
+    public bool PublishImage { get; set; } = true;
 }
 
 public sealed class DetectionStageConfig

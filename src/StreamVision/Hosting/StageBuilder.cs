@@ -1,5 +1,6 @@
 using StreamVision.Host.Config;
 using Microsoft.Extensions.Logging;
+using StreamVision.Pipelines.Depth;
 using StreamVision.Pipelines.Detection;
 using StreamVision.Pipelines.Models;
 using StreamVision.Pipelines.Graph;
@@ -27,6 +28,20 @@ public static class StageBuilder
                 try
                 {
                     stages.Add(new DetectionStageFactory(model, new DetectionSettings((float)det.ScoreThreshold, (float)det.NmsIou, det.Classes)));
+                }
+                catch
+                {
+                    model.Dispose();
+                    throw;
+                }
+            }
+            var depth = config.Stages.Depth;
+            if (depth.Enabled)
+            {
+                var model = Announce(ModelCatalog.LoadModel(depth.Model, config, "stages.depth.model", depth.Threads, depth.Providers), log);
+                try
+                {
+                    stages.Add(new DepthStageFactory(model));
                 }
                 catch
                 {

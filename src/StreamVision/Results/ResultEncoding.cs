@@ -1,3 +1,4 @@
+using StreamVision.Pipelines.Depth;
 using StreamVision.Pipelines.Detection;
 using StreamVision.Pipelines.Graph;
 using StreamVision.Pipelines.Segmentation;
@@ -6,12 +7,14 @@ namespace StreamVision.Host.Results;
 
 /// <summary>Picks the encoder for a result's task. The sinks only move bytes.</summary>
 /// <param name="SegmentationMask">Produce the segmentation mask PNG companion.</param>
-public sealed class ResultEncoding(bool SegmentationMask)
+/// <param name="DepthImage">Produce the 16-bit depth PNG companion.</param>
+public sealed class ResultEncoding(bool SegmentationMask, bool DepthImage = true)
 {
     public EncodedResult Encode(StageResult result, DateTimeOffset publishTime, Func<string, string> companionLocation) => result switch
     {
         SegmentationResult s => SegmentationEncoder.Encode(s, publishTime, SegmentationMask, companionLocation),
         DetectionResult d => DetectionEncoder.Encode(d, publishTime),
+        DepthResult d => DepthEncoder.Encode(d, publishTime, DepthImage, companionLocation),
         _ => throw new NotSupportedException($"no encoder for {result.GetType().Name} results"),
     };
 }

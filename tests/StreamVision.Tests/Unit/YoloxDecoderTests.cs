@@ -12,7 +12,7 @@ public class YoloxDecoderTests
         Id = "tiny",
         Task = "detection",
         Input = new InputTensorSpec { Name = "images", Shape = [1, 3, 32, 32], Layout = TensorLayout.Nchw, ColorOrder = ColorOrder.Bgr, Resize = ResizeMode.Letterbox, PadValue = 114 },
-        Output = new OutputTensorSpec { Name = "output", Shape = [1, 20, 7], Meaning = SegmentationOutputMeaning.YoloxGrid, Strides = [8, 16] },
+        Output = new OutputTensorSpec { Name = "output", Shape = [1, 20, 7], Meaning = OutputMeaning.YoloxGrid, Strides = [8, 16] },
         Classes = [new ClassSpec { Name = "person" }, new ClassSpec { Name = "car" }],
     };
 
