@@ -50,7 +50,7 @@ public static class ManifestLoader
             }
         }
         Require(m.Id.Length > 0, "'id' is missing; give the model a stable name.");
-        Require(m.Task is "segmentation" or "detection" or "depth", $"task '{m.Task}' is not supported by this build; use 'segmentation', 'detection' or 'depth'.");
+        Require(m.Task is "segmentation" or "detection" or "depth" or "flow", $"task '{m.Task}' is not supported by this build; use 'segmentation', 'detection', 'depth' or 'flow'.");
         Require(m.File.Length > 0, "'file' is missing; name the .onnx file.");
         Require(m.Input.Name.Length > 0, "'input.name' is missing; use the graph's input tensor name (streamvision models check prints it).");
         Require(m.Input.Shape.Count == 4 && m.Input.Shape.All(d => d > 0), $"'input.shape' must be four positive numbers (batch and three image axes), got [{string.Join(", ", m.Input.Shape)}].");
@@ -59,6 +59,13 @@ public static class ManifestLoader
         Require(m.Input.Std.All(s => s != 0), "'input.std' may not contain 0.");
         Require(m.Output.Name.Length > 0, "'output.name' is missing.");
         Require(m.Classes.All(c => c.Color.Count == 3), "every class 'color' needs three values (R, G, B).");
+        if (m.Task == "flow")
+        {
+            Require(m.Input.PairName is { Length: > 0 }, "a flow model needs 'input.pair_name', the second image's tensor.");
+            Require(m.Output.Meaning == OutputMeaning.OpticalFlow, "a flow model's 'output.meaning' must be optical_flow.");
+            Require(m.Output.Shape.Count == 4 && m.Output.Shape[1] == 2 && m.Output.Shape.All(d => d > 0), $"'output.shape' must be [1, 2, H, W], got [{string.Join(", ", m.Output.Shape)}].");
+            return;
+        }
         if (m.Task == "depth")
         {
             Require(m.Output.Meaning is OutputMeaning.RelativeInverseDepth or OutputMeaning.MetricDepth, "a depth model's 'output.meaning' must be relative_inverse_depth or metric_depth.");

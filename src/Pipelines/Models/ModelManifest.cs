@@ -11,7 +11,7 @@ public sealed class ModelManifest
     /// <summary>Stable name of the model; every result carries it.</summary>
     public string Id { get; set; } = "";
 
-    /// <summary>What the model does: <c>segmentation</c>, <c>detection</c> or <c>depth</c>.</summary>
+    /// <summary>What the model does: <c>segmentation</c>, <c>detection</c>, <c>depth</c> or <c>flow</c>.</summary>
     public string Task { get; set; } = "";
 
     /// <summary>The ONNX file, relative to the manifest's folder or to a model search path.</summary>
@@ -71,6 +71,10 @@ public enum ResizeMode
 public sealed class InputTensorSpec
 {
     public string Name { get; set; } = "";
+
+    /// <summary>Two-frame models (optical flow): the second input, same shape and pre-processing,
+    /// fed the current frame while <see cref="Name"/> gets the previous one.</summary>
+    public string? PairName { get; set; }
     public ElementKind ElementType { get; set; } = ElementKind.Float32;
 
     /// <summary>Full shape including batch, e.g. [1, 256, 256, 3].</summary>
@@ -114,6 +118,10 @@ public enum OutputMeaning
 
     /// <summary>Depth, one value per pixel: distance, in metres after multiplying by <c>depth_scale</c>.</summary>
     MetricDepth,
+
+    /// <summary>Optical flow [1,2,H,W]: per pixel of the first image, its displacement (dx, dy) in
+    /// input pixels to where it is in the second image.</summary>
+    OpticalFlow,
 }
 
 public sealed class OutputTensorSpec

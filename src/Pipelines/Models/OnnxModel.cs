@@ -55,6 +55,10 @@ public sealed class OnnxModel : IDisposable
         try
         {
             CheckTensor(manifest, "input", manifest.Input.Name, manifest.Input.Shape, session.InputMetadata);
+            if (manifest.Input.PairName is { } pair)
+            {
+                CheckTensor(manifest, "input", pair, manifest.Input.Shape, session.InputMetadata);
+            }
             CheckTensor(manifest, "output", manifest.Output.Name, manifest.Output.Shape, session.OutputMetadata);
         }
         catch
@@ -133,15 +137,30 @@ public sealed class ModelBuffers : IDisposable
 {
     internal ModelBuffers(ModelManifest manifest)
     {
-        Input = new float[manifest.Input.Shape.Aggregate(1L, (a, b) => a * b)];
+        var inputLength = manifest.Input.Shape.Aggregate(1L, (a, b) => a * b);
+        Input = new float[inputLength];
         Output = new float[manifest.Output.Shape.Aggregate(1L, (a, b) => a * b)];
-        InputNames = [manifest.Input.Name];
         OutputNames = [manifest.Output.Name];
-        InputValues = [OrtValue.CreateTensorValueFromMemory(Input, manifest.Input.Shape.ToArray())];
+        if (manifest.Input.PairName is { } pair)
+        {
+            Second = new float[inputLength];
+            InputNames = [manifest.Input.Name, pair];
+            InputValues = [OrtValue.CreateTensorValueFromMemory(Input, manifest.Input.Shape.ToArray()), OrtValue.CreateTensorValueFromMemory(Second, manifest.Input.Shape.ToArray())];
+        }
+        else
+        {
+            Second = [];
+            InputNames = [manifest.Input.Name];
+            InputValues = [OrtValue.CreateTensorValueFromMemory(Input, manifest.Input.Shape.ToArray())];
+        }
         OutputValues = [OrtValue.CreateTensorValueFromMemory(Output, manifest.Output.Shape.ToArray())];
     }
 
     public float[] Input { get; }
+
+    /// <summary>The second input of a two-frame model (empty otherwise).</summary>
+    public float[] Second { get; }
+
     public float[] Output { get; }
     internal string[] InputNames { get; }
     internal string[] OutputNames { get; }

@@ -107,6 +107,14 @@ public static class ConfigLoader
         {
             throw new ConfigurationException($"{src}: every stage is disabled (stages.segmentation, stages.detection, stages.depth); enable at least one stage.");
         }
+        if (config.Stages.Flow.Width is < 16 or > 4096)
+        {
+            throw Bad("stages.flow.width", config.Stages.Flow.Width, "use 16..4096 pixels (320 is a good start).");
+        }
+        if (config.Stages.Flow.MovingThreshold < 0)
+        {
+            throw Bad("stages.flow.moving_threshold", config.Stages.Flow.MovingThreshold, "use 0 or more pixels per frame.");
+        }
         if (config.Stages.Detection.ScoreThreshold is <= 0 or >= 1)
         {
             throw Bad("stages.detection.score_threshold", config.Stages.Detection.ScoreThreshold, "use a score between 0 and 1 (0.3 is YOLOX's demo value).");

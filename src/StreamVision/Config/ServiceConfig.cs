@@ -73,8 +73,47 @@ public sealed class StagesConfig
     public SegmentationStageConfig Segmentation { get; set; } = new();
     public DetectionStageConfig Detection { get; set; } = new();
     public DepthStageConfig Depth { get; set; } = new();
+    public FlowStageConfig Flow { get; set; } = new();
 
-    public bool AnyEnabled => Segmentation.Enabled || Detection.Enabled || Depth.Enabled;
+    public bool AnyEnabled => Segmentation.Enabled || Detection.Enabled || Depth.Enabled || Flow.Enabled;
+}
+
+public enum FlowEngine
+{
+    /// <summary>OpenCV's Farneback dense flow: built in, no weights.</summary>
+    Farneback,
+
+    /// <summary>A two-frame ONNX model (ReCoVEr / NeuFlow contract) named by <c>model</c>.</summary>
+    Onnx,
+}
+
+public sealed class FlowStageConfig
+{
+    public List<ExecutionProvider> Providers { get; set; } = new() { ExecutionProvider.Cpu };
+
+    public bool Enabled { get; set; }
+
+    public FlowEngine Engine { get; set; } = FlowEngine.Farneback;
+
+    /// <summary>For engine onnx: a flow manifest path or model id.</summary>
+    public string Model { get; set; } = "reference_flow_shift";
+
+    public int Threads { get; set; }
+
+    /// <summary>Built-in engine: ultrafast, fast or medium.</summary>
+    public Pipelines.Flow.FlowPreset Preset { get; set; } = Pipelines.Flow.FlowPreset.Fast;
+
+    /// <summary>Built-in engine: field width in pixels (frames are downscaled to it).</summary>
+    public int Width { get; set; } = 320;
+
+    /// <summary>Frame pixels per frame above which a pixel counts as moving.</summary>
+    public double MovingThreshold { get; set; } = 1.0;
+
+    /// <summary>Publish the field as float16 (…/flow/field).</summary>
+    public bool PublishField { get; set; } = true;
+
+    /// <summary>Publish an HSV visualisation PNG (…/flow/image): hue = direction, brightness = speed.</summary>
+    public bool PublishImage { get; set; }
 }
 
 public sealed class DepthStageConfig

@@ -98,7 +98,7 @@ public sealed class ServiceHost : IAsyncDisposable
                 source.StatusChanged += status => AnnounceStatus(status, publisher, topics, log);
             }
             var pipeline = new Pipeline(sources, stages, policy, log);
-            var router = new ResultRouter([new MqttResultSink(publisher, topics, new ResultEncoding(SegmentationMask: config.Stages.Segmentation.PublishMask, DepthImage: config.Stages.Depth.PublishImage))], log);
+            var router = new ResultRouter([new MqttResultSink(publisher, topics, new ResultEncoding(config.Stages.Segmentation.PublishMask, config.Stages.Depth.PublishImage, config.Stages.Flow.PublishField, config.Stages.Flow.PublishImage))], log);
             var host = new ServiceHost(config, pipeline, stages, broker, publisher, router, log);
             foreach (var (camera, why) in failures)
             {

@@ -2,6 +2,7 @@ using StreamVision.Host.Config;
 using Microsoft.Extensions.Logging;
 using StreamVision.Pipelines.Depth;
 using StreamVision.Pipelines.Detection;
+using StreamVision.Pipelines.Flow;
 using StreamVision.Pipelines.Models;
 using StreamVision.Pipelines.Graph;
 using StreamVision.Pipelines.Segmentation;
@@ -46,6 +47,20 @@ public static class StageBuilder
                 catch
                 {
                     model.Dispose();
+                    throw;
+                }
+            }
+            var flow = config.Stages.Flow;
+            if (flow.Enabled)
+            {
+                var model = flow.Engine == FlowEngine.Onnx ? Announce(ModelCatalog.LoadModel(flow.Model, config, "stages.flow.model", flow.Threads, flow.Providers), log) : null;
+                try
+                {
+                    stages.Add(new FlowStageFactory(model, new FlowSettings(flow.Preset, flow.Width, (float)flow.MovingThreshold)));
+                }
+                catch
+                {
+                    model?.Dispose();
                     throw;
                 }
             }

@@ -12,7 +12,7 @@ public sealed class FileResultSink(ResultFileSink files, ResultEncoding encoding
     {
         var seq = r.Sequence.ToString("D6", CultureInfo.InvariantCulture);
         string PathOf(string kind, string extension) => $"{r.CameraId}/{r.Stage}/{seq}{(kind == "mask" ? "" : "-" + kind)}{extension}";
-        var encoded = encoding.Encode(r, DateTimeOffset.UtcNow, kind => PathOf(kind, kind is "mask" or "depth" ? ".png" : ".bin"));
+        var encoded = encoding.Encode(r, DateTimeOffset.UtcNow, kind => PathOf(kind, kind switch { "mask" or "depth" or "image" => ".png", "field" => ".f16", _ => ".bin" }));
         // Companions first: a JSON line on disk then always has its files (batch resume relies on it).
         foreach (var companion in encoded.Companions)
         {

@@ -55,6 +55,8 @@ public sealed class LiveBackpressureTests
         var third = ages.Count / 3;
         var early = ages.Take(third).Average();
         var late = ages.Skip(2 * third).Average();
-        Assert.True(late < early + service, $"frame age grew from {early:0} ms to {late:0} ms");
+        // Legitimately an age swings between one and two service times; a queue that grows would add
+        // seconds over this run.
+        Assert.True(late < early + 2 * service + 100, $"frame age grew from {early:0} ms to {late:0} ms (service {service:0} ms)");
     }
 }
