@@ -15,6 +15,9 @@ public sealed class ServiceMetrics : IDisposable
 
     private readonly Meter _meter = new(MeterName);
 
+    /// <summary>This service's meter (several services in one process each have their own).</summary>
+    public Meter Meter => _meter;
+
     public ServiceMetrics(Pipeline pipeline, IReadOnlyList<IStageFactory> stages)
     {
         _meter.CreateObservableGauge("streamvision.stage.provider", () => stages.Select(s => new Measurement<int>(1,

@@ -34,7 +34,7 @@ public sealed class MetricsTests
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == ServiceMetrics.MeterName)
+            if (instrument.Meter.Name == ServiceMetrics.MeterName && ReferenceEquals(instrument.Meter, host.Metrics.Meter))
             {
                 l.EnableMeasurementEvents(instrument);
             }
