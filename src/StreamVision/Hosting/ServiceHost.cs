@@ -50,6 +50,7 @@ public sealed class ServiceHost : IAsyncDisposable
     public static async Task<ServiceHost> StartAsync(ServiceConfig config, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var log = loggers.CreateLogger("streamvision");
+        EnsureThreadPoolHeadroom();
         var policy = DeliveryPolicy.LatestOnly(config.Live.Queue);
         var stages = StageBuilder.Build(config, log);
         var sources = new List<FrameSource>();
@@ -116,6 +117,23 @@ public sealed class ServiceHost : IAsyncDisposable
                 await broker.DisposeAsync().ConfigureAwait(false);
             }
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The thread pool starts with one thread per core and adds more only about twice a second. On
+    /// a 2-core edge box a couple of briefly blocking calls in libraries (broker, clients, logging)
+    /// then stall every async consumer — the result router among them — for half a second, which
+    /// shows as a burst of stale frames. A modest floor keeps latency flat; threads beyond demand
+    /// stay parked and cost nothing.
+    /// </summary>
+    private static void EnsureThreadPoolHeadroom()
+    {
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        var floor = Math.Max(16, Environment.ProcessorCount * 4);
+        if (workers < floor)
+        {
+            ThreadPool.SetMinThreads(floor, Math.Max(io, floor));
         }
     }
 

@@ -46,12 +46,12 @@ public sealed class LiveBackpressureTests
         Assert.True(ages.Count >= 10, $"only {ages.Count} results arrived");
         // With one frame allowed to wait, a frame is at most one service time in the queue plus its own.
         // A growing queue would push ages to seconds; a shared machine may add a rare hiccup, so the
-        // typical age is held to the tight bound and the worst one to a looser one.
+        // typical age is held to the tight bound and the worst one to a slightly looser one.
         var sorted = ages.Order().ToList();
         var p90 = sorted[(int)(0.9 * (sorted.Count - 1))];
         var bound = 3 * service + 150;
         Assert.True(p90 < bound, $"90th percentile frame age {p90:0} ms exceeds {bound:0} ms (service {service:0} ms): the queue grew");
-        Assert.True(ages.Max() < 8 * service + 600, $"max frame age {ages.Max():0} ms (service {service:0} ms): the queue grew");
+        Assert.True(ages.Max() < 4 * service + 250, $"max frame age {ages.Max():0} ms (service {service:0} ms): frames queued up");
         var third = ages.Count / 3;
         var early = ages.Take(third).Average();
         var late = ages.Skip(2 * third).Average();
