@@ -66,8 +66,13 @@ public sealed class Frame
 
     public int RefCount => Volatile.Read(ref _refCount);
 
-    internal void Stamp(string cameraId, long sequence, TimeSpan pts, DateTimeOffset captureTime)
+    /// <summary>True for the first frame after the source (re)connected, looped or skipped: the
+    /// previous frame is not this one's predecessor, so stateful stages (flow, recurrent models) start over.</summary>
+    public bool Discontinuity { get; private set; }
+
+    internal void Stamp(string cameraId, long sequence, TimeSpan pts, DateTimeOffset captureTime, bool discontinuity)
     {
+        Discontinuity = discontinuity;
         CameraId = cameraId;
         Sequence = sequence;
         Pts = pts;

@@ -81,6 +81,7 @@ public sealed class FrameSource : IDisposable
         var pace = Stopwatch.StartNew();
         TimeSpan? paceOrigin = null;
         long framesSeen = 0;
+        var discontinuity = true;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -151,6 +152,7 @@ public sealed class FrameSource : IDisposable
                 if (newSession)
                 {
                     newSession = false;
+                    discontinuity = true;
                     attempt = 0;
                     SetStatus(SourceState.Streaming, null, 0, null);
                     // A new session (reconnect, loop) restarts the stream's clock; continue after the last
@@ -191,7 +193,8 @@ public sealed class FrameSource : IDisposable
                     }
                 }
                 lastEmitted = streamPts;
-                frame.Stamp(CameraId, _sequence++, streamPts, DateTimeOffset.UtcNow);
+                frame.Stamp(CameraId, _sequence++, streamPts, DateTimeOffset.UtcNow, discontinuity);
+                discontinuity = false;
                 Stats.CountDecoded();
                 var pending = emit(frame);
                 if (!pending.IsCompletedSuccessfully)

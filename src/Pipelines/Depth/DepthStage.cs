@@ -40,6 +40,10 @@ internal sealed class DepthStage(OnnxModel model) : IFrameStage
     public StageResult Process(Frame frame)
     {
         var started = Stopwatch.GetTimestamp();
+        if (frame.Discontinuity)
+        {
+            _buffers.ResetState(); // the camera's stream started over: so does the model's memory
+        }
         _preprocessor.Run(frame, _buffers.Input);
         model.Run(_buffers);
         var (height, width) = model.Manifest.Output.PlaneSize;

@@ -52,6 +52,10 @@ internal sealed class DetectionStage(OnnxModel model, DetectionSettings settings
     public StageResult Process(Frame frame)
     {
         var started = Stopwatch.GetTimestamp();
+        if (frame.Discontinuity)
+        {
+            _buffers.ResetState(); // the camera's stream started over: so does the model's memory
+        }
         _preprocessor.Run(frame, _buffers.Input);
         model.Run(_buffers);
         var detections = _decoder.Decode(_buffers.Output, _preprocessor.Scale, frame.Width, frame.Height, settings.ScoreThreshold, settings.NmsIou, wanted);

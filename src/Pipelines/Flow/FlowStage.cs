@@ -12,7 +12,8 @@ namespace StreamVision.Pipelines.Flow;
 /// Optical flow between consecutive frames of a camera. Two engines: an ONNX two-frame model
 /// (ReCoVEr / NeuFlow contracts: <c>image1</c>, <c>image2</c> → flow [1,2,H,W] in pixels), or the
 /// built-in OpenCV Farneback flow that needs no weights and starts from the previous field.
-/// Each camera keeps its previous frame, so the first frame of a camera has no flow.
+/// Each camera keeps its previous frame, so the first frame of a camera — and the first after a
+/// reconnect or loop (<see cref="Frame.Discontinuity"/>) — has no flow.
 /// </summary>
 public sealed class FlowStageFactory : IStageFactory
 {
@@ -102,7 +103,7 @@ internal sealed class FarnebackFlowStage(FlowSettings flowSettings, string model
         var (width, height) = FieldSize(frame);
         Cv2.Resize(frame.Mat, _small, new Size(width, height), 0, 0, InterpolationFlags.Area);
         Cv2.CvtColor(_small, _gray, ColorConversionCodes.BGR2GRAY);
-        if (!_havePrevious)
+        if (!_havePrevious || frame.Discontinuity)
         {
             (_previous, _gray) = (_gray, _previous);
             _havePrevious = true;
@@ -145,7 +146,7 @@ internal sealed class OnnxFlowStage(OnnxModel model, FlowSettings settings) : Fl
     protected override bool Compute(Frame frame, Span<float> field)
     {
         _preprocessor.Run(frame, _buffers.Second);
-        if (!_havePrevious)
+        if (!_havePrevious || frame.Discontinuity)
         {
             _buffers.Second.CopyTo(_buffers.Input, 0);
             _havePrevious = true;

@@ -59,6 +59,8 @@ public static class ManifestLoader
         Require(m.Input.Std.All(s => s != 0), "'input.std' may not contain 0.");
         Require(m.Output.Name.Length > 0, "'output.name' is missing.");
         Require(m.Classes.All(c => c.Color.Count == 3), "every class 'color' needs three values (R, G, B).");
+        Require(m.State.All(p => p.Input.Length > 0 && p.Output.Length > 0 && p.Shape.Count > 0 && p.Shape.All(d => d > 0)),
+            "every 'state' pair needs 'input', 'output' and a positive 'shape'.");
         if (m.Task == "flow")
         {
             Require(m.Input.PairName is { Length: > 0 }, "a flow model needs 'input.pair_name', the second image's tensor.");

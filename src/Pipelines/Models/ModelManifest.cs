@@ -27,6 +27,10 @@ public sealed class ModelManifest
 
     public List<ClassSpec> Classes { get; set; } = new();
 
+    /// <summary>Recurrent state: each pair's output is fed back into its input on the next frame of
+    /// the same camera, and zeroed when the camera's stream starts over (reconnect, loop).</summary>
+    public List<StatePairSpec> State { get; set; } = new();
+
     /// <summary>Where the manifest was read from (not part of the file).</summary>
     [YamlIgnore]
     public string SourcePath { get; set; } = "";
@@ -147,6 +151,13 @@ public sealed class OutputTensorSpec
     public int Height => (int)(Layout == TensorLayout.Nhwc ? Shape[1] : Shape[2]);
     public int Width => (int)(Layout == TensorLayout.Nhwc ? Shape[2] : Shape[3]);
     public int Channels => (int)(Layout == TensorLayout.Nhwc ? Shape[3] : Shape[1]);
+}
+
+public sealed class StatePairSpec
+{
+    public string Input { get; set; } = "";
+    public string Output { get; set; } = "";
+    public List<long> Shape { get; set; } = new();
 }
 
 public sealed class ClassSpec

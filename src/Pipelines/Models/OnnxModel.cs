@@ -60,6 +60,11 @@ public sealed class OnnxModel : IDisposable
                 CheckTensor(manifest, "input", pair, manifest.Input.Shape, session.InputMetadata);
             }
             CheckTensor(manifest, "output", manifest.Output.Name, manifest.Output.Shape, session.OutputMetadata);
+            foreach (var state in manifest.State)
+            {
+                CheckTensor(manifest, "input", state.Input, state.Shape, session.InputMetadata);
+                CheckTensor(manifest, "output", state.Output, state.Shape, session.OutputMetadata);
+            }
         }
         catch
         {
@@ -121,9 +126,13 @@ public sealed class OnnxModel : IDisposable
     /// <summary>Per-caller tensors: each camera's stage gets its own so runs can overlap.</summary>
     public ModelBuffers CreateBuffers() => new(Manifest);
 
-    /// <summary>Runs the model on <paramref name="buffers"/>.Input, writing into .Output; allocates nothing.</summary>
+    /// <summary>Runs the model on <paramref name="buffers"/>.Input, writing into .Output, and carries
+    /// recurrent state to the next run; allocates nothing.</summary>
     public void Run(ModelBuffers buffers)
-        => _session.Run(_runOptions, buffers.InputNames, buffers.InputValues, buffers.OutputNames, buffers.OutputValues);
+    {
+        _session.Run(_runOptions, buffers.InputNames, buffers.InputValues, buffers.OutputNames, buffers.OutputValues);
+        buffers.CarryState();
+    }
 
     public void Dispose()
     {
@@ -140,20 +149,53 @@ public sealed class ModelBuffers : IDisposable
         var inputLength = manifest.Input.Shape.Aggregate(1L, (a, b) => a * b);
         Input = new float[inputLength];
         Output = new float[manifest.Output.Shape.Aggregate(1L, (a, b) => a * b)];
-        OutputNames = [manifest.Output.Name];
+        var inputNames = new List<string> { manifest.Input.Name };
+        var inputValues = new List<OrtValue> { OrtValue.CreateTensorValueFromMemory(Input, manifest.Input.Shape.ToArray()) };
+        var outputNames = new List<string> { manifest.Output.Name };
+        var outputValues = new List<OrtValue> { OrtValue.CreateTensorValueFromMemory(Output, manifest.Output.Shape.ToArray()) };
+        Second = [];
         if (manifest.Input.PairName is { } pair)
         {
             Second = new float[inputLength];
-            InputNames = [manifest.Input.Name, pair];
-            InputValues = [OrtValue.CreateTensorValueFromMemory(Input, manifest.Input.Shape.ToArray()), OrtValue.CreateTensorValueFromMemory(Second, manifest.Input.Shape.ToArray())];
+            inputNames.Add(pair);
+            inputValues.Add(OrtValue.CreateTensorValueFromMemory(Second, manifest.Input.Shape.ToArray()));
         }
-        else
+        foreach (var state in manifest.State)
         {
-            Second = [];
-            InputNames = [manifest.Input.Name];
-            InputValues = [OrtValue.CreateTensorValueFromMemory(Input, manifest.Input.Shape.ToArray())];
+            var length = state.Shape.Aggregate(1L, (a, b) => a * b);
+            var (stateIn, stateOut) = (new float[length], new float[length]);
+            _state.Add((stateIn, stateOut));
+            inputNames.Add(state.Input);
+            inputValues.Add(OrtValue.CreateTensorValueFromMemory(stateIn, state.Shape.ToArray()));
+            outputNames.Add(state.Output);
+            outputValues.Add(OrtValue.CreateTensorValueFromMemory(stateOut, state.Shape.ToArray()));
         }
-        OutputValues = [OrtValue.CreateTensorValueFromMemory(Output, manifest.Output.Shape.ToArray())];
+        InputNames = inputNames.ToArray();
+        InputValues = inputValues.ToArray();
+        OutputNames = outputNames.ToArray();
+        OutputValues = outputValues.ToArray();
+    }
+
+    private readonly List<(float[] In, float[] Out)> _state = new();
+
+    /// <summary>True when the model carries recurrent state between frames.</summary>
+    public bool HasState => _state.Count > 0;
+
+    internal void CarryState()
+    {
+        foreach (var (stateIn, stateOut) in _state)
+        {
+            stateOut.CopyTo(stateIn, 0);
+        }
+    }
+
+    /// <summary>Starts the recurrent state over (zeros), e.g. after the camera reconnected.</summary>
+    public void ResetState()
+    {
+        foreach (var (stateIn, _) in _state)
+        {
+            Array.Clear(stateIn);
+        }
     }
 
     public float[] Input { get; }

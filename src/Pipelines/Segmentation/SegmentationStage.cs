@@ -55,6 +55,10 @@ internal sealed class SegmentationStage : IFrameStage
     public StageResult Process(Frame frame)
     {
         var started = Stopwatch.GetTimestamp();
+        if (frame.Discontinuity)
+        {
+            _buffers.ResetState(); // the camera's stream started over: so does the model's memory
+        }
         _preprocessor.Run(frame, _buffers.Input);
         _model.Run(_buffers);
         var pixels = _decoder.Width * _decoder.Height;

@@ -32,6 +32,13 @@ public class ReferenceModelTests
     }
 
     [Fact]
+    public void Committed_reference_counter_model_is_exactly_what_the_generator_builds()
+    {
+        var committed = File.ReadAllBytes(Path.Combine(SharedData.ProjectModels, ReferenceDepthCounterModel.FileName));
+        Assert.Equal(ReferenceDepthCounterModel.Build(), committed);
+    }
+
+    [Fact]
     public void Reference_model_sees_the_synthetic_shapes_in_their_drawn_proportions()
     {
         var manifest = ManifestLoader.Load(Path.Combine(SharedData.ProjectModels, "reference_color_segmentation.yaml"));
