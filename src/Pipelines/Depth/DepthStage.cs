@@ -8,27 +8,11 @@ using StreamVision.Pipelines.Preprocessing;
 namespace StreamVision.Pipelines.Depth;
 
 /// <summary>Monocular depth with a depth-contract model (Depth-Anything-V2 style, or metric).</summary>
-public sealed class DepthStageFactory : IStageFactory
+public sealed class DepthStageFactory(OnnxModel model) : OnnxStageFactory(model, "depth", StageName)
 {
     public const string StageName = "depth";
-    private readonly OnnxModel _model;
 
-    public DepthStageFactory(OnnxModel model)
-    {
-        if (model.Manifest.Task != "depth")
-        {
-            throw new ModelContractException($"model '{model.Id}' is a {model.Manifest.Task} model; the depth stage needs a depth model.");
-        }
-        _model = model;
-    }
-
-    public string Name => StageName;
-    public string ModelId => _model.Id;
-    public string Provider => _model.Provider.Active.ToString().ToLowerInvariant();
-
-    public IFrameStage Create(string cameraId) => new DepthStage(_model);
-
-    public void Dispose() => _model.Dispose();
+    public override IFrameStage Create(string cameraId) => new DepthStage(Model);
 }
 
 internal sealed class DepthStage(OnnxModel model) : IFrameStage

@@ -11,20 +11,14 @@ namespace StreamVision.Pipelines.Detection;
 public sealed record DetectionSettings(float ScoreThreshold = 0.3f, float NmsIou = 0.45f, IReadOnlyList<string>? Classes = null);
 
 /// <summary>Object detection with a YOLOX-contract model; one session shared by all cameras.</summary>
-public sealed class DetectionStageFactory : IStageFactory
+public sealed class DetectionStageFactory : OnnxStageFactory
 {
     public const string StageName = "detection";
-    private readonly OnnxModel _model;
     private readonly DetectionSettings _settings;
     private readonly HashSet<int>? _wanted;
 
-    public DetectionStageFactory(OnnxModel model, DetectionSettings settings)
+    public DetectionStageFactory(OnnxModel model, DetectionSettings settings) : base(model, "detection", StageName)
     {
-        if (model.Manifest.Task != "detection")
-        {
-            throw new ModelContractException($"model '{model.Id}' is a {model.Manifest.Task} model; the detection stage needs a detection model.");
-        }
-        _model = model;
         _settings = settings;
         if (settings.Classes is { Count: > 0 } names)
         {
@@ -34,13 +28,7 @@ public sealed class DetectionStageFactory : IStageFactory
         }
     }
 
-    public string Name => StageName;
-    public string ModelId => _model.Id;
-    public string Provider => _model.Provider.Active.ToString().ToLowerInvariant();
-
-    public IFrameStage Create(string cameraId) => new DetectionStage(_model, _settings, _wanted);
-
-    public void Dispose() => _model.Dispose();
+    public override IFrameStage Create(string cameraId) => new DetectionStage(Model, _settings, _wanted);
 }
 
 internal sealed class DetectionStage(OnnxModel model, DetectionSettings settings, IReadOnlySet<int>? wanted) : IFrameStage

@@ -14,14 +14,7 @@ public static class ReferenceDepthCounterModel
     public static byte[] Build()
     {
         const int h = ReferenceDepthModel.Height, w = ReferenceDepthModel.Width;
-        var ramp = new float[h * w];
-        for (var y = 0; y < h; y++)
-        {
-            for (var x = 0; x < w; x++)
-            {
-                ramp[y * w + x] = ReferenceDepthModel.RampAt(x);
-            }
-        }
+        var ramp = ReferenceDepthModel.Ramp();
         var graph = new Onnx.GraphProto { Name = Id };
         graph.Input.Add(OnnxGraphBuilder.FloatTensor("pixel_values", 1, 3, h, w));
         graph.Input.Add(OnnxGraphBuilder.FloatTensor("state_in", 1));
@@ -38,11 +31,4 @@ public static class ReferenceDepthCounterModel
         return OnnxGraphBuilder.Serialize(graph, "streamvision-reference-models");
     }
 
-    public static string WriteTo(string directory)
-    {
-        Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, FileName);
-        File.WriteAllBytes(path, Build());
-        return path;
-    }
 }

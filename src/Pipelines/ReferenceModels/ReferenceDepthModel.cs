@@ -18,7 +18,8 @@ public static class ReferenceDepthModel
     /// <summary>The value the model outputs at column <paramref name="x"/> (every row alike).</summary>
     public static float RampAt(int x) => 1f + (float)x / (Width - 1);
 
-    public static byte[] Build()
+    /// <summary>The whole output map, row-major.</summary>
+    internal static float[] Ramp()
     {
         var ramp = new float[Height * Width];
         for (var y = 0; y < Height; y++)
@@ -28,6 +29,12 @@ public static class ReferenceDepthModel
                 ramp[y * Width + x] = RampAt(x);
             }
         }
+        return ramp;
+    }
+
+    public static byte[] Build()
+    {
+        var ramp = Ramp();
         var graph = new Onnx.GraphProto { Name = Id };
         graph.Input.Add(OnnxGraphBuilder.FloatTensor("pixel_values", 1, 3, Height, Width));
         graph.Output.Add(OnnxGraphBuilder.FloatTensor("predicted_depth", 1, Height, Width));
@@ -39,11 +46,4 @@ public static class ReferenceDepthModel
         return OnnxGraphBuilder.Serialize(graph, "streamvision-reference-models");
     }
 
-    public static string WriteTo(string directory)
-    {
-        Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, FileName);
-        File.WriteAllBytes(path, Build());
-        return path;
-    }
 }

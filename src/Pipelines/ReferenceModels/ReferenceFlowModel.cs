@@ -34,11 +34,4 @@ public static class ReferenceFlowModel
         return OnnxGraphBuilder.Serialize(graph, "streamvision-reference-models");
     }
 
-    public static string WriteTo(string directory)
-    {
-        Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, FileName);
-        File.WriteAllBytes(path, Build());
-        return path;
-    }
 }

@@ -39,12 +39,4 @@ public static class ReferenceSegmentationModel
         return OnnxGraphBuilder.Serialize(graph, "streamvision-reference-models");
     }
 
-    /// <summary>Writes the model into <paramref name="directory"/>; returns its path.</summary>
-    public static string WriteTo(string directory)
-    {
-        Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, FileName);
-        File.WriteAllBytes(path, Build());
-        return path;
-    }
 }

@@ -9,28 +9,11 @@ namespace StreamVision.Pipelines.Segmentation;
 
 /// <summary>Semantic segmentation with any model described by a segmentation manifest. One session
 /// is shared by all cameras; each camera gets its own tensors and pre-processor.</summary>
-public sealed class SegmentationStageFactory : IStageFactory
+public sealed class SegmentationStageFactory(OnnxModel model) : OnnxStageFactory(model, "segmentation", StageName)
 {
     public const string StageName = "segmentation";
-    private readonly OnnxModel model;
 
-    public SegmentationStageFactory(OnnxModel model)
-    {
-        if (model.Manifest.Task != "segmentation")
-        {
-            throw new ModelContractException($"model '{model.Id}' is a {model.Manifest.Task} model; the segmentation stage needs a segmentation model.");
-        }
-        this.model = model;
-    }
-
-    public string Name => StageName;
-    public string ModelId => model.Id;
-    public string Provider => model.Provider.Active.ToString().ToLowerInvariant();
-    public OnnxModel Model => model;
-
-    public IFrameStage Create(string cameraId) => new SegmentationStage(model);
-
-    public void Dispose() => model.Dispose();
+    public override IFrameStage Create(string cameraId) => new SegmentationStage(Model);
 }
 
 internal sealed class SegmentationStage : IFrameStage

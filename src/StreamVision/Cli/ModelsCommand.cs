@@ -95,7 +95,7 @@ internal static class ModelsCommand
         var command = new Command("generate", "Write the deterministic reference models (built in C#) into a folder.") { outDir };
         command.SetAction((parse, _) => ErrorReporting.Guard(error, () =>
         {
-            foreach (var path in new[] { ReferenceSegmentationModel.WriteTo(parse.GetValue(outDir)!), ReferenceDepthModel.WriteTo(parse.GetValue(outDir)!), ReferenceFlowModel.WriteTo(parse.GetValue(outDir)!), ReferenceDepthCounterModel.WriteTo(parse.GetValue(outDir)!) })
+            foreach (var path in ReferenceModelSet.WriteAll(parse.GetValue(outDir)!))
             {
                 output.WriteLine($"wrote {path}");
             }

@@ -9,33 +9,16 @@ namespace StreamVision.Tests.Unit;
 
 public class ReferenceModelTests
 {
-    [Fact]
-    public void Committed_reference_model_is_exactly_what_the_generator_builds()
-    {
-        var committed = File.ReadAllBytes(Path.Combine(SharedData.ProjectModels, ReferenceSegmentationModel.FileName));
-        Assert.Equal(ReferenceSegmentationModel.Build(), committed);
-        Assert.Equal(ReferenceSegmentationModel.Build(), ReferenceSegmentationModel.Build());
-    }
+    public static TheoryData<string> GeneratedModels() => new(ReferenceModelSet.All.Select(m => m.FileName));
 
-    [Fact]
-    public void Committed_reference_depth_model_is_exactly_what_the_generator_builds()
+    [Theory]
+    [MemberData(nameof(GeneratedModels))]
+    public void Committed_generated_model_is_exactly_what_its_generator_builds(string fileName)
     {
-        var committed = File.ReadAllBytes(Path.Combine(SharedData.ProjectModels, ReferenceDepthModel.FileName));
-        Assert.Equal(ReferenceDepthModel.Build(), committed);
-    }
-
-    [Fact]
-    public void Committed_reference_flow_model_is_exactly_what_the_generator_builds()
-    {
-        var committed = File.ReadAllBytes(Path.Combine(SharedData.ProjectModels, ReferenceFlowModel.FileName));
-        Assert.Equal(ReferenceFlowModel.Build(), committed);
-    }
-
-    [Fact]
-    public void Committed_reference_counter_model_is_exactly_what_the_generator_builds()
-    {
-        var committed = File.ReadAllBytes(Path.Combine(SharedData.ProjectModels, ReferenceDepthCounterModel.FileName));
-        Assert.Equal(ReferenceDepthCounterModel.Build(), committed);
+        var committed = File.ReadAllBytes(Path.Combine(SharedData.ProjectModels, fileName));
+        var build = ReferenceModelSet.All.Single(m => m.FileName == fileName).Build;
+        Assert.Equal(build(), committed);
+        Assert.Equal(build(), build());
     }
 
     [Fact]
