@@ -1,4 +1,3 @@
-using System.Buffers;
 using StreamVision.Pipelines.Graph;
 
 namespace StreamVision.Pipelines.Depth;
@@ -10,11 +9,11 @@ public readonly record struct ThirdsNearest(float Left, float Centre, float Righ
 /// <summary>One depth map (model resolution) with the statistics drones use.</summary>
 public sealed class DepthResult : StageResult
 {
-    private float[]? _values;
+    private readonly PooledArray<float> _values;
 
-    internal DepthResult(float[] rentedValues, int width, int height)
+    internal DepthResult(PooledArray<float> values, int width, int height)
     {
-        _values = rentedValues;
+        _values = values;
         Width = width;
         Height = height;
     }
@@ -31,15 +30,11 @@ public sealed class DepthResult : StageResult
     public required ThirdsNearest Nearest { get; init; }
 
     /// <summary>Row-major values, in metres or relative inverse depth.</summary>
-    public ReadOnlySpan<float> Values => (_values ?? throw new ObjectDisposedException(nameof(DepthResult))).AsSpan(0, Width * Height);
+    public ReadOnlySpan<float> Values => _values.Span;
 
     public override void Dispose()
     {
-        var values = Interlocked.Exchange(ref _values, null);
-        if (values is not null)
-        {
-            ArrayPool<float>.Shared.Return(values);
-        }
+        _values.Return();
         base.Dispose();
     }
 }

@@ -1,9 +1,6 @@
-using System.Buffers;
-using System.Diagnostics;
 using StreamVision.Ingest.Frames;
 using StreamVision.Pipelines.Graph;
 using StreamVision.Pipelines.Models;
-using StreamVision.Pipelines.Preprocessing;
 
 namespace StreamVision.Pipelines.Depth;
 
@@ -15,48 +12,95 @@ public sealed class DepthStageFactory(OnnxModel model) : OnnxStageFactory(model,
     public override IFrameStage Create(string cameraId) => new DepthStage(Model);
 }
 
-internal sealed class DepthStage(OnnxModel model) : IFrameStage
+internal sealed class DepthStage(OnnxModel model) : OnnxFrameStage(model, DepthStageFactory.StageName)
 {
-    private readonly ModelBuffers _buffers = model.CreateBuffers();
-    private readonly TensorPreprocessor _preprocessor = new(model.Manifest.Input);
-    private readonly float[] _sorted = new float[model.Manifest.Output.PlaneSize.Height * model.Manifest.Output.PlaneSize.Width];
+    // Scratch for the median: selection reorders it, the map itself stays in pixel order.
+    private readonly float[] _scratch = new float[model.Manifest.Output.PlaneSize.Height * model.Manifest.Output.PlaneSize.Width];
 
-    public StageResult Process(Frame frame)
+    protected override StageResult Decode(Frame frame)
     {
-        var started = Stopwatch.GetTimestamp();
-        if (frame.Discontinuity)
-        {
-            _buffers.ResetState(); // the camera's stream started over: so does the model's memory
-        }
-        _preprocessor.Run(frame, _buffers.Input);
-        model.Run(_buffers);
-        var (height, width) = model.Manifest.Output.PlaneSize;
+        var (height, width) = Model.Manifest.Output.PlaneSize;
         var count = width * height;
-        var metric = model.Manifest.Output.Meaning == OutputMeaning.MetricDepth;
-        var scale = metric ? (float)model.Manifest.Output.DepthScale : 1f;
-        var values = ArrayPool<float>.Shared.Rent(count);
+        var metric = Model.Manifest.Output.Meaning == OutputMeaning.MetricDepth;
+        var scale = metric ? (float)Model.Manifest.Output.DepthScale : 1f;
+        var values = new PooledArray<float>(count);
+        var map = values.Span;
+        float min = float.MaxValue, max = float.MinValue;
         for (var i = 0; i < count; i++)
         {
-            values[i] = _buffers.Output[i] * scale;
+            var v = Buffers.Output[i] * scale;
+            map[i] = v;
+            min = Math.Min(min, v);
+            max = Math.Max(max, v);
         }
-        values.AsSpan(0, count).CopyTo(_sorted);
-        Array.Sort(_sorted);
+        map.CopyTo(_scratch);
         return new DepthResult(values, width, height)
         {
             Metric = metric,
-            Min = _sorted[0],
-            Median = count % 2 == 1 ? _sorted[count / 2] : (_sorted[count / 2 - 1] + _sorted[count / 2]) / 2,
-            Max = _sorted[count - 1],
-            Nearest = Thirds(values.AsSpan(0, count), width, height, metric),
-            CameraId = frame.CameraId,
-            Sequence = frame.Sequence,
-            Pts = frame.Pts,
-            CaptureTime = frame.CaptureTime,
-            Stage = DepthStageFactory.StageName,
-            ModelId = model.Id,
-            ProcessingTime = Stopwatch.GetElapsedTime(started),
-            CompletedAt = DateTimeOffset.UtcNow,
+            Min = min,
+            Median = Median(_scratch),
+            Max = max,
+            Nearest = Thirds(map, width, height, metric),
         };
+    }
+
+    /// <summary>The median by selection (expected linear time; a full sort would cost
+    /// n log n per frame on maps of a quarter-million pixels). Reorders <paramref name="values"/>.</summary>
+    internal static float Median(Span<float> values)
+    {
+        var upper = Select(values, values.Length / 2);
+        if (values.Length % 2 == 1)
+        {
+            return upper;
+        }
+        // After selection every element left of the middle is ≤ it: the lower middle is their maximum.
+        var lower = float.MinValue;
+        foreach (var v in values[..(values.Length / 2)])
+        {
+            lower = Math.Max(lower, v);
+        }
+        return (lower + upper) / 2;
+    }
+
+    /// <summary>Places the k-th smallest value at index k (Hoare's selection, middle pivot).</summary>
+    private static float Select(Span<float> values, int k)
+    {
+        int left = 0, right = values.Length - 1;
+        while (left < right)
+        {
+            var pivot = values[left + (right - left) / 2];
+            int i = left, j = right;
+            while (i <= j)
+            {
+                while (values[i] < pivot)
+                {
+                    i++;
+                }
+                while (values[j] > pivot)
+                {
+                    j--;
+                }
+                if (i <= j)
+                {
+                    (values[i], values[j]) = (values[j], values[i]);
+                    i++;
+                    j--;
+                }
+            }
+            if (k <= j)
+            {
+                right = j;
+            }
+            else if (k >= i)
+            {
+                left = i;
+            }
+            else
+            {
+                break;
+            }
+        }
+        return values[k];
     }
 
     /// <summary>Nearest per column third: the largest inverse depth, or the smallest distance.</summary>
@@ -76,5 +120,4 @@ internal sealed class DepthStage(OnnxModel model) : IFrameStage
         return new ThirdsNearest(nearest[0], nearest[1], nearest[2]);
     }
 
-    public void Dispose() => _buffers.Dispose();
 }

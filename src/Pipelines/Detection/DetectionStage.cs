@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using StreamVision.Ingest.Frames;
 using StreamVision.Pipelines.Graph;
 using StreamVision.Pipelines.Models;
-using StreamVision.Pipelines.Preprocessing;
 
 namespace StreamVision.Pipelines.Detection;
 
@@ -31,37 +29,15 @@ public sealed class DetectionStageFactory : OnnxStageFactory
     public override IFrameStage Create(string cameraId) => new DetectionStage(Model, _settings, _wanted);
 }
 
-internal sealed class DetectionStage(OnnxModel model, DetectionSettings settings, IReadOnlySet<int>? wanted) : IFrameStage
+internal sealed class DetectionStage(OnnxModel model, DetectionSettings settings, IReadOnlySet<int>? wanted)
+    : OnnxFrameStage(model, DetectionStageFactory.StageName)
 {
-    private readonly ModelBuffers _buffers = model.CreateBuffers();
-    private readonly TensorPreprocessor _preprocessor = new(model.Manifest.Input);
     private readonly YoloxDecoder _decoder = new(model.Manifest);
 
-    public StageResult Process(Frame frame)
+    protected override StageResult Decode(Frame frame) => new DetectionResult
     {
-        var started = Stopwatch.GetTimestamp();
-        if (frame.Discontinuity)
-        {
-            _buffers.ResetState(); // the camera's stream started over: so does the model's memory
-        }
-        _preprocessor.Run(frame, _buffers.Input);
-        model.Run(_buffers);
-        var detections = _decoder.Decode(_buffers.Output, _preprocessor.Scale, frame.Width, frame.Height, settings.ScoreThreshold, settings.NmsIou, wanted);
-        return new DetectionResult
-        {
-            Detections = detections,
-            FrameWidth = frame.Width,
-            FrameHeight = frame.Height,
-            CameraId = frame.CameraId,
-            Sequence = frame.Sequence,
-            Pts = frame.Pts,
-            CaptureTime = frame.CaptureTime,
-            Stage = DetectionStageFactory.StageName,
-            ModelId = model.Id,
-            ProcessingTime = Stopwatch.GetElapsedTime(started),
-            CompletedAt = DateTimeOffset.UtcNow,
-        };
-    }
-
-    public void Dispose() => _buffers.Dispose();
+        Detections = _decoder.Decode(Buffers.Output, Preprocessor.Scale, frame.Width, frame.Height, settings.ScoreThreshold, settings.NmsIou, wanted),
+        FrameWidth = frame.Width,
+        FrameHeight = frame.Height,
+    };
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using StreamVision.Pipelines.Graph;
 
 namespace StreamVision.Pipelines.Flow;
@@ -11,11 +10,11 @@ public readonly record struct FlowSummary(float MeanDx, float MeanDy, float Mean
 /// per field pixel (dx, dy) in field pixels, interleaved, row-major.</summary>
 public sealed class FlowResult : StageResult
 {
-    private float[]? _field;
+    private readonly PooledArray<float> _field;
 
-    internal FlowResult(float[] rentedField, int width, int height)
+    internal FlowResult(PooledArray<float> field, int width, int height)
     {
-        _field = rentedField;
+        _field = field;
         FieldWidth = width;
         FieldHeight = height;
     }
@@ -36,15 +35,11 @@ public sealed class FlowResult : StageResult
     /// <summary>"farneback" or "onnx".</summary>
     public required string Engine { get; init; }
 
-    public ReadOnlySpan<float> Field => (_field ?? throw new ObjectDisposedException(nameof(FlowResult))).AsSpan(0, FieldWidth * FieldHeight * 2);
+    public ReadOnlySpan<float> Field => _field.Span;
 
     public override void Dispose()
     {
-        var field = Interlocked.Exchange(ref _field, null);
-        if (field is not null)
-        {
-            ArrayPool<float>.Shared.Return(field);
-        }
+        _field.Return();
         base.Dispose();
     }
 }

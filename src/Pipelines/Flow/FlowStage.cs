@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using OpenCvSharp;
 using StreamVision.Ingest.Frames;
@@ -54,8 +53,8 @@ internal abstract class FlowStageBase(FlowSettings settings, string modelId, str
     {
         var started = Stopwatch.GetTimestamp();
         var (width, height) = FieldSize(frame);
-        var field = ArrayPool<float>.Shared.Rent(width * height * 2);
-        var span = field.AsSpan(0, width * height * 2);
+        var field = new PooledArray<float>(width * height * 2);
+        var span = field.Span;
         var hasPrevious = Compute(frame, span);
         if (!hasPrevious)
         {
@@ -69,15 +68,7 @@ internal abstract class FlowStageBase(FlowSettings settings, string modelId, str
             HasPrevious = hasPrevious,
             Summary = FlowStatistics.Compute(span, scaleX, scaleY, settings.MovingThreshold),
             Engine = engine,
-            CameraId = frame.CameraId,
-            Sequence = frame.Sequence,
-            Pts = frame.Pts,
-            CaptureTime = frame.CaptureTime,
-            Stage = FlowStageFactory.StageName,
-            ModelId = modelId,
-            ProcessingTime = Stopwatch.GetElapsedTime(started),
-            CompletedAt = DateTimeOffset.UtcNow,
-        };
+        }.Describe<StageResult>(frame, FlowStageFactory.StageName, modelId, started);
     }
 
     public abstract void Dispose();

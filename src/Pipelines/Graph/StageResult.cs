@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using StreamVision.Ingest.Frames;
+
 namespace StreamVision.Pipelines.Graph;
 
 /// <summary>
@@ -7,19 +10,34 @@ namespace StreamVision.Pipelines.Graph;
 /// </summary>
 public abstract class StageResult : IDisposable
 {
-    public required string CameraId { get; init; }
-    public required long Sequence { get; init; }
-    public required TimeSpan Pts { get; init; }
-    public required DateTimeOffset CaptureTime { get; init; }
-    public required string Stage { get; init; }
+    public string CameraId { get; private set; } = "";
+    public long Sequence { get; private set; }
+    public TimeSpan Pts { get; private set; }
+    public DateTimeOffset CaptureTime { get; private set; }
+    public string Stage { get; private set; } = "";
 
     /// <summary>Id of the model that produced the result (from its manifest).</summary>
-    public required string ModelId { get; init; }
+    public string ModelId { get; private set; } = "";
 
     /// <summary>Time spent in the stage for this frame (pre-processing, inference, post-processing).</summary>
-    public required TimeSpan ProcessingTime { get; init; }
+    public TimeSpan ProcessingTime { get; private set; }
 
-    public required DateTimeOffset CompletedAt { get; init; }
+    public DateTimeOffset CompletedAt { get; private set; }
+
+    /// <summary>Ties the result to the frame it was computed from; the one place every stage stamps it.</summary>
+    /// <param name="startedTimestamp">When the stage began on the frame (<see cref="Stopwatch.GetTimestamp"/>).</param>
+    internal TResult Describe<TResult>(Frame frame, string stage, string modelId, long startedTimestamp) where TResult : StageResult
+    {
+        CameraId = frame.CameraId;
+        Sequence = frame.Sequence;
+        Pts = frame.Pts;
+        CaptureTime = frame.CaptureTime;
+        Stage = stage;
+        ModelId = modelId;
+        ProcessingTime = Stopwatch.GetElapsedTime(startedTimestamp);
+        CompletedAt = DateTimeOffset.UtcNow;
+        return (TResult)this;
+    }
 
     public virtual void Dispose() => GC.SuppressFinalize(this);
 }

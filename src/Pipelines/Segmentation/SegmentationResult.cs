@@ -1,4 +1,3 @@
-using System.Buffers;
 using StreamVision.Pipelines.Graph;
 
 namespace StreamVision.Pipelines.Segmentation;
@@ -7,11 +6,11 @@ namespace StreamVision.Pipelines.Segmentation;
 /// The mask lives in pooled memory until the result is disposed.</summary>
 public sealed class SegmentationResult : StageResult
 {
-    private byte[]? _mask;
+    private readonly PooledArray<byte> _mask;
 
-    internal SegmentationResult(byte[] rentedMask, int width, int height, double[] fractions, IReadOnlyList<string> classNames)
+    internal SegmentationResult(PooledArray<byte> mask, int width, int height, double[] fractions, IReadOnlyList<string> classNames)
     {
-        _mask = rentedMask;
+        _mask = mask;
         MaskWidth = width;
         MaskHeight = height;
         ClassFractions = fractions;
@@ -22,7 +21,7 @@ public sealed class SegmentationResult : StageResult
     public int MaskHeight { get; }
 
     /// <summary>One byte per pixel, row-major: the class index.</summary>
-    public ReadOnlySpan<byte> Mask => (_mask ?? throw new ObjectDisposedException(nameof(SegmentationResult))).AsSpan(0, MaskWidth * MaskHeight);
+    public ReadOnlySpan<byte> Mask => _mask.Span;
 
     /// <summary>Fraction of mask pixels per class, in the manifest's class order.</summary>
     public IReadOnlyList<double> ClassFractions { get; }
@@ -31,11 +30,7 @@ public sealed class SegmentationResult : StageResult
 
     public override void Dispose()
     {
-        var mask = Interlocked.Exchange(ref _mask, null);
-        if (mask is not null)
-        {
-            ArrayPool<byte>.Shared.Return(mask);
-        }
+        _mask.Return();
         base.Dispose();
     }
 }
