@@ -33,6 +33,8 @@ public sealed class DepthTests
         var maps = capture.Messages.Where(m => m.Topic == "d/cam/depth/depth").ToDictionary(m => long.Parse(m.UserProperties["seq"]));
         var segmentation = capture.Messages.Where(m => m.Topic == "d/cam/segmentation").Select(m => JsonDocument.Parse(m.Payload).RootElement.GetProperty("seq").GetInt64()).ToHashSet();
         Assert.True(depth.Count >= 20, $"only {depth.Count} depth results");
+        // The subscriber connects after the service starts, so the first frame's results may precede
+        // it for one stage and not the other; the pairing is checked from the first seen frame on.
 
         const int w = ReferenceDepthModel.Width, h = ReferenceDepthModel.Height;
         var columns = Enumerable.Range(0, w).Select(ReferenceDepthModel.RampAt).ToList();
@@ -52,7 +54,10 @@ public sealed class DepthTests
             Assert.Equal(2.0, nearest.GetProperty("right").GetDouble(), 5);
 
             var seq = d.GetProperty("seq").GetInt64();
-            Assert.Contains(seq, segmentation); // both models ran on the same frame
+            if (seq >= segmentation.Min())
+            {
+                Assert.Contains(seq, segmentation); // both models ran on the same frame
+            }
             var map = d.GetProperty("map");
             using var png = Cv2.ImDecode(maps[seq].Payload, ImreadModes.Unchanged);
             Assert.Equal((w, h, MatType.CV_16UC1), (png.Width, png.Height, png.Type()));
