@@ -14,21 +14,29 @@ public sealed class DepthStageFactory(OnnxModel model) : OnnxStageFactory(model,
 
 internal sealed class DepthStage(OnnxModel model) : OnnxFrameStage(model, DepthStageFactory.StageName)
 {
-    // Scratch for the median: selection reorders it, the map itself stays in pixel order.
-    private readonly float[] _scratch = new float[model.Manifest.Output.PlaneSize.Height * model.Manifest.Output.PlaneSize.Width];
+    private readonly DepthDecoder _decoder = new(model.Manifest.Output);
 
-    protected override StageResult Decode(Frame frame)
+    protected override StageResult Decode(Frame frame) => _decoder.ToResult(Buffers.Output);
+}
+
+/// <summary>Reads a depth head (any of the depth layouts) into a map with the statistics drones use.</summary>
+internal sealed class DepthDecoder(OutputTensorSpec spec)
+{
+    // Scratch for the median: selection reorders it, the map itself stays in pixel order.
+    private readonly float[] _scratch = new float[spec.PlaneSize.Height * spec.PlaneSize.Width];
+
+    public DepthResult ToResult(ReadOnlySpan<float> output)
     {
-        var (height, width) = Model.Manifest.Output.PlaneSize;
+        var (height, width) = spec.PlaneSize;
         var count = width * height;
-        var metric = Model.Manifest.Output.Meaning == OutputMeaning.MetricDepth;
-        var scale = metric ? (float)Model.Manifest.Output.DepthScale : 1f;
+        var metric = spec.Meaning == OutputMeaning.MetricDepth;
+        var scale = metric ? (float)spec.DepthScale : 1f;
         var values = new PooledArray<float>(count);
         var map = values.Span;
         float min = float.MaxValue, max = float.MinValue;
         for (var i = 0; i < count; i++)
         {
-            var v = Buffers.Output[i] * scale;
+            var v = output[i] * scale;
             map[i] = v;
             min = Math.Min(min, v);
             max = Math.Max(max, v);

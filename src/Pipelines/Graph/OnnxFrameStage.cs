@@ -21,8 +21,14 @@ internal abstract class OnnxFrameStage(OnnxModel model, string stageName) : IFra
             Buffers.ResetState(); // the camera's stream started over: so does the model's memory
         }
         Preprocessor.Run(frame, Buffers.Input);
+        PrepareInputs(frame);
         Model.Run(Buffers);
         return Decode(frame).Describe<StageResult>(frame, stageName, Model.Id, started);
+    }
+
+    /// <summary>Fills inputs other than the image (e.g. camera pose) before the run.</summary>
+    protected virtual void PrepareInputs(Frame frame)
+    {
     }
 
     /// <summary>Turns <see cref="Buffers"/>.Output into this stage's result for <paramref name="frame"/>.</summary>

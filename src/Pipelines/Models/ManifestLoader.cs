@@ -1,4 +1,5 @@
 using StreamVision.Pipelines.Configuration;
+using StreamVision.Pipelines.Body;
 
 namespace StreamVision.Pipelines.Models;
 
@@ -39,6 +40,8 @@ public static class ManifestLoader
             $"Download it (see {manifest.Provenance.SourceUrl}) into one of those folders, or add its folder to models.search_paths.");
     }
 
+    private static readonly string[] Tasks = ["segmentation", "detection", "depth", "flow", "segmentation_depth", "body"];
+
     private static void Validate(ModelManifest m)
     {
         var where = $"manifest '{m.SourcePath}'";
@@ -50,7 +53,7 @@ public static class ManifestLoader
             }
         }
         Require(m.Id.Length > 0, "'id' is missing; give the model a stable name.");
-        Require(m.Task is "segmentation" or "detection" or "depth" or "flow", $"task '{m.Task}' is not supported by this build; use 'segmentation', 'detection', 'depth' or 'flow'.");
+        Require(Tasks.Contains(m.Task), $"task '{m.Task}' is not supported by this build; use one of {string.Join(", ", Tasks.Select(t => $"'{t}'"))}.");
         Require(m.File.Length > 0, "'file' is missing; name the .onnx file.");
         Require(m.Input.Name.Length > 0, "'input.name' is missing; use the graph's input tensor name (streamvision models check prints it).");
         Require(m.Input.Shape.Count == 4 && m.Input.Shape.All(d => d > 0), $"'input.shape' must be four positive numbers (batch and three image axes), got [{string.Join(", ", m.Input.Shape)}].");
@@ -61,43 +64,73 @@ public static class ManifestLoader
         Require(m.Classes.All(c => c.Color.Count == 3), "every class 'color' needs three values (R, G, B).");
         Require(m.State.All(p => p.Input.Length > 0 && p.Output.Length > 0 && p.Shape.Count > 0 && p.Shape.All(d => d > 0)),
             "every 'state' pair needs 'input', 'output' and a positive 'shape'.");
-        if (m.Task == "flow")
+        Require(m.Outputs.All(o => o.Role.Length > 0 && o.Name.Length > 0 && o.Shape.Count > 0 && o.Shape.All(d => d > 0)),
+            "every entry of 'outputs' needs 'role', 'name' and a positive 'shape'.");
+        Require(m.Outputs.Select(o => o.Role).Distinct().Count() == m.Outputs.Count, "two entries of 'outputs' have the same 'role'.");
+        foreach (var (role, tensor) in m.PoseInputs?.Declared() ?? [])
         {
-            Require(m.Input.PairName is { Length: > 0 }, "a flow model needs 'input.pair_name', the second image's tensor.");
-            Require(m.Output.Meaning == OutputMeaning.OpticalFlow, "a flow model's 'output.meaning' must be optical_flow.");
-            Require(m.Output.Shape.Count == 4 && m.Output.Shape[1] == 2 && m.Output.Shape.All(d => d > 0), $"'output.shape' must be [1, 2, H, W], got [{string.Join(", ", m.Output.Shape)}].");
-            return;
+            Require(tensor.Name.Length > 0 && tensor.Shape.Count > 0 && tensor.Shape.All(d => d > 0), $"'pose_inputs.{role}' needs 'name' and a positive 'shape'.");
+            var values = tensor.Shape.Aggregate(1L, (a, b) => a * b);
+            var want = role switch { "rotation" => 4, "translation" => 3, "new_trajectory" => 1, _ => 4 };
+            Require(values == want, $"'pose_inputs.{role}' holds {values} values; it must hold {want} (shape e.g. [1, {want}]).");
         }
-        if (m.Task == "depth")
+        switch (m.Task)
         {
-            Require(m.Output.Meaning is OutputMeaning.RelativeInverseDepth or OutputMeaning.MetricDepth, "a depth model's 'output.meaning' must be relative_inverse_depth or metric_depth.");
-            Require(m.Output.Shape.Count is 3 or 4 && m.Output.Shape.All(d => d > 0) && (m.Output.Shape.Count == 3 || m.Output.Shape[1] == 1),
-                $"'output.shape' must be [1, H, W] or [1, 1, H, W], got [{string.Join(", ", m.Output.Shape)}].");
-            Require(m.Output.DepthScale > 0, "'output.depth_scale' must be positive.");
-            return;
+            case "flow":
+                Require(m.Input.PairName is { Length: > 0 }, "a flow model needs 'input.pair_name', the second image's tensor.");
+                Require(m.Output.Meaning == OutputMeaning.OpticalFlow, "a flow model's 'output.meaning' must be optical_flow.");
+                Require(m.Output.Shape.Count == 4 && m.Output.Shape[1] == 2 && m.Output.Shape.All(d => d > 0), $"'output.shape' must be [1, 2, H, W], got [{string.Join(", ", m.Output.Shape)}].");
+                break;
+            case "depth":
+                ValidateDepthHead(m.Output, "output", Require);
+                break;
+            case "detection":
+                Require(m.Output.Meaning == OutputMeaning.YoloxGrid, "a detection model's 'output.meaning' must be yolox_grid.");
+                Require(m.Output.Shape.Count == 3 && m.Output.Shape.All(d => d > 0), $"'output.shape' must be [1, anchors, 5 + classes], got [{string.Join(", ", m.Output.Shape)}].");
+                Require(m.Classes.Count >= 1 && m.Output.Shape[2] == 5 + m.Classes.Count, $"output has {m.Output.Shape[2]} values per anchor; with {m.Classes.Count} classes it must be {5 + m.Classes.Count}.");
+                Require(m.Output.Strides.Count > 0 && m.Output.Strides.All(s => s > 0), "'output.strides' must list the grid strides (e.g. [8, 16, 32]).");
+                var anchors = m.Output.Strides.Sum(s => (long)(m.Input.Height / s) * (m.Input.Width / s));
+                Require(anchors == m.Output.Shape[1], $"strides [{string.Join(", ", m.Output.Strides)}] over a {m.Input.Width}x{m.Input.Height} input give {anchors} anchors, the output has {m.Output.Shape[1]}.");
+                break;
+            case "segmentation":
+                ValidateSegmentationHead(m, Require);
+                break;
+            case "segmentation_depth":
+                ValidateSegmentationHead(m, Require);
+                var depth = m.Outputs.FirstOrDefault(o => o.Role == "depth");
+                Require(depth is not null, "a segmentation_depth model needs an entry with 'role: depth' in 'outputs' (the depth head).");
+                ValidateDepthHead(depth!, "outputs[depth]", Require);
+                break;
+            case "body":
+                BodyContract.Validate(m, Require);
+                break;
         }
-        if (m.Task == "detection")
-        {
-            Require(m.Output.Meaning == OutputMeaning.YoloxGrid, "a detection model's 'output.meaning' must be yolox_grid.");
-            Require(m.Output.Shape.Count == 3 && m.Output.Shape.All(d => d > 0), $"'output.shape' must be [1, anchors, 5 + classes], got [{string.Join(", ", m.Output.Shape)}].");
-            Require(m.Classes.Count >= 1 && m.Output.Shape[2] == 5 + m.Classes.Count, $"output has {m.Output.Shape[2]} values per anchor; with {m.Classes.Count} classes it must be {5 + m.Classes.Count}.");
-            Require(m.Output.Strides.Count > 0 && m.Output.Strides.All(s => s > 0), "'output.strides' must list the grid strides (e.g. [8, 16, 32]).");
-            var anchors = m.Output.Strides.Sum(s => (long)(m.Input.Height / s) * (m.Input.Width / s));
-            Require(anchors == m.Output.Shape[1], $"strides [{string.Join(", ", m.Output.Strides)}] over a {m.Input.Width}x{m.Input.Height} input give {anchors} anchors, the output has {m.Output.Shape[1]}.");
-            return;
-        }
-        Require(m.Output.Shape.Count == 4 && m.Output.Shape.All(d => d > 0), $"'output.shape' must be four positive numbers, got [{string.Join(", ", m.Output.Shape)}].");
-        Require(m.Classes.Count >= 2, "'classes' needs at least two entries (background first).");
-        Require(m.Output.Meaning != OutputMeaning.YoloxGrid, "output meaning yolox_grid belongs to task detection.");
+    }
+
+    private static void ValidateDepthHead(OutputTensorSpec o, string key, Action<bool, string> require)
+    {
+        require(o.Meaning is OutputMeaning.RelativeInverseDepth or OutputMeaning.MetricDepth, $"'{key}.meaning' must be relative_inverse_depth or metric_depth.");
+        var s = o.Shape;
+        var oneChannel = s.Count == 3 || (s.Count == 4 && (o.Layout == TensorLayout.Nhwc ? s[3] == 1 : s[1] == 1));
+        require(s.All(d => d > 0) && oneChannel,
+            $"'{key}.shape' must be [1, H, W], [1, 1, H, W] (layout nchw) or [1, H, W, 1] (layout nhwc), got [{string.Join(", ", s)}] with layout {o.Layout.ToString().ToLowerInvariant()}.");
+        require(o.DepthScale > 0, $"'{key}.depth_scale' must be positive.");
+    }
+
+    private static void ValidateSegmentationHead(ModelManifest m, Action<bool, string> require)
+    {
+        require(m.Output.Shape.Count == 4 && m.Output.Shape.All(d => d > 0), $"'output.shape' must be four positive numbers, got [{string.Join(", ", m.Output.Shape)}].");
+        require(m.Classes.Count >= 2, "'classes' needs at least two entries (background first).");
+        require(m.Output.Meaning is OutputMeaning.ClassScores or OutputMeaning.ForegroundProbability, "a segmentation head's 'output.meaning' must be class_scores or foreground_probability.");
         if (m.Output.Meaning == OutputMeaning.ForegroundProbability)
         {
-            Require(m.Output.Channels == 1, $"output meaning foreground_probability needs one channel, the shape has {m.Output.Channels}.");
-            Require(m.Classes.Count == 2, "output meaning foreground_probability needs exactly two classes (background, foreground).");
+            require(m.Output.Channels == 1, $"output meaning foreground_probability needs one channel, the shape has {m.Output.Channels}.");
+            require(m.Classes.Count == 2, "output meaning foreground_probability needs exactly two classes (background, foreground).");
         }
         else
         {
-            Require(m.Output.Channels == m.Classes.Count, $"output has {m.Output.Channels} channels but {m.Classes.Count} classes are listed; they must match.");
-            Require(m.Classes.Count <= 256, "at most 256 classes fit in an 8-bit mask.");
+            require(m.Output.Channels == m.Classes.Count, $"output has {m.Output.Channels} channels but {m.Classes.Count} classes are listed; they must match.");
+            require(m.Classes.Count <= 256, "at most 256 classes fit in an 8-bit mask.");
         }
     }
 }

@@ -11,7 +11,8 @@ public sealed class ModelManifest
     /// <summary>Stable name of the model; every result carries it.</summary>
     public string Id { get; set; } = "";
 
-    /// <summary>What the model does: <c>segmentation</c>, <c>detection</c>, <c>depth</c> or <c>flow</c>.</summary>
+    /// <summary>What the model does: <c>segmentation</c>, <c>detection</c>, <c>depth</c>, <c>flow</c>,
+    /// <c>segmentation_depth</c> (one model, two heads) or <c>body</c> (human body parameters).</summary>
     public string Task { get; set; } = "";
 
     /// <summary>The ONNX file, relative to the manifest's folder or to a model search path.</summary>
@@ -24,6 +25,14 @@ public sealed class ModelManifest
     public InputTensorSpec Input { get; set; } = new();
 
     public OutputTensorSpec Output { get; set; } = new();
+
+    /// <summary>Further output heads, each named by its <c>role</c>: <c>depth</c> for a joint
+    /// segmentation + depth model; <c>rotmats</c>, <c>betas</c>, <c>translation</c>, <c>expression</c>,
+    /// <c>camera_pose</c> for a body model.</summary>
+    public List<OutputTensorSpec> Outputs { get; set; } = new();
+
+    /// <summary>Per-frame camera motion and intrinsics the model takes next to the image (Co-SemDepth).</summary>
+    public PoseInputsSpec? PoseInputs { get; set; }
 
     public List<ClassSpec> Classes { get; set; } = new();
 
@@ -126,10 +135,17 @@ public enum OutputMeaning
     /// <summary>Optical flow [1,2,H,W]: per pixel of the first image, its displacement (dx, dy) in
     /// input pixels to where it is in the second image.</summary>
     OpticalFlow,
+
+    /// <summary>Body model [1,P]: one confidence per person slot (Human3R style); the other heads are
+    /// read by role from <c>outputs</c>.</summary>
+    PersonScores,
 }
 
 public sealed class OutputTensorSpec
 {
+    /// <summary>For entries of <c>outputs</c>: what the head is (see <see cref="ModelManifest.Outputs"/>).</summary>
+    public string Role { get; set; } = "";
+
     public string Name { get; set; } = "";
     public ElementKind ElementType { get; set; } = ElementKind.Float32;
     public List<long> Shape { get; set; } = new();
@@ -145,12 +161,54 @@ public sealed class OutputTensorSpec
     /// <summary>For <see cref="OutputMeaning.MetricDepth"/>: metres per output unit.</summary>
     public double DepthScale { get; set; } = 1.0;
 
-    /// <summary>Output height and width, read from the last two axes (any rank ≥ 2).</summary>
-    public (int Height, int Width) PlaneSize => ((int)Shape[^2], (int)Shape[^1]);
+    /// <summary>Output height and width of a one-channel map: [1,H,W,1] when the layout is NHWC, else
+    /// the last two axes ([1,H,W], [1,1,H,W]).</summary>
+    public (int Height, int Width) PlaneSize => Layout == TensorLayout.Nhwc && Shape.Count == 4 ? ((int)Shape[1], (int)Shape[2]) : ((int)Shape[^2], (int)Shape[^1]);
+
+    /// <summary>Number of float values in the tensor.</summary>
+    public long Length => Shape.Aggregate(1L, (a, b) => a * b);
 
     public int Height => (int)(Layout == TensorLayout.Nhwc ? Shape[1] : Shape[2]);
     public int Width => (int)(Layout == TensorLayout.Nhwc ? Shape[2] : Shape[3]);
     public int Channels => (int)(Layout == TensorLayout.Nhwc ? Shape[3] : Shape[1]);
+}
+
+/// <summary>A graph tensor fed by the service rather than from the image.</summary>
+public sealed class TensorRef
+{
+    public string Name { get; set; } = "";
+    public List<long> Shape { get; set; } = new();
+}
+
+/// <summary>Order of a rotation quaternion's four values in the model's tensor.</summary>
+public enum QuaternionOrder
+{
+    Wxyz,
+    Xyzw,
+}
+
+/// <summary>
+/// Camera motion inputs (Co-SemDepth / M4Depth): rotation as a unit quaternion, translation in
+/// metres, a new-trajectory flag (1 on the first frame of a sequence) and intrinsics fx, fy, cx, cy in
+/// pixels of the model input. Every entry is optional: a model takes those it declares.
+/// </summary>
+public sealed class PoseInputsSpec
+{
+    public TensorRef? Rotation { get; set; }
+    public QuaternionOrder QuaternionOrder { get; set; } = QuaternionOrder.Wxyz;
+    public TensorRef? Translation { get; set; }
+    public TensorRef? NewTrajectory { get; set; }
+    public TensorRef? Intrinsics { get; set; }
+
+    /// <summary>True: the model wants the motion since the previous frame (M4Depth); false: the
+    /// absolute pose as published.</summary>
+    public bool Relative { get; set; } = true;
+
+    /// <summary>The declared inputs by role: rotation, translation, new_trajectory, intrinsics.</summary>
+    public IEnumerable<(string Role, TensorRef Tensor)> Declared()
+        => new (string, TensorRef?)[] { ("rotation", Rotation), ("translation", Translation), ("new_trajectory", NewTrajectory), ("intrinsics", Intrinsics) }
+            .Where(p => p.Item2 is not null)
+            .Select(p => (p.Item1, p.Item2!));
 }
 
 public sealed class StatePairSpec

@@ -12,6 +12,7 @@ public sealed class OnnxModel : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
+    private ModelBatcher? _batcher;
 
     private OnnxModel(ModelManifest manifest, string modelPath, InferenceSession session, ProviderChoice provider)
     {
@@ -32,7 +33,16 @@ public sealed class OnnxModel : IDisposable
     public IReadOnlyDictionary<string, NodeMetadata> GraphInputs => _session.InputMetadata;
     public IReadOnlyDictionary<string, NodeMetadata> GraphOutputs => _session.OutputMetadata;
 
-    public static OnnxModel Load(ModelManifest manifest, IEnumerable<string> searchPaths, int intraOpThreads = 0, IReadOnlyList<ExecutionProvider>? providers = null)
+    /// <summary>Largest batch one run carries: 1 unless batching was asked for and the graph's batch axis is dynamic.</summary>
+    public int MaxBatch { get; private set; } = 1;
+
+    /// <summary>Why the model runs per frame although batching was asked for (null otherwise).</summary>
+    public string? BatchingRefused { get; private set; }
+
+    /// <summary>Batched runs and the frames they carried, when batching.</summary>
+    public (long Runs, long Frames) BatchCounts => _batcher is null ? (0, 0) : (_batcher.Runs, _batcher.Frames);
+
+    public static OnnxModel Load(ModelManifest manifest, IEnumerable<string> searchPaths, int intraOpThreads = 0, IReadOnlyList<ExecutionProvider>? providers = null, BatchOptions? batch = null)
     {
         var path = ManifestLoader.ResolveModelFile(manifest, searchPaths);
         InferenceSession session;
@@ -60,10 +70,18 @@ public sealed class OnnxModel : IDisposable
                 CheckTensor(manifest, "input", pair, manifest.Input.Shape, session.InputMetadata);
             }
             CheckTensor(manifest, "output", manifest.Output.Name, manifest.Output.Shape, session.OutputMetadata);
+            foreach (var extra in manifest.Outputs)
+            {
+                CheckTensor(manifest, $"'{extra.Role}' output", extra.Name, extra.Shape, session.OutputMetadata, $"outputs[{extra.Role}]");
+            }
+            foreach (var (role, tensor) in manifest.PoseInputs?.Declared() ?? [])
+            {
+                CheckTensor(manifest, $"{role} input", tensor.Name, tensor.Shape, session.InputMetadata, $"pose_inputs.{role}");
+            }
             foreach (var state in manifest.State)
             {
-                CheckTensor(manifest, "input", state.Input, state.Shape, session.InputMetadata);
-                CheckTensor(manifest, "output", state.Output, state.Shape, session.OutputMetadata);
+                CheckTensor(manifest, "state input", state.Input, state.Shape, session.InputMetadata, "state");
+                CheckTensor(manifest, "state output", state.Output, state.Shape, session.OutputMetadata, "state");
             }
         }
         catch
@@ -72,7 +90,16 @@ public sealed class OnnxModel : IDisposable
             throw;
         }
         var model = new OnnxModel(manifest, path, session, provider);
-        model.WarmUp();
+        try
+        {
+            model.WarmUp();
+            model.EnableBatching(batch ?? BatchOptions.None);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
         return model;
     }
 
@@ -84,12 +111,38 @@ public sealed class OnnxModel : IDisposable
         Run(buffers);
     }
 
-    private static void CheckTensor(ModelManifest manifest, string role, string name, IReadOnlyList<long> expected, IReadOnlyDictionary<string, NodeMetadata> graph)
+    private void EnableBatching(BatchOptions options)
     {
+        if (options.MaxSize <= 1)
+        {
+            return;
+        }
+        var fixedTensors = _session.InputMetadata.Concat(_session.OutputMetadata)
+            .Where(kv => kv.Value.IsTensor && kv.Value.Dimensions.Length > 0 && kv.Value.Dimensions[0] >= 0)
+            .Select(kv => $"'{kv.Key}' (batch {kv.Value.Dimensions[0]})")
+            .ToList();
+        if (fixedTensors.Count > 0)
+        {
+            BatchingRefused = $"the graph fixes the batch axis of {string.Join(", ", fixedTensors)}; each frame runs on its own";
+            return;
+        }
+        using var layout = new ModelBuffers(Manifest);
+        _batcher = new ModelBatcher(_session, layout, options, Id);
+        MaxBatch = options.MaxSize;
+        // Warm the largest batch too: its first run allocates arenas sized for it.
+        var warm = Enumerable.Range(0, options.MaxSize).Select(_ => CreateBuffers()).ToList();
+        Parallel.ForEach(warm, new ParallelOptions { MaxDegreeOfParallelism = options.MaxSize }, Run);
+        warm.ForEach(b => b.Dispose());
+    }
+
+    /// <param name="key">The manifest key to fix; defaults to <paramref name="role"/>.</param>
+    private static void CheckTensor(ModelManifest manifest, string role, string name, IReadOnlyList<long> expected, IReadOnlyDictionary<string, NodeMetadata> graph, string? key = null)
+    {
+        key ??= role;
         if (!graph.TryGetValue(name, out var meta))
         {
             throw new ModelContractException(
-                $"model '{manifest.Id}': the manifest's {role} tensor '{name}' is not in the graph; the graph's {role}s are {Describe(graph)}. Fix '{role}.name' in {manifest.SourcePath}.");
+                $"model '{manifest.Id}': the manifest's {role} tensor '{name}' is not in the graph; the graph has {Describe(graph)}. Fix '{key}' in {manifest.SourcePath}.");
         }
         if (!meta.IsTensor || meta.ElementDataType != TensorElementType.Float)
         {
@@ -102,7 +155,7 @@ public sealed class OnnxModel : IDisposable
         {
             throw new ModelContractException(
                 $"model '{manifest.Id}': {role} tensor '{name}' expected float32 {Shape(expected)}, graph has {Describe(meta)}. " +
-                $"Fix '{role}.shape' (and '{role}.layout') in {manifest.SourcePath}, or use the model file the manifest was written for.");
+                $"Fix the shape in '{key}'{(key is "input" or "output" ? $" (and '{key}.layout')" : "")} in {manifest.SourcePath}, or use the model file the manifest was written for.");
         }
     }
 
@@ -124,96 +177,34 @@ public sealed class OnnxModel : IDisposable
     };
 
     /// <summary>Per-caller tensors: each camera's stage gets its own so runs can overlap.</summary>
-    public ModelBuffers CreateBuffers() => new(Manifest);
+    public ModelBuffers CreateBuffers()
+    {
+        if (_batcher is not { } batcher)
+        {
+            return new ModelBuffers(Manifest);
+        }
+        batcher.Attach();
+        return new ModelBuffers(Manifest, batcher.Detach);
+    }
 
-    /// <summary>Runs the model on <paramref name="buffers"/>.Input, writing into .Output, and carries
-    /// recurrent state to the next run; allocates nothing.</summary>
+    /// <summary>Runs the model on <paramref name="buffers"/>' inputs, writing their outputs, and
+    /// carries recurrent state to the next run; allocates nothing. With batching, the run may carry
+    /// other cameras' frames too; the call returns when this caller's outputs are written.</summary>
     public void Run(ModelBuffers buffers)
     {
+        if (_batcher is { } batcher)
+        {
+            batcher.Run(buffers);
+            return;
+        }
         _session.Run(_runOptions, buffers.InputNames, buffers.InputValues, buffers.OutputNames, buffers.OutputValues);
         buffers.CarryState();
     }
 
     public void Dispose()
     {
+        _batcher?.Dispose();
         _session.Dispose();
         _runOptions.Dispose();
-    }
-}
-
-/// <summary>Input and output tensors allocated once and pinned for the lifetime of a stage.</summary>
-public sealed class ModelBuffers : IDisposable
-{
-    internal ModelBuffers(ModelManifest manifest)
-    {
-        var inputLength = manifest.Input.Shape.Aggregate(1L, (a, b) => a * b);
-        Input = new float[inputLength];
-        Output = new float[manifest.Output.Shape.Aggregate(1L, (a, b) => a * b)];
-        var inputNames = new List<string> { manifest.Input.Name };
-        var inputValues = new List<OrtValue> { OrtValue.CreateTensorValueFromMemory(Input, manifest.Input.Shape.ToArray()) };
-        var outputNames = new List<string> { manifest.Output.Name };
-        var outputValues = new List<OrtValue> { OrtValue.CreateTensorValueFromMemory(Output, manifest.Output.Shape.ToArray()) };
-        Second = [];
-        if (manifest.Input.PairName is { } pair)
-        {
-            Second = new float[inputLength];
-            inputNames.Add(pair);
-            inputValues.Add(OrtValue.CreateTensorValueFromMemory(Second, manifest.Input.Shape.ToArray()));
-        }
-        foreach (var state in manifest.State)
-        {
-            var length = state.Shape.Aggregate(1L, (a, b) => a * b);
-            var (stateIn, stateOut) = (new float[length], new float[length]);
-            _state.Add((stateIn, stateOut));
-            inputNames.Add(state.Input);
-            inputValues.Add(OrtValue.CreateTensorValueFromMemory(stateIn, state.Shape.ToArray()));
-            outputNames.Add(state.Output);
-            outputValues.Add(OrtValue.CreateTensorValueFromMemory(stateOut, state.Shape.ToArray()));
-        }
-        InputNames = inputNames.ToArray();
-        InputValues = inputValues.ToArray();
-        OutputNames = outputNames.ToArray();
-        OutputValues = outputValues.ToArray();
-    }
-
-    private readonly List<(float[] In, float[] Out)> _state = new();
-
-    /// <summary>True when the model carries recurrent state between frames.</summary>
-    public bool HasState => _state.Count > 0;
-
-    internal void CarryState()
-    {
-        foreach (var (stateIn, stateOut) in _state)
-        {
-            stateOut.CopyTo(stateIn, 0);
-        }
-    }
-
-    /// <summary>Starts the recurrent state over (zeros), e.g. after the camera reconnected.</summary>
-    public void ResetState()
-    {
-        foreach (var (stateIn, _) in _state)
-        {
-            Array.Clear(stateIn);
-        }
-    }
-
-    public float[] Input { get; }
-
-    /// <summary>The second input of a two-frame model (empty otherwise).</summary>
-    public float[] Second { get; }
-
-    public float[] Output { get; }
-    internal string[] InputNames { get; }
-    internal string[] OutputNames { get; }
-    internal OrtValue[] InputValues { get; }
-    internal OrtValue[] OutputValues { get; }
-
-    public void Dispose()
-    {
-        foreach (var value in InputValues.Concat(OutputValues))
-        {
-            value.Dispose();
-        }
     }
 }

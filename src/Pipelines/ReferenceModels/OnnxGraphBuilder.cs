@@ -9,12 +9,16 @@ internal static class OnnxGraphBuilder
 {
     private const int FloatType = (int)TensorProto.Types.DataType.Float;
 
+    /// <summary>A dynamic batch axis (named "N") in <see cref="FloatTensor"/> shapes: generated models
+    /// accept any batch, so one session can run several cameras' frames at once.</summary>
+    public const long N = -1;
+
     public static ValueInfoProto FloatTensor(string name, params long[] shape)
     {
         var tensorShape = new TensorShapeProto();
         foreach (var d in shape)
         {
-            tensorShape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+            tensorShape.Dim.Add(d == N ? new TensorShapeProto.Types.Dimension { DimParam = "N" } : new TensorShapeProto.Types.Dimension { DimValue = d });
         }
         return new ValueInfoProto
         {
@@ -28,6 +32,14 @@ internal static class OnnxGraphBuilder
         var tensor = new TensorProto { Name = name, DataType = FloatType };
         tensor.Dims.AddRange(shape);
         tensor.FloatData.AddRange(values);
+        return tensor;
+    }
+
+    public static TensorProto Int64Initializer(string name, params long[] values)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        tensor.Dims.Add(values.Length);
+        tensor.Int64Data.AddRange(values);
         return tensor;
     }
 

@@ -16,10 +16,10 @@ public static class ReferenceDepthCounterModel
         const int h = ReferenceDepthModel.Height, w = ReferenceDepthModel.Width;
         var ramp = ReferenceDepthModel.Ramp();
         var graph = new Onnx.GraphProto { Name = Id };
-        graph.Input.Add(OnnxGraphBuilder.FloatTensor("pixel_values", 1, 3, h, w));
-        graph.Input.Add(OnnxGraphBuilder.FloatTensor("state_in", 1));
-        graph.Output.Add(OnnxGraphBuilder.FloatTensor("predicted_depth", 1, h, w));
-        graph.Output.Add(OnnxGraphBuilder.FloatTensor("state_out", 1));
+        graph.Input.Add(OnnxGraphBuilder.FloatTensor("pixel_values", OnnxGraphBuilder.N, 3, h, w));
+        graph.Input.Add(OnnxGraphBuilder.FloatTensor("state_in", OnnxGraphBuilder.N, 1, 1));
+        graph.Output.Add(OnnxGraphBuilder.FloatTensor("predicted_depth", OnnxGraphBuilder.N, h, w));
+        graph.Output.Add(OnnxGraphBuilder.FloatTensor("state_out", OnnxGraphBuilder.N, 1, 1));
         graph.Initializer.Add(OnnxGraphBuilder.Initializer("zero", [1], [0f]));
         graph.Initializer.Add(OnnxGraphBuilder.Initializer("one", [1], [1f]));
         graph.Initializer.Add(OnnxGraphBuilder.Initializer("ramp", [1, h, w], ramp));

@@ -36,8 +36,8 @@ public static class ReferenceDepthModel
     {
         var ramp = Ramp();
         var graph = new Onnx.GraphProto { Name = Id };
-        graph.Input.Add(OnnxGraphBuilder.FloatTensor("pixel_values", 1, 3, Height, Width));
-        graph.Output.Add(OnnxGraphBuilder.FloatTensor("predicted_depth", 1, Height, Width));
+        graph.Input.Add(OnnxGraphBuilder.FloatTensor("pixel_values", OnnxGraphBuilder.N, 3, Height, Width));
+        graph.Output.Add(OnnxGraphBuilder.FloatTensor("predicted_depth", OnnxGraphBuilder.N, Height, Width));
         graph.Initializer.Add(OnnxGraphBuilder.Initializer("zero", [1], [0f]));
         graph.Initializer.Add(OnnxGraphBuilder.Initializer("ramp", [1, Height, Width], ramp));
         graph.Node.Add(OnnxGraphBuilder.Node("ReduceMean", ["pixel_values"], ["channel_mean"], OnnxGraphBuilder.Ints("axes", 1), OnnxGraphBuilder.Int("keepdims", 0)));

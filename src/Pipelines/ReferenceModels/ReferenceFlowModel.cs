@@ -22,9 +22,9 @@ public static class ReferenceFlowModel
         Array.Fill(shift, Dx, 0, Height * Width);
         Array.Fill(shift, Dy, Height * Width, Height * Width);
         var graph = new Onnx.GraphProto { Name = Id };
-        graph.Input.Add(OnnxGraphBuilder.FloatTensor("image1", 1, 3, Height, Width));
-        graph.Input.Add(OnnxGraphBuilder.FloatTensor("image2", 1, 3, Height, Width));
-        graph.Output.Add(OnnxGraphBuilder.FloatTensor("flow", 1, 2, Height, Width));
+        graph.Input.Add(OnnxGraphBuilder.FloatTensor("image1", OnnxGraphBuilder.N, 3, Height, Width));
+        graph.Input.Add(OnnxGraphBuilder.FloatTensor("image2", OnnxGraphBuilder.N, 3, Height, Width));
+        graph.Output.Add(OnnxGraphBuilder.FloatTensor("flow", OnnxGraphBuilder.N, 2, Height, Width));
         graph.Initializer.Add(OnnxGraphBuilder.Initializer("zero", [1], [0f]));
         graph.Initializer.Add(OnnxGraphBuilder.Initializer("shift", [1, 2, Height, Width], shift));
         graph.Node.Add(OnnxGraphBuilder.Node("Sub", ["image2", "image1"], ["difference"]));

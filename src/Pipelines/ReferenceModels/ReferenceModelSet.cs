@@ -10,6 +10,8 @@ public static class ReferenceModelSet
         (ReferenceDepthModel.FileName, ReferenceDepthModel.Build),
         (ReferenceDepthCounterModel.FileName, ReferenceDepthCounterModel.Build),
         (ReferenceFlowModel.FileName, ReferenceFlowModel.Build),
+        (ReferenceSemDepthModel.FileName, ReferenceSemDepthModel.Build),
+        (ReferenceBodyModel.FileName, ReferenceBodyModel.Build),
     ];
 
     /// <summary>Writes every generated model into <paramref name="directory"/>; returns the paths.</summary>

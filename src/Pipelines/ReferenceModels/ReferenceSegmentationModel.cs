@@ -18,20 +18,20 @@ public static class ReferenceSegmentationModel
 
     // Rows are input channels (R, G, B), columns are classes. A saturated colour scores about 2.5-3.5
     // on its own class; grey, white and black score 0 there, below background's constant 1.
-    private static readonly float[] Weights =
+    internal static readonly float[] Weights =
     [
         0, 4, -2, -2,
         0, -2, 4, -2,
         0, -2, -2, 4,
     ];
 
-    private static readonly float[] Bias = [1, 0, 0, 0];
+    internal static readonly float[] Bias = [1, 0, 0, 0];
 
     public static byte[] Build()
     {
         var graph = new Onnx.GraphProto { Name = Id };
-        graph.Input.Add(OnnxGraphBuilder.FloatTensor("image", 1, Size, Size, 3));
-        graph.Output.Add(OnnxGraphBuilder.FloatTensor("class_scores", 1, Size, Size, Classes.Length));
+        graph.Input.Add(OnnxGraphBuilder.FloatTensor("image", OnnxGraphBuilder.N, Size, Size, 3));
+        graph.Output.Add(OnnxGraphBuilder.FloatTensor("class_scores", OnnxGraphBuilder.N, Size, Size, Classes.Length));
         graph.Initializer.Add(OnnxGraphBuilder.Initializer("weights", [3, Classes.Length], Weights));
         graph.Initializer.Add(OnnxGraphBuilder.Initializer("bias", [Classes.Length], Bias));
         graph.Node.Add(OnnxGraphBuilder.Node("MatMul", ["image", "weights"], ["projected"]));

@@ -1,3 +1,4 @@
+using StreamVision.Pipelines.Graph;
 using StreamVision.Pipelines.Models;
 
 namespace StreamVision.Pipelines.Segmentation;
@@ -6,6 +7,22 @@ namespace StreamVision.Pipelines.Segmentation;
 /// following the manifest's layout and meaning.</summary>
 public sealed class SegmentationDecoder(OutputTensorSpec spec, int classCount)
 {
+    private readonly long[] _counts = new long[classCount];
+
+    /// <summary>The mask (pooled) and class fractions of <paramref name="output"/> as a result.</summary>
+    internal SegmentationResult ToResult(ReadOnlySpan<float> output, IReadOnlyList<string> classNames)
+    {
+        var pixels = Width * Height;
+        var mask = new PooledArray<byte>(pixels);
+        Decode(output, mask.Span, _counts);
+        var fractions = new double[_counts.Length];
+        for (var c = 0; c < fractions.Length; c++)
+        {
+            fractions[c] = (double)_counts[c] / pixels;
+        }
+        return new SegmentationResult(mask, Width, Height, fractions, classNames);
+    }
+
     public int Width => spec.Width;
     public int Height => spec.Height;
 

@@ -13,29 +13,10 @@ public sealed class SegmentationStageFactory(OnnxModel model) : OnnxStageFactory
     public override IFrameStage Create(string cameraId) => new SegmentationStage(Model);
 }
 
-internal sealed class SegmentationStage : OnnxFrameStage
+internal sealed class SegmentationStage(OnnxModel model) : OnnxFrameStage(model, SegmentationStageFactory.StageName)
 {
-    private readonly SegmentationDecoder _decoder;
-    private readonly long[] _counts;
-    private readonly string[] _classNames;
+    private readonly SegmentationDecoder _decoder = new(model.Manifest.Output, model.Manifest.Classes.Count);
+    private readonly string[] _classNames = model.Manifest.Classes.Select(c => c.Name).ToArray();
 
-    public SegmentationStage(OnnxModel model) : base(model, SegmentationStageFactory.StageName)
-    {
-        _classNames = model.Manifest.Classes.Select(c => c.Name).ToArray();
-        _decoder = new SegmentationDecoder(model.Manifest.Output, _classNames.Length);
-        _counts = new long[_classNames.Length];
-    }
-
-    protected override StageResult Decode(Frame frame)
-    {
-        var pixels = _decoder.Width * _decoder.Height;
-        var mask = new PooledArray<byte>(pixels);
-        _decoder.Decode(Buffers.Output, mask.Span, _counts);
-        var fractions = new double[_counts.Length];
-        for (var c = 0; c < fractions.Length; c++)
-        {
-            fractions[c] = (double)_counts[c] / pixels;
-        }
-        return new SegmentationResult(mask, _decoder.Width, _decoder.Height, fractions, _classNames);
-    }
+    protected override StageResult Decode(Frame frame) => _decoder.ToResult(Buffers.Output, _classNames);
 }

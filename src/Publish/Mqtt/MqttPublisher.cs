@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
@@ -19,6 +20,7 @@ public sealed class MqttPublisher : IAsyncDisposable
     private readonly IMqttClient _client;
     private readonly Channel<OutgoingMessage> _queue;
     private readonly CancellationTokenSource _stop = new();
+    private readonly List<(string Filter, Action<IncomingMessage> Handler)> _subscriptions = new();
     private Task? _loop;
 
     public MqttPublisher(MqttEndpoint endpoint, MqttTopics topics, ILogger log, int queueCapacity = 1024)
@@ -27,6 +29,7 @@ public sealed class MqttPublisher : IAsyncDisposable
         _topics = topics;
         _log = log;
         _client = new MqttClientFactory().CreateMqttClient();
+        _client.ApplicationMessageReceivedAsync += OnMessageAsync;
         _queue = Channel.CreateBounded<OutgoingMessage>(
             new BoundedChannelOptions(queueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
             _ => Stats.CountDropped());
@@ -55,6 +58,32 @@ public sealed class MqttPublisher : IAsyncDisposable
         _loop = Task.Run(() => PublishLoopAsync(_stop.Token));
     }
 
+    /// <summary>Delivers messages on <paramref name="filter"/> to <paramref name="handler"/> (on an MQTT
+    /// thread: keep it short). Call before <see cref="StartAsync"/>; subscriptions are renewed on
+    /// every reconnect.</summary>
+    public void Subscribe(string filter, Action<IncomingMessage> handler) => _subscriptions.Add((filter, handler));
+
+    private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
+    {
+        var m = e.ApplicationMessage;
+        var incoming = new IncomingMessage(m.Topic, m.Payload.ToArray(), m.ContentType, m.ResponseTopic, m.CorrelationData);
+        foreach (var (filter, handler) in _subscriptions)
+        {
+            if (MqttTopicFilterComparer.Compare(m.Topic, filter) == MqttTopicFilterCompareResult.IsMatch)
+            {
+                try
+                {
+                    handler(incoming);
+                }
+                catch (Exception ex)
+                {
+                    _log.LogError("handling MQTT message on {Topic} failed: {Message}", m.Topic, ex.Message);
+                }
+            }
+        }
+        return Task.CompletedTask;
+    }
+
     /// <summary>Queues <paramref name="message"/>; never blocks. False only after the publisher stopped.</summary>
     public bool TryPublish(OutgoingMessage message) => _queue.Writer.TryWrite(message);
 
@@ -81,6 +110,10 @@ public sealed class MqttPublisher : IAsyncDisposable
             throw new BrokerException($"MQTT broker {_endpoint} refused the connection: {result.ResultCode} {result.ReasonString}. Check mqtt.username/mqtt.password and mqtt.client_id.");
         }
         Stats.CountConnect();
+        foreach (var (filter, _) in _subscriptions)
+        {
+            await _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(filter, MqttQualityOfServiceLevel.AtMostOnce).Build(), cancellationToken).ConfigureAwait(false);
+        }
         await SendAsync(new OutgoingMessage(_topics.Available, "online"u8.ToArray(), "text/plain", Retain: true, Qos: 1), cancellationToken).ConfigureAwait(false);
         _log.LogInformation("MQTT connected to {Endpoint}; publishing under '{Prefix}'", _endpoint, _topics.Prefix);
     }

@@ -20,6 +20,24 @@ public sealed class MqttTopics
     /// <summary>Retained camera state (connecting, streaming, reconnecting, failed, ended).</summary>
     public string CameraStatus(string camera) => $"{Prefix}/{camera}/status";
 
+    /// <summary>Where a camera's platform publishes its pose (odometry) for pose-taking models.</summary>
+    public string Pose(string camera) => $"{Prefix}/{camera}/pose";
+
+    /// <summary>Every camera's pose topic.</summary>
+    public string AnyPose => $"{Prefix}/+/pose";
+
+    /// <summary>The camera id in a topic of this layout (&lt;prefix&gt;/&lt;camera&gt;/…), or null.</summary>
+    public string? CameraOf(string topic)
+    {
+        if (!topic.StartsWith(Prefix + "/", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var rest = topic.AsSpan(Prefix.Length + 1);
+        var slash = rest.IndexOf('/');
+        return slash > 0 ? rest[..slash].ToString() : null;
+    }
+
     public string Task(string camera, string task) => $"{Prefix}/{camera}/{task}";
 
     public string Companion(string camera, string task, string kind) => $"{Prefix}/{camera}/{task}/{kind}";

@@ -83,7 +83,22 @@ internal static class ModelsCommand
             output.WriteLine($"model {m.Id} ({m.Task}) OK: {model.ModelPath}");
             output.WriteLine($"  input  '{m.Input.Name}' float32 [{string.Join(",", m.Input.Shape)}] {m.Input.Layout} {m.Input.ColorOrder} scale {m.Input.Scale} mean [{string.Join(",", m.Input.Mean)}] std [{string.Join(",", m.Input.Std)}]");
             output.WriteLine($"  output '{m.Output.Name}' float32 [{string.Join(",", m.Output.Shape)}] {m.Output.Layout} {m.Output.Meaning}");
-            output.WriteLine($"  classes: {string.Join(", ", m.Classes.Select(c => c.Name))}");
+            foreach (var extra in m.Outputs)
+            {
+                output.WriteLine($"  output '{extra.Name}' float32 [{string.Join(",", extra.Shape)}] role {extra.Role}");
+            }
+            foreach (var (role, tensor) in m.PoseInputs?.Declared() ?? [])
+            {
+                output.WriteLine($"  input  '{tensor.Name}' float32 [{string.Join(",", tensor.Shape)}] pose {role}");
+            }
+            foreach (var state in m.State)
+            {
+                output.WriteLine($"  state  '{state.Input}' <- '{state.Output}' float32 [{string.Join(",", state.Shape)}]");
+            }
+            if (m.Classes.Count > 0)
+            {
+                output.WriteLine($"  classes: {string.Join(", ", m.Classes.Select(c => c.Name))}");
+            }
             return Task.FromResult(ExitCodes.Ok);
         }));
         return command;

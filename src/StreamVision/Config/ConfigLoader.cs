@@ -102,10 +102,48 @@ public static class ConfigLoader
             {
                 throw Bad($"{key}.max_frames", camera.MaxFrames, "use a positive number, or leave it out to read to the end.");
             }
+            if (camera.Intrinsics is { } k && (k.Count != 4 || !(k[0] > 0) || !(k[1] > 0)))
+            {
+                throw Bad($"{key}.intrinsics", $"[{string.Join(", ", k)}]", "give [fx, fy, cx, cy] in pixels of the camera's frames (fx, fy positive).");
+            }
+            if (camera.Pose is { } pose)
+            {
+                if (pose.Rotation.Count != 4 || !(Math.Sqrt(pose.Rotation.Sum(v => v * v)) > 1e-6))
+                {
+                    throw Bad($"{key}.pose.rotation", $"[{string.Join(", ", pose.Rotation)}]", "give a unit quaternion [w, x, y, z] ([1, 0, 0, 0] is no rotation).");
+                }
+                if (pose.Translation.Count != 3)
+                {
+                    throw Bad($"{key}.pose.translation", $"[{string.Join(", ", pose.Translation)}]", "give [x, y, z] in metres.");
+                }
+            }
+        }
+        foreach (var (name, stage) in OnnxStages(config.Stages))
+        {
+            if (stage.Threads < 0)
+            {
+                throw Bad($"stages.{name}.threads", stage.Threads, "use 0 (automatic) or a positive thread count.");
+            }
+            if (stage.Batch.Size is < 1 or > 64)
+            {
+                throw Bad($"stages.{name}.batch.size", stage.Batch.Size, "use 1 (each frame on its own) up to 64 frames per run.");
+            }
+            if (stage.Batch.DeadlineMs is < 0 or > 1000)
+            {
+                throw Bad($"stages.{name}.batch.deadline_ms", stage.Batch.DeadlineMs, "use 0..1000 ms (a few ms keeps latency low).");
+            }
+        }
+        if (!(config.Stages.Semdepth.Pose.ToleranceMs > 0))
+        {
+            throw Bad("stages.semdepth.pose.tolerance_ms", config.Stages.Semdepth.Pose.ToleranceMs, "use a positive number of milliseconds (about half the pose rate's interval).");
+        }
+        if (config.Stages.Body.ScoreThreshold is <= 0 or >= 1)
+        {
+            throw Bad("stages.body.score_threshold", config.Stages.Body.ScoreThreshold, "use a score between 0 and 1.");
         }
         if (!config.Stages.AnyEnabled)
         {
-            throw new ConfigurationException($"{src}: every stage is disabled (stages.segmentation, stages.detection, stages.depth); enable at least one stage.");
+            throw new ConfigurationException($"{src}: every stage is disabled ({string.Join(", ", OnnxStages(config.Stages).Select(s => $"stages.{s.Name}"))}); enable at least one stage.");
         }
         if (config.Stages.Flow.Width is < 16 or > 4096)
         {
@@ -122,10 +160,6 @@ public static class ConfigLoader
         if (config.Stages.Detection.NmsIou is <= 0 or > 1)
         {
             throw Bad("stages.detection.nms_iou", config.Stages.Detection.NmsIou, "use an overlap between 0 and 1 (0.45 is usual).");
-        }
-        if (config.Stages.Segmentation.Threads < 0)
-        {
-            throw Bad("stages.segmentation.threads", config.Stages.Segmentation.Threads, "use 0 (automatic) or a positive thread count.");
         }
         if (config.Live.Queue is < 1 or > 64)
         {
@@ -168,6 +202,17 @@ public static class ConfigLoader
             throw Bad("log_level", config.LogLevel, "use trace, debug, information, warning or error.");
         }
     }
+
+    /// <summary>Every stage section with its key, in the order stages are built.</summary>
+    public static IEnumerable<(string Name, OnnxStageConfig Stage)> OnnxStages(StagesConfig stages) =>
+    [
+        ("segmentation", stages.Segmentation),
+        ("detection", stages.Detection),
+        ("depth", stages.Depth),
+        ("flow", stages.Flow),
+        ("semdepth", stages.Semdepth),
+        ("body", stages.Body),
+    ];
 
     /// <summary>How the ingest layer should read <paramref name="camera"/>.</summary>
     public static Ingest.Sources.SourceOptions SourceOptionsFor(ServiceConfig config, CameraConfig camera, int poolCapacity) =>

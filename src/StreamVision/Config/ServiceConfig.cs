@@ -56,6 +56,21 @@ public sealed class CameraConfig
     public double StallFrames { get; set; } = 20;
 
     public ReconnectConfig Reconnect { get; set; } = new();
+
+    /// <summary>Pinhole intrinsics in frame pixels: [fx, fy, cx, cy]; for models with pose inputs.</summary>
+    public List<double>? Intrinsics { get; set; }
+
+    /// <summary>A fixed pose for models with pose inputs, used when no received pose matches a frame.</summary>
+    public FixedPoseConfig? Pose { get; set; }
+}
+
+public sealed class FixedPoseConfig
+{
+    /// <summary>Unit quaternion [w, x, y, z].</summary>
+    public List<double> Rotation { get; set; } = new() { 1, 0, 0, 0 };
+
+    /// <summary>Metres [x, y, z].</summary>
+    public List<double> Translation { get; set; } = new() { 0, 0, 0 };
 }
 
 /// <summary>Backoff for live cameras: initial delay doubling up to the maximum, with ±20 % jitter.</summary>
@@ -74,8 +89,38 @@ public sealed class StagesConfig
     public DetectionStageConfig Detection { get; set; } = new();
     public DepthStageConfig Depth { get; set; } = new();
     public FlowStageConfig Flow { get; set; } = new();
+    public SegDepthStageConfig Semdepth { get; set; } = new();
+    public BodyStageConfig Body { get; set; } = new();
 
-    public bool AnyEnabled => Segmentation.Enabled || Detection.Enabled || Depth.Enabled || Flow.Enabled;
+    public bool AnyEnabled => Segmentation.Enabled || Detection.Enabled || Depth.Enabled || Flow.Enabled || Semdepth.Enabled || Body.Enabled;
+}
+
+/// <summary>What every stage that runs an ONNX model is configured with.</summary>
+public abstract class OnnxStageConfig
+{
+    /// <summary>Execution providers in order of preference (cpu, cuda, tensorrt); unavailable ones are
+    /// skipped with a warning, and the CPU is always the last resort.</summary>
+    public List<ExecutionProvider> Providers { get; set; } = new() { ExecutionProvider.Cpu };
+
+    public virtual bool Enabled { get; set; }
+
+    /// <summary>A manifest path (…yaml) or a model id whose manifest is in a model folder.</summary>
+    public abstract string Model { get; set; }
+
+    /// <summary>ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose.</summary>
+    public int Threads { get; set; }
+
+    /// <summary>Run several cameras' frames in one model call (needs a dynamic batch axis in the graph).</summary>
+    public BatchConfig Batch { get; set; } = new();
+}
+
+public sealed class BatchConfig
+{
+    /// <summary>Most frames per run; 1 runs each frame on its own.</summary>
+    public int Size { get; set; } = 1;
+
+    /// <summary>Longest the first frame of a batch waits for frames of other cameras.</summary>
+    public double DeadlineMs { get; set; } = 10;
 }
 
 public enum FlowEngine
@@ -87,18 +132,11 @@ public enum FlowEngine
     Onnx,
 }
 
-public sealed class FlowStageConfig
+public sealed class FlowStageConfig : OnnxStageConfig
 {
-    public List<ExecutionProvider> Providers { get; set; } = new() { ExecutionProvider.Cpu };
-
-    public bool Enabled { get; set; }
-
     public FlowEngine Engine { get; set; } = FlowEngine.Farneback;
 
-    /// <summary>For engine onnx: a flow manifest path or model id.</summary>
-    public string Model { get; set; } = "reference_flow_shift";
-
-    public int Threads { get; set; }
+    public override string Model { get; set; } = "reference_flow_shift";
 
     /// <summary>Built-in engine: ultrafast, fast or medium.</summary>
     public Pipelines.Flow.FlowPreset Preset { get; set; } = Pipelines.Flow.FlowPreset.Fast;
@@ -116,34 +154,17 @@ public sealed class FlowStageConfig
     public bool PublishImage { get; set; }
 }
 
-public sealed class DepthStageConfig
+public sealed class DepthStageConfig : OnnxStageConfig
 {
-    /// <summary>Execution providers in order of preference (cpu, cuda, tensorrt).</summary>
-    public List<ExecutionProvider> Providers { get; set; } = new() { ExecutionProvider.Cpu };
-
-    public bool Enabled { get; set; }
-
-    /// <summary>A depth manifest path or model id (Depth-Anything-V2 contract, or metric depth).</summary>
-    public string Model { get; set; } = "reference_depth_ramp";
-
-    public int Threads { get; set; }
+    public override string Model { get; set; } = "reference_depth_ramp";
 
     /// <summary>Publish the depth map as a 16-bit PNG next to the JSON.</summary>
     public bool PublishImage { get; set; } = true;
 }
 
-public sealed class DetectionStageConfig
+public sealed class DetectionStageConfig : OnnxStageConfig
 {
-    /// <summary>Execution providers in order of preference (cpu, cuda, tensorrt); unavailable ones are
-    /// skipped with a warning, and the CPU is always the last resort.</summary>
-    public List<ExecutionProvider> Providers { get; set; } = new() { ExecutionProvider.Cpu };
-
-    public bool Enabled { get; set; }
-
-    /// <summary>A detection manifest path or model id (YOLOX contract).</summary>
-    public string Model { get; set; } = "yolox_nano_416x416";
-
-    public int Threads { get; set; }
+    public override string Model { get; set; } = "yolox_nano_416x416";
 
     /// <summary>Minimum objectness × class score.</summary>
     public double ScoreThreshold { get; set; } = 0.3;
@@ -155,22 +176,47 @@ public sealed class DetectionStageConfig
     public List<string> Classes { get; set; } = new() { "person" };
 }
 
-public sealed class SegmentationStageConfig
+public sealed class SegmentationStageConfig : OnnxStageConfig
 {
-    /// <summary>Execution providers in order of preference (cpu, cuda, tensorrt); unavailable ones are
-    /// skipped with a warning, and the CPU is always the last resort.</summary>
-    public List<ExecutionProvider> Providers { get; set; } = new() { ExecutionProvider.Cpu };
+    public override bool Enabled { get; set; } = true;
 
-    public bool Enabled { get; set; } = true;
-
-    /// <summary>A manifest path (…yaml) or a model id whose manifest is in a model folder.</summary>
-    public string Model { get; set; } = "reference_color_segmentation";
-
-    /// <summary>ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose.</summary>
-    public int Threads { get; set; }
+    public override string Model { get; set; } = "reference_color_segmentation";
 
     /// <summary>Publish the class mask PNG next to the JSON.</summary>
     public bool PublishMask { get; set; } = true;
+}
+
+/// <summary>Joint segmentation + depth (Co-SemDepth contract), with camera pose inputs.</summary>
+public sealed class SegDepthStageConfig : OnnxStageConfig
+{
+    public override string Model { get; set; } = "reference_semdepth";
+
+    public bool PublishMask { get; set; } = true;
+    public bool PublishDepth { get; set; } = true;
+
+    public PoseConfig Pose { get; set; } = new();
+}
+
+/// <summary>Where a pose-taking model's camera poses come from.</summary>
+public sealed class PoseConfig
+{
+    /// <summary>Take poses published on &lt;prefix&gt;/&lt;camera&gt;/pose (a drone's odometry).</summary>
+    public bool Mqtt { get; set; } = true;
+
+    /// <summary>Which frame time a pose's timestamp is compared with: capture_time (pose "time") or pts (pose "pts").</summary>
+    public Pipelines.Pose.PoseClock Clock { get; set; } = Pipelines.Pose.PoseClock.CaptureTime;
+
+    /// <summary>A pose further than this from the frame's time does not match it.</summary>
+    public double ToleranceMs { get; set; } = 50;
+}
+
+/// <summary>Human reconstruction (Human3R-style body contract).</summary>
+public sealed class BodyStageConfig : OnnxStageConfig
+{
+    public override string Model { get; set; } = "reference_body";
+
+    /// <summary>Person slots scoring below this are not published.</summary>
+    public double ScoreThreshold { get; set; } = 0.5;
 }
 
 public sealed class ModelsConfig

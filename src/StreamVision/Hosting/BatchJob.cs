@@ -25,6 +25,18 @@ public sealed class BatchJob(ServiceConfig config, string outputDirectory, ILogg
 
     public bool WriteMasks { get; init; } = true;
 
+    /// <summary>The stages' publishing choices, without masks when <see cref="WriteMasks"/> is off.</summary>
+    private Config.StagesConfig EncodingStages()
+    {
+        var stages = config.Stages;
+        if (!WriteMasks)
+        {
+            stages.Segmentation.PublishMask = false;
+            stages.Semdepth.PublishMask = false;
+        }
+        return stages;
+    }
+
     /// <param name="progress">Called with (input index, frames done, frames expected or null).</param>
     public async Task<List<BatchFileReport>> RunAsync(IReadOnlyList<string> inputs, Action<int, long, long?>? started, Action<int, long>? progress, CancellationToken cancellationToken)
     {
@@ -73,7 +85,7 @@ public sealed class BatchJob(ServiceConfig config, string outputDirectory, ILogg
             return new BatchFileReport(input, name, 0, 0, clock.Elapsed, e.Message, 0);
         }
         using var pipeline = new Pipeline([source], stages, policy, _log);
-        var router = new ResultRouter([new FileResultSink(files, new ResultEncoding(SegmentationMask: WriteMasks))], _log);
+        var router = new ResultRouter([new FileResultSink(files, new ResultEncoding(EncodingStages()))], _log);
         using var ticker = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
         var run = Task.WhenAll(pipeline.RunAsync(cancellationToken), router.RunAsync(pipeline));
         while (!run.IsCompleted)

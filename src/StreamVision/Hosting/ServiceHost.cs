@@ -4,6 +4,7 @@ using StreamVision.Host.Results;
 using StreamVision.Ingest;
 using StreamVision.Ingest.Sources;
 using StreamVision.Pipelines.Graph;
+using StreamVision.Pipelines.Pose;
 using StreamVision.Pipelines.Segmentation;
 using StreamVision.Publish.Mqtt;
 
@@ -52,7 +53,8 @@ public sealed class ServiceHost : IAsyncDisposable
         var log = loggers.CreateLogger("streamvision");
         EnsureThreadPoolHeadroom();
         var policy = DeliveryPolicy.LatestOnly(config.Live.Queue);
-        var stages = StageBuilder.Build(config, log);
+        var poses = config.Stages.Semdepth is { Enabled: true, Pose.Mqtt: true } ? new PoseBoard() : null;
+        var stages = StageBuilder.Build(config, log, poses);
         var sources = new List<FrameSource>();
         var failures = new Dictionary<string, string>();
         EmbeddedBroker? broker = null;
@@ -93,13 +95,17 @@ public sealed class ServiceHost : IAsyncDisposable
             }
             var endpoint = new MqttEndpoint(config.Mqtt.Embedded.Enabled ? "127.0.0.1" : config.Mqtt.Host, config.Mqtt.Port, config.Mqtt.ClientId, config.Mqtt.Username, config.Mqtt.Password);
             var publisher = new MqttPublisher(endpoint, topics, loggers.CreateLogger("mqtt"), config.Mqtt.Queue);
+            if (poses is not null)
+            {
+                ListenForPoses(publisher, topics, poses, config, log);
+            }
             await publisher.StartAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
             foreach (var source in sources)
             {
                 source.StatusChanged += status => AnnounceStatus(status, publisher, topics, log);
             }
             var pipeline = new Pipeline(sources, stages, policy, log);
-            var router = new ResultRouter([new MqttResultSink(publisher, topics, new ResultEncoding(config.Stages.Segmentation.PublishMask, config.Stages.Depth.PublishImage, config.Stages.Flow.PublishField, config.Stages.Flow.PublishImage))], log);
+            var router = new ResultRouter([new MqttResultSink(publisher, topics, new ResultEncoding(config.Stages))], log);
             var host = new ServiceHost(config, pipeline, stages, broker, publisher, router, log);
             foreach (var (camera, why) in failures)
             {
@@ -135,6 +141,32 @@ public sealed class ServiceHost : IAsyncDisposable
         {
             ThreadPool.SetMinThreads(floor, Math.Max(io, floor));
         }
+    }
+
+    /// <summary>Feeds poses published on &lt;prefix&gt;/&lt;camera&gt;/pose into <paramref name="poses"/>. A bad
+    /// message is logged (a warning the first time per camera) and dropped; nothing else changes.</summary>
+    private static void ListenForPoses(MqttPublisher publisher, MqttTopics topics, PoseBoard poses, ServiceConfig config, ILogger log)
+    {
+        var cameras = config.Cameras.Select(c => c.Id).ToHashSet();
+        var warned = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>();
+        var clock = config.Stages.Semdepth.Pose.Clock;
+        publisher.Subscribe(topics.AnyPose, message =>
+        {
+            var camera = topics.CameraOf(message.Topic);
+            if (camera is null || !cameras.Contains(camera))
+            {
+                return;
+            }
+            try
+            {
+                poses.Add(camera, PoseMessage.Parse(message.Payload, clock));
+            }
+            catch (FormatException e)
+            {
+                var level = warned.TryAdd(camera, true) ? LogLevel.Warning : LogLevel.Debug;
+                log.Log(level, "pose for camera {Camera} on {Topic} ignored: {Message}. See docs/MQTT.md for the pose message.", camera, message.Topic, e.Message);
+            }
+        });
     }
 
     private static void AnnounceStatus(SourceStatus status, MqttPublisher publisher, MqttTopics topics, ILogger log)

@@ -1,10 +1,14 @@
-using StreamVision.Host.Config;
+using System.Numerics;
 using Microsoft.Extensions.Logging;
+using StreamVision.Host.Config;
+using StreamVision.Pipelines.Body;
 using StreamVision.Pipelines.Depth;
 using StreamVision.Pipelines.Detection;
 using StreamVision.Pipelines.Flow;
-using StreamVision.Pipelines.Models;
 using StreamVision.Pipelines.Graph;
+using StreamVision.Pipelines.Models;
+using StreamVision.Pipelines.Pose;
+using StreamVision.Pipelines.SegDepth;
 using StreamVision.Pipelines.Segmentation;
 
 namespace StreamVision.Host.Hosting;
@@ -12,65 +16,76 @@ namespace StreamVision.Host.Hosting;
 /// <summary>Turns the stages section of the config into stage factories (loading and checking models).</summary>
 public static class StageBuilder
 {
-    public static List<IStageFactory> Build(ServiceConfig config, ILogger log)
+    /// <param name="poses">Poses received over MQTT, for stages whose models take a camera pose.</param>
+    public static List<IStageFactory> Build(ServiceConfig config, ILogger log, PoseBoard? poses = null)
     {
         var stages = new List<IStageFactory>();
+        var s = config.Stages;
         try
         {
-            var seg = config.Stages.Segmentation;
-            if (seg.Enabled)
+            Add(stages, "segmentation", s.Segmentation, config, log, model => new SegmentationStageFactory(model));
+            Add(stages, "detection", s.Detection, config, log, model => new DetectionStageFactory(model, new DetectionSettings((float)s.Detection.ScoreThreshold, (float)s.Detection.NmsIou, s.Detection.Classes)));
+            Add(stages, "depth", s.Depth, config, log, model => new DepthStageFactory(model));
+            if (s.Flow.Enabled && s.Flow.Engine == FlowEngine.Farneback)
             {
-                stages.Add(new SegmentationStageFactory(Announce(ModelCatalog.LoadModel(seg.Model, config, "stages.segmentation.model", seg.Threads, seg.Providers), log)));
+                stages.Add(new FlowStageFactory(null, FlowSettingsOf(s.Flow)));
             }
-            var det = config.Stages.Detection;
-            if (det.Enabled)
+            else
             {
-                var model = Announce(ModelCatalog.LoadModel(det.Model, config, "stages.detection.model", det.Threads, det.Providers), log);
-                try
-                {
-                    stages.Add(new DetectionStageFactory(model, new DetectionSettings((float)det.ScoreThreshold, (float)det.NmsIou, det.Classes)));
-                }
-                catch
-                {
-                    model.Dispose();
-                    throw;
-                }
+                Add(stages, "flow", s.Flow, config, log, model => new FlowStageFactory(model, FlowSettingsOf(s.Flow)));
             }
-            var depth = config.Stages.Depth;
-            if (depth.Enabled)
-            {
-                var model = Announce(ModelCatalog.LoadModel(depth.Model, config, "stages.depth.model", depth.Threads, depth.Providers), log);
-                try
-                {
-                    stages.Add(new DepthStageFactory(model));
-                }
-                catch
-                {
-                    model.Dispose();
-                    throw;
-                }
-            }
-            var flow = config.Stages.Flow;
-            if (flow.Enabled)
-            {
-                var model = flow.Engine == FlowEngine.Onnx ? Announce(ModelCatalog.LoadModel(flow.Model, config, "stages.flow.model", flow.Threads, flow.Providers), log) : null;
-                try
-                {
-                    stages.Add(new FlowStageFactory(model, new FlowSettings(flow.Preset, flow.Width, (float)flow.MovingThreshold)));
-                }
-                catch
-                {
-                    model?.Dispose();
-                    throw;
-                }
-            }
+            Add(stages, "semdepth", s.Semdepth, config, log, model => new SegDepthStageFactory(model, PoseSettingsOf(config, s.Semdepth.Pose.Mqtt ? poses : null)));
+            Add(stages, "body", s.Body, config, log, model => new BodyStageFactory(model, (float)s.Body.ScoreThreshold));
             return stages;
         }
         catch
         {
-            stages.ForEach(s => s.Dispose());
+            stages.ForEach(f => f.Dispose());
             throw;
         }
+    }
+
+    private static void Add(List<IStageFactory> stages, string name, OnnxStageConfig stage, ServiceConfig config, ILogger log, Func<OnnxModel, IStageFactory> create)
+    {
+        if (!stage.Enabled)
+        {
+            return;
+        }
+        var batch = new BatchOptions(stage.Batch.Size, TimeSpan.FromMilliseconds(stage.Batch.DeadlineMs));
+        var model = Announce(ModelCatalog.LoadModel(stage.Model, config, $"stages.{name}.model", stage.Threads, stage.Providers, batch), log);
+        try
+        {
+            stages.Add(create(model));
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private static FlowSettings FlowSettingsOf(FlowStageConfig flow) => new(flow.Preset, flow.Width, (float)flow.MovingThreshold);
+
+    /// <summary>Fixed poses and intrinsics from the cameras' sections, plus the received poses.</summary>
+    public static PoseSettings PoseSettingsOf(ServiceConfig config, PoseBoard? received)
+    {
+        var fixedPoses = new Dictionary<string, FixedPose>();
+        foreach (var camera in config.Cameras.Where(c => c.Pose is not null || c.Intrinsics is not null))
+        {
+            var k = camera.Intrinsics is { } i ? new Intrinsics((float)i[0], (float)i[1], (float)i[2], (float)i[3]) : (Intrinsics?)null;
+            if (camera.Pose is { } p)
+            {
+                var rotation = Quaternion.Normalize(new Quaternion((float)p.Rotation[1], (float)p.Rotation[2], (float)p.Rotation[3], (float)p.Rotation[0]));
+                fixedPoses[camera.Id] = new FixedPose(rotation, new Vector3((float)p.Translation[0], (float)p.Translation[1], (float)p.Translation[2]), k);
+            }
+            else
+            {
+                // Intrinsics alone: the pose itself comes from MQTT (or is missing).
+                fixedPoses[camera.Id] = new FixedPose(Quaternion.Identity, Vector3.Zero, k) { IntrinsicsOnly = true };
+            }
+        }
+        var pose = config.Stages.Semdepth.Pose;
+        return new PoseSettings(received, pose.Clock, TimeSpan.FromMilliseconds(pose.ToleranceMs), fixedPoses);
     }
 
     private static OnnxModel Announce(OnnxModel model, ILogger log)
@@ -79,7 +94,12 @@ public static class StageBuilder
         {
             log.LogWarning("model {Model}: execution provider unavailable ({Why}); trying the next one", model.Id, fallback);
         }
-        log.LogInformation("model {Model} runs on {Provider}", model.Id, model.Provider.Active.ToString().ToLowerInvariant());
+        log.LogInformation("model {Model} runs on {Provider}{Batch}", model.Id, model.Provider.Active.ToString().ToLowerInvariant(),
+            model.MaxBatch > 1 ? $", up to {model.MaxBatch} frames per run" : "");
+        if (model.BatchingRefused is { } why)
+        {
+            log.LogInformation("model {Model}: batching not possible: {Why}", model.Id, why);
+        }
         return model;
     }
 }

@@ -17,7 +17,8 @@ public static class SegmentationEncoder
         return new EncodedResult(json, withMask ? [new Companion("mask", "image/png", ".png", MaskPng(r))] : []);
     }
 
-    private static void Body(Utf8JsonWriter w, SegmentationResult r, string? maskLocation)
+    /// <summary>The task's own fields (also nested by the joint segmentation + depth payload).</summary>
+    public static void Body(Utf8JsonWriter w, SegmentationResult r, string? maskLocation)
     {
         w.WriteStartObject("mask");
         w.WriteNumber("width", r.MaskWidth);

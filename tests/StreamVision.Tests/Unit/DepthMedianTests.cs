@@ -13,7 +13,7 @@ public class DepthMedianTests
             var values = Enumerable.Range(0, length).Select(_ => (float)Math.Round(random.NextDouble() * 20)).ToArray();
             var sorted = values.Order().ToArray();
             var expected = length % 2 == 1 ? sorted[length / 2] : (sorted[length / 2 - 1] + sorted[length / 2]) / 2;
-            Assert.Equal(expected, DepthStage.Median(values.AsSpan()));
+            Assert.Equal(expected, DepthDecoder.Median(values.AsSpan()));
         }
     }
 }
