@@ -77,6 +77,10 @@ public sealed class MqttCapture : IAsyncDisposable
         }
     }
 
+    /// <summary>Publishes from this client (e.g. a drone's pose, a command).</summary>
+    public Task PublishAsync(string topic, string payload)
+        => _client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).Build());
+
     public async ValueTask DisposeAsync()
     {
         try
