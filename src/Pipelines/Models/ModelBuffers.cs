@@ -100,9 +100,13 @@ public sealed class ModelBuffers : IDisposable
 
     internal Exception? BatchError { get; set; }
 
+    /// <summary>How these tensors are bound to the session (not used when the model batches).</summary>
+    internal ModelBinding? Binding { get; set; }
+
     public void Dispose()
     {
         _onDispose?.Invoke();
+        Binding?.Dispose();
         BatchDone.Dispose();
         foreach (var value in InputValues.Concat(OutputValues))
         {

@@ -42,7 +42,30 @@ public sealed class OnnxModel : IDisposable
     /// <summary>Batched runs and the frames they carried, when batching.</summary>
     public (long Runs, long Frames) BatchCounts => _batcher is null ? (0, 0) : (_batcher.Runs, _batcher.Frames);
 
-    public static OnnxModel Load(ModelManifest manifest, IEnumerable<string> searchPaths, int intraOpThreads = 0, IReadOnlyList<ExecutionProvider>? providers = null, BatchOptions? batch = null)
+    /// <summary>Why CUDA graphs were asked for but the model runs without them (null otherwise).</summary>
+    public string? CudaGraphsRefused { get; private set; }
+
+    /// <summary>True when every camera's tensors live on the GPU and runs replay a CUDA graph.</summary>
+    public bool UsesCudaGraphs => _gpu is { CudaGraphs: true } && Provider.Active is ExecutionProvider.Cuda or ExecutionProvider.Tensorrt && _batcher is null;
+
+    private GpuSettings? _gpu;
+
+    public static OnnxModel Load(ModelManifest manifest, IEnumerable<string> searchPaths, int intraOpThreads = 0, IReadOnlyList<ExecutionProvider>? providers = null, BatchOptions? batch = null, GpuSettings? gpu = null)
+    {
+        try
+        {
+            return LoadOnce(manifest, searchPaths, intraOpThreads, providers, batch, gpu);
+        }
+        catch (Exception e) when (gpu is { CudaGraphs: true } && e is OnnxRuntimeException or InvalidOperationException)
+        {
+            // Graph capture needs static shapes and GPU-only nodes; not every model allows it.
+            var model = LoadOnce(manifest, searchPaths, intraOpThreads, providers, batch, gpu with { CudaGraphs = false });
+            model.CudaGraphsRefused = e.Message.Trim();
+            return model;
+        }
+    }
+
+    private static OnnxModel LoadOnce(ModelManifest manifest, IEnumerable<string> searchPaths, int intraOpThreads, IReadOnlyList<ExecutionProvider>? providers, BatchOptions? batch, GpuSettings? gpu)
     {
         var path = ManifestLoader.ResolveModelFile(manifest, searchPaths);
         InferenceSession session;
@@ -55,7 +78,7 @@ public sealed class OnnxModel : IDisposable
                 IntraOpNumThreads = intraOpThreads,
                 InterOpNumThreads = 1,
             };
-            provider = ExecutionProviderSelector.Configure(options, providers ?? [ExecutionProvider.Cpu]);
+            provider = ExecutionProviderSelector.Configure(options, providers ?? [ExecutionProvider.Cpu], gpu);
             session = new InferenceSession(path, options);
         }
         catch (OnnxRuntimeException e)
@@ -89,7 +112,7 @@ public sealed class OnnxModel : IDisposable
             session.Dispose();
             throw;
         }
-        var model = new OnnxModel(manifest, path, session, provider);
+        var model = new OnnxModel(manifest, path, session, provider) { _gpu = gpu };
         try
         {
             model.WarmUp();
@@ -179,12 +202,14 @@ public sealed class OnnxModel : IDisposable
     /// <summary>Per-caller tensors: each camera's stage gets its own so runs can overlap.</summary>
     public ModelBuffers CreateBuffers()
     {
-        if (_batcher is not { } batcher)
+        if (_batcher is { } batcher)
         {
-            return new ModelBuffers(Manifest);
+            batcher.Attach();
+            return new ModelBuffers(Manifest, batcher.Detach);
         }
-        batcher.Attach();
-        return new ModelBuffers(Manifest, batcher.Detach);
+        var buffers = new ModelBuffers(Manifest);
+        buffers.Binding = UsesCudaGraphs ? new CudaGraphBinding(_session, buffers, _gpu!.DeviceId) : new ModelBinding(_session, buffers);
+        return buffers;
     }
 
     /// <summary>Runs the model on <paramref name="buffers"/>' inputs, writing their outputs, and
@@ -197,7 +222,7 @@ public sealed class OnnxModel : IDisposable
             batcher.Run(buffers);
             return;
         }
-        _session.Run(_runOptions, buffers.InputNames, buffers.InputValues, buffers.OutputNames, buffers.OutputValues);
+        buffers.Binding!.Run(_session, _runOptions);
         buffers.CarryState();
     }
 

@@ -112,6 +112,12 @@ public abstract class OnnxStageConfig
 
     /// <summary>Run several cameras' frames in one model call (needs a dynamic batch axis in the graph).</summary>
     public BatchConfig Batch { get; set; } = new();
+
+    /// <summary>GPU for the cuda and tensorrt providers.</summary>
+    public int DeviceId { get; set; }
+
+    /// <summary>Replay the model as a CUDA graph per camera (cuda/tensorrt; falls back when the model does not allow it).</summary>
+    public bool CudaGraphs { get; set; }
 }
 
 public sealed class BatchConfig

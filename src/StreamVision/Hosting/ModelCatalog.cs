@@ -98,9 +98,9 @@ public static class ModelCatalog
         }
     }
 
-    public static OnnxModel LoadModel(string model, ServiceConfig config, string key, int threads, IReadOnlyList<ExecutionProvider>? providers = null, BatchOptions? batch = null)
+    public static OnnxModel LoadModel(string model, ServiceConfig config, string key, int threads, IReadOnlyList<ExecutionProvider>? providers = null, BatchOptions? batch = null, GpuSettings? gpu = null)
     {
         var manifest = LoadManifest(model, config, key);
-        return OnnxModel.Load(manifest, SearchPaths(config), threads, providers, batch);
+        return OnnxModel.Load(manifest, SearchPaths(config), threads, providers, batch, gpu);
     }
 }

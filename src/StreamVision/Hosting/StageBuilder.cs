@@ -52,7 +52,7 @@ public static class StageBuilder
             return;
         }
         var batch = new BatchOptions(stage.Batch.Size, TimeSpan.FromMilliseconds(stage.Batch.DeadlineMs));
-        var model = Announce(ModelCatalog.LoadModel(stage.Model, config, $"stages.{name}.model", stage.Threads, stage.Providers, batch), log);
+        var model = Announce(ModelCatalog.LoadModel(stage.Model, config, $"stages.{name}.model", stage.Threads, stage.Providers, batch, new GpuSettings(stage.DeviceId, stage.CudaGraphs)), log);
         try
         {
             stages.Add(create(model));
@@ -99,6 +99,10 @@ public static class StageBuilder
         if (model.BatchingRefused is { } why)
         {
             log.LogInformation("model {Model}: batching not possible: {Why}", model.Id, why);
+        }
+        if (model.CudaGraphsRefused is { } refused)
+        {
+            log.LogWarning("model {Model}: CUDA graphs not possible, running without them: {Why}", model.Id, refused);
         }
         return model;
     }

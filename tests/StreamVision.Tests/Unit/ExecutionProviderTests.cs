@@ -21,7 +21,7 @@ public class ExecutionProviderTests
     {
         using var options = new SessionOptions();
         var appended = new List<ExecutionProvider>();
-        void GpuMachineWithoutTensorRt(SessionOptions _, ExecutionProvider p, int device)
+        void GpuMachineWithoutTensorRt(SessionOptions _, ExecutionProvider p, GpuSettings gpu)
         {
             if (p == ExecutionProvider.Tensorrt)
             {
@@ -30,7 +30,7 @@ public class ExecutionProviderTests
             appended.Add(p);
         }
 
-        var choice = ExecutionProviderSelector.Configure(options, [ExecutionProvider.Tensorrt, ExecutionProvider.Cuda, ExecutionProvider.Cpu], 0, GpuMachineWithoutTensorRt);
+        var choice = ExecutionProviderSelector.Configure(options, [ExecutionProvider.Tensorrt, ExecutionProvider.Cuda, ExecutionProvider.Cpu], null, GpuMachineWithoutTensorRt);
 
         Assert.Equal(ExecutionProvider.Cuda, choice.Active);
         Assert.Equal([ExecutionProvider.Cuda], appended);
@@ -41,7 +41,7 @@ public class ExecutionProviderTests
     public void With_nothing_available_the_cpu_is_the_last_resort_even_if_not_listed()
     {
         using var options = new SessionOptions();
-        var choice = ExecutionProviderSelector.Configure(options, [ExecutionProvider.Tensorrt], 0, (_, _, _) => throw new DllNotFoundException("no GPU"));
+        var choice = ExecutionProviderSelector.Configure(options, [ExecutionProvider.Tensorrt], null, (_, _, _) => throw new DllNotFoundException("no GPU"));
         Assert.Equal(ExecutionProvider.Cpu, choice.Active);
     }
 
