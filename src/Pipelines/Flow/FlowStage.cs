@@ -9,8 +9,9 @@ namespace StreamVision.Pipelines.Flow;
 
 /// <summary>
 /// Optical flow between consecutive frames of a camera. Two engines: an ONNX two-frame model
-/// (ReCoVEr / NeuFlow contracts: <c>image1</c>, <c>image2</c> → flow [1,2,H,W] in pixels), or the
-/// built-in OpenCV Farneback flow that needs no weights and starts from the previous field.
+/// (ReCoVEr / NeuFlow contracts: <c>image1</c>, <c>image2</c> → flow [1,2,H,W] in pixels), or a
+/// built-in engine that needs no weights and starts from the previous field: Dense Inverse Search
+/// (the default) or OpenCV's Farneback flow.
 /// Each camera keeps its previous frame, so the first frame of a camera — and the first after a
 /// reconnect or loop (<see cref="Frame.Discontinuity"/>) — has no flow.
 /// </summary>
@@ -20,7 +21,7 @@ public sealed class FlowStageFactory : IStageFactory
     private readonly OnnxModel? _model;
     private readonly FlowSettings _settings;
 
-    /// <param name="model">A flow-contract model, or null for the built-in engine.</param>
+    /// <param name="model">A flow-contract model, or null for a built-in engine (<see cref="FlowSettings.Engine"/>).</param>
     public FlowStageFactory(OnnxModel? model, FlowSettings settings)
     {
         if (model is not null && model.Manifest.Task != "flow")
@@ -32,10 +33,12 @@ public sealed class FlowStageFactory : IStageFactory
     }
 
     public string Name => StageName;
-    public string ModelId => _model?.Id ?? $"opencv_farneback_{_settings.Preset.ToString().ToLowerInvariant()}";
+    public string ModelId => _model?.Id ?? $"{(_settings.Engine == BuiltInFlowEngine.Dis ? "dis" : "opencv_farneback")}_{_settings.Preset.ToString().ToLowerInvariant()}";
     public string Provider => _model?.Provider.Active.ToString().ToLowerInvariant() ?? "cpu";
 
-    public IFrameStage Create(string cameraId) => _model is null ? new FarnebackFlowStage(_settings, ModelId) : new OnnxFlowStage(_model, _settings);
+    public IFrameStage Create(string cameraId) => _model is not null
+        ? new OnnxFlowStage(_model, _settings)
+        : _settings.Engine == BuiltInFlowEngine.Dis ? new DisFlowStage(_settings, ModelId) : new FarnebackFlowStage(_settings, ModelId);
 
     public void Dispose() => _model?.Dispose();
 }
@@ -74,20 +77,25 @@ internal abstract class FlowStageBase(FlowSettings settings, string modelId, str
     public abstract void Dispose();
 }
 
-/// <summary>Farneback on downscaled grey frames; the previous field seeds the next computation.</summary>
-internal sealed class FarnebackFlowStage(FlowSettings flowSettings, string modelId) : FlowStageBase(flowSettings, modelId, "farneback")
+/// <summary>The built-in engines: flow between downscaled grey frames, seeded with the previous field.</summary>
+internal abstract class GreyFlowStage(FlowSettings flowSettings, string modelId, string engine) : FlowStageBase(flowSettings, modelId, engine)
 {
     private readonly Mat _small = new();
     private Mat _gray = new();
     private Mat _previous = new();
     private readonly Mat _flow = new();
     private bool _havePrevious;
+    private bool _seedable;
 
     protected override (int Width, int Height) FieldSize(Frame frame)
     {
         var width = Math.Min(Settings.Width, frame.Width);
         return (width, Math.Max(1, (int)Math.Round((double)frame.Height * width / frame.Width)));
     }
+
+    /// <summary>Flow from <paramref name="previous"/> to <paramref name="next"/> into <paramref name="flow"/>
+    /// (CV_32FC2); <paramref name="seed"/> says the last field is a valid starting point.</summary>
+    protected abstract void Calc(Mat previous, Mat next, Mat flow, bool seed);
 
     protected override bool Compute(Frame frame, Span<float> field)
     {
@@ -98,16 +106,12 @@ internal sealed class FarnebackFlowStage(FlowSettings flowSettings, string model
         {
             (_previous, _gray) = (_gray, _previous);
             _havePrevious = true;
+            _seedable = false; // a new sequence: do not seed with the old one's motion
             return false;
         }
-        var (levels, window, iterations) = Settings.Preset switch
-        {
-            FlowPreset.Ultrafast => (2, 9, 1),
-            FlowPreset.Fast => (3, 13, 2),
-            _ => (4, 17, 3),
-        };
-        var flags = _flow.Empty() || _flow.Width != width || _flow.Height != height ? OpticalFlowFlags.None : OpticalFlowFlags.UseInitialFlow;
-        Cv2.CalcOpticalFlowFarneback(_previous, _gray, _flow, 0.5, levels, window, iterations, 5, 1.1, flags);
+        var seed = _seedable && _flow.Width == width && _flow.Height == height;
+        Calc(_previous, _gray, _flow, seed);
+        _seedable = true;
         unsafe
         {
             new ReadOnlySpan<float>((void*)_flow.Data, width * height * 2).CopyTo(field);
@@ -122,6 +126,35 @@ internal sealed class FarnebackFlowStage(FlowSettings flowSettings, string model
         _gray.Dispose();
         _previous.Dispose();
         _flow.Dispose();
+    }
+}
+
+/// <summary>Dense Inverse Search (<see cref="DisOpticalFlow"/>): the default built-in engine.</summary>
+internal sealed class DisFlowStage(FlowSettings flowSettings, string modelId) : GreyFlowStage(flowSettings, modelId, "dis")
+{
+    private readonly DisOpticalFlow _dis = new(flowSettings.Preset);
+
+    protected override void Calc(Mat previous, Mat next, Mat flow, bool seed) => _dis.Calc(previous, next, flow, seed);
+
+    public override void Dispose()
+    {
+        _dis.Dispose();
+        base.Dispose();
+    }
+}
+
+/// <summary>OpenCV's Farneback polynomial-expansion flow.</summary>
+internal sealed class FarnebackFlowStage(FlowSettings flowSettings, string modelId) : GreyFlowStage(flowSettings, modelId, "farneback")
+{
+    protected override void Calc(Mat previous, Mat next, Mat flow, bool seed)
+    {
+        var (levels, window, iterations) = Settings.Preset switch
+        {
+            FlowPreset.Ultrafast => (2, 9, 1),
+            FlowPreset.Fast => (3, 13, 2),
+            _ => (4, 17, 3),
+        };
+        Cv2.CalcOpticalFlowFarneback(previous, next, flow, 0.5, levels, window, iterations, 5, 1.1, seed ? OpticalFlowFlags.UseInitialFlow : OpticalFlowFlags.None);
     }
 }
 

@@ -131,6 +131,9 @@ public sealed class BatchConfig
 
 public enum FlowEngine
 {
+    /// <summary>Dense Inverse Search (OpenCV's DIS algorithm and presets): built in, no weights.</summary>
+    Dis,
+
     /// <summary>OpenCV's Farneback dense flow: built in, no weights.</summary>
     Farneback,
 
@@ -140,7 +143,7 @@ public enum FlowEngine
 
 public sealed class FlowStageConfig : OnnxStageConfig
 {
-    public FlowEngine Engine { get; set; } = FlowEngine.Farneback;
+    public FlowEngine Engine { get; set; } = FlowEngine.Dis;
 
     public override string Model { get; set; } = "reference_flow_shift";
 

@@ -26,7 +26,7 @@ public static class StageBuilder
             Add(stages, "segmentation", s.Segmentation, config, log, model => new SegmentationStageFactory(model));
             Add(stages, "detection", s.Detection, config, log, model => new DetectionStageFactory(model, new DetectionSettings((float)s.Detection.ScoreThreshold, (float)s.Detection.NmsIou, s.Detection.Classes)));
             Add(stages, "depth", s.Depth, config, log, model => new DepthStageFactory(model));
-            if (s.Flow.Enabled && s.Flow.Engine == FlowEngine.Farneback)
+            if (s.Flow.Enabled && s.Flow.Engine != FlowEngine.Onnx)
             {
                 stages.Add(new FlowStageFactory(null, FlowSettingsOf(s.Flow)));
             }
@@ -64,7 +64,8 @@ public static class StageBuilder
         }
     }
 
-    private static FlowSettings FlowSettingsOf(FlowStageConfig flow) => new(flow.Preset, flow.Width, (float)flow.MovingThreshold);
+    private static FlowSettings FlowSettingsOf(FlowStageConfig flow)
+        => new(flow.Preset, flow.Width, (float)flow.MovingThreshold, flow.Engine == FlowEngine.Farneback ? BuiltInFlowEngine.Farneback : BuiltInFlowEngine.Dis);
 
     /// <summary>Fixed poses and intrinsics from the cameras' sections, plus the received poses.</summary>
     public static PoseSettings PoseSettingsOf(ServiceConfig config, PoseBoard? received)

@@ -10,13 +10,13 @@ namespace StreamVision.Tests.Integration;
 [Trait("Category", "Integration")]
 public sealed class FlowTests
 {
-    private static async Task<List<MqttCapture.Received>> Run(FlowStageConfig flow, string url)
+    private static async Task<List<MqttCapture.Received>> Run(FlowStageConfig flow, string url, bool realtime = false)
     {
         var port = FreePort.Next();
         flow.Enabled = true;
         var config = new ServiceConfig
         {
-            Cameras = { new CameraConfig { Id = "cam", Url = url, Realtime = false } },
+            Cameras = { new CameraConfig { Id = "cam", Url = url, Realtime = realtime } },
             Stages = { Segmentation = { Enabled = false }, Flow = flow },
             Mqtt = { Port = port, Prefix = "f" },
             Live = { Queue = 64 },
@@ -58,14 +58,18 @@ public sealed class FlowTests
         }
     }
 
-    [Fact]
-    public async Task Built_in_flow_sees_the_synthetic_disc_move_right_and_the_background_stand_still()
+    [Theory]
+    [InlineData(FlowEngine.Dis, Pipelines.Flow.FlowPreset.Ultrafast)]
+    [InlineData(FlowEngine.Dis, Pipelines.Flow.FlowPreset.Fast)]
+    [InlineData(FlowEngine.Dis, Pipelines.Flow.FlowPreset.Medium)]
+    [InlineData(FlowEngine.Farneback, Pipelines.Flow.FlowPreset.Fast)]
+    public async Task Built_in_flow_sees_the_synthetic_disc_move_right_and_the_background_stand_still(FlowEngine engine, Pipelines.Flow.FlowPreset preset)
     {
-        var messages = await Run(new FlowStageConfig { Engine = FlowEngine.Farneback, Width = 320 }, "synthetic://p?width=640&height=360&fps=30&frames=40");
+        var messages = await Run(new FlowStageConfig { Engine = engine, Preset = preset, Width = 320 }, "synthetic://p?width=640&height=360&fps=30&frames=40", realtime: true);
 
         var results = messages.Where(m => m.Topic == "f/cam/flow").Select(m => JsonDocument.Parse(m.Payload).RootElement).ToList();
         var fields = messages.Where(m => m.Topic == "f/cam/flow/field").ToDictionary(m => long.Parse(m.UserProperties["seq"]));
-        Assert.True(results.Count > 10);
+        Assert.True(results.Count > 10, $"{results.Count} results: {string.Join(" ", messages.Select(m => m.Topic).Distinct())}");
         foreach (var r in results.Where(r => r.GetProperty("has_previous").GetBoolean()).Skip(2))
         {
             var seq = r.GetProperty("seq").GetInt64();
@@ -83,11 +87,13 @@ public sealed class FlowTests
             var g = Ingest.Decoders.SyntheticPattern.At(seq - 1, 640, 360);
             var edge = At(g.DiscCentre.X + g.DiscRadius - 2, g.DiscCentre.Y);
             Assert.InRange(edge.Dx, 1.5, 6.5);
-            Assert.InRange(edge.Dy, -1.5, 1.5);
+            // DIS at the ultrafast/fast presets works at 1/4 of the 320-pixel field (1/8 of the frame),
+            // where a quarter-pixel error is two frame pixels.
+            Assert.InRange(edge.Dy, -2.0, 2.0);
             // Plain grey background far from every shape does not move.
             var still = At(300, 330);
             Assert.InRange(Math.Abs(still.Dx) + Math.Abs(still.Dy), 0, 0.5);
-            Assert.True(r.GetProperty("summary").GetProperty("moving_fraction").GetDouble() < 0.3);
+            Assert.True(r.GetProperty("summary").GetProperty("moving_fraction").GetDouble() < 0.3, $"moving fraction {r.GetProperty("summary").GetProperty("moving_fraction").GetDouble()}");
         }
     }
 }
