@@ -55,13 +55,20 @@ internal static class ModelsCommand
         command.SetAction((parse, _) => ErrorReporting.Guard(error, () =>
         {
             var cfg = ConfigLoader.Load(parse.GetValue(config), requireCameras: false);
-            var used = cfg.Stages.Segmentation.Enabled ? cfg.Stages.Segmentation.Model : null;
+            var users = ConfigLoader.OnnxStages(cfg.Stages)
+                .Where(s => s.Stage.Enabled && (s.Stage is not FlowStageConfig flow || flow.Engine == FlowEngine.Onnx))
+                .ToLookup(s => Path.GetFileNameWithoutExtension(s.Stage.Model), s => $"stages.{s.Name}");
             output.WriteLine("| id | task | installed | used by | licence | source |");
             output.WriteLine("|---|---|---|---|---|---|");
-            foreach (var m in ModelCatalog.AllManifests(cfg))
+            var broken = new List<string>();
+            foreach (var m in ModelCatalog.AllManifests(cfg, broken))
             {
                 var file = ModelCatalog.InstalledFile(m, cfg);
-                output.WriteLine($"| {m.Id} | {m.Task} | {file ?? "no (streamvision models pull " + m.Id + ")"} | {(used == m.Id ? "stages.segmentation" : "")} | {m.Provenance.License} | {m.Provenance.SourceUrl} |");
+                output.WriteLine($"| {m.Id} | {m.Task} | {file ?? "no (streamvision models pull " + m.Id + ")"} | {string.Join(", ", users[m.Id])} | {m.Provenance.License} | {m.Provenance.SourceUrl} |");
+            }
+            foreach (var problem in broken)
+            {
+                error.WriteLine($"streamvision: skipped a manifest: {problem}");
             }
             return Task.FromResult(ExitCodes.Ok);
         }));

@@ -64,7 +64,8 @@ public static class ModelCatalog
     }
 
     /// <summary>Every manifest in the search paths (first one wins for an id).</summary>
-    public static IReadOnlyList<ModelManifest> AllManifests(ServiceConfig config)
+    /// <param name="broken">Receives why a .yaml that looks like a manifest could not be read.</param>
+    public static IReadOnlyList<ModelManifest> AllManifests(ServiceConfig config, List<string>? broken = null)
     {
         var found = new Dictionary<string, ModelManifest>();
         foreach (var dir in SearchPaths(config).Where(Directory.Exists))
@@ -76,9 +77,13 @@ public static class ModelCatalog
                     var manifest = ManifestLoader.Load(file);
                     found.TryAdd(manifest.Id, manifest);
                 }
-                catch (ConfigurationException)
+                catch (ConfigurationException e)
                 {
-                    // Not a model manifest (or a broken one; `models check` reports those).
+                    // Other YAML files (configs) may share a folder; only report files that say they are manifests.
+                    if (File.ReadLines(file).Any(l => l.StartsWith("task:", StringComparison.Ordinal)))
+                    {
+                        broken?.Add(e.Message);
+                    }
                 }
             }
         }
