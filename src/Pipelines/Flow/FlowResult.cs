@@ -32,7 +32,11 @@ public sealed class FlowResult : StageResult
 
     public required FlowSummary Summary { get; init; }
 
-    /// <summary>"farneback" or "onnx".</summary>
+    /// <summary>Mean of the model's uncertainty head over the field, when it has one (ReCoVEr's optional
+    /// output; the model's own unit), else null.</summary>
+    public float? MeanUncertainty { get; init; }
+
+    /// <summary>"dis", "farneback" or "onnx".</summary>
     public required string Engine { get; init; }
 
     public ReadOnlySpan<float> Field => _field.Span;

@@ -52,6 +52,9 @@ internal abstract class FlowStageBase(FlowSettings settings, string modelId, str
     /// <summary>Writes the field for <paramref name="frame"/> (vs the previous one); false if there is no previous frame.</summary>
     protected abstract bool Compute(Frame frame, Span<float> field);
 
+    /// <summary>Mean uncertainty of the last computed field, for engines that estimate one.</summary>
+    protected virtual float? Uncertainty => null;
+
     public StageResult Process(Frame frame)
     {
         var started = Stopwatch.GetTimestamp();
@@ -71,6 +74,7 @@ internal abstract class FlowStageBase(FlowSettings settings, string modelId, str
             HasPrevious = hasPrevious,
             Summary = FlowStatistics.Compute(span, scaleX, scaleY, settings.MovingThreshold),
             Engine = engine,
+            MeanUncertainty = hasPrevious ? Uncertainty : null,
         }.Describe<StageResult>(frame, FlowStageFactory.StageName, modelId, started);
     }
 
@@ -163,7 +167,11 @@ internal sealed class OnnxFlowStage(OnnxModel model, FlowSettings settings) : Fl
 {
     private readonly ModelBuffers _buffers = model.CreateBuffers();
     private readonly TensorPreprocessor _preprocessor = new(model.Manifest.Input);
+    private readonly bool _hasUncertainty = model.Manifest.Outputs.Any(o => o.Role == "uncertainty");
     private bool _havePrevious;
+    private float? _uncertainty;
+
+    protected override float? Uncertainty => _uncertainty;
 
     protected override (int Width, int Height) FieldSize(Frame frame) => (model.Manifest.Output.PlaneSize.Width, model.Manifest.Output.PlaneSize.Height);
 
@@ -178,6 +186,16 @@ internal sealed class OnnxFlowStage(OnnxModel model, FlowSettings settings) : Fl
         }
         model.Run(_buffers);
         _buffers.Second.CopyTo(_buffers.Input, 0);
+        if (_hasUncertainty)
+        {
+            var values = _buffers.OutputOf("uncertainty");
+            var sum = 0.0;
+            foreach (var v in values)
+            {
+                sum += v;
+            }
+            _uncertainty = (float)(sum / values.Length);
+        }
         // Output planes: dx for every pixel, then dy; the field is interleaved.
         var plane = field.Length / 2;
         for (var i = 0; i < plane; i++)

@@ -80,6 +80,11 @@ public static class ManifestLoader
                 Require(m.Input.PairName is { Length: > 0 }, "a flow model needs 'input.pair_name', the second image's tensor.");
                 Require(m.Output.Meaning == OutputMeaning.OpticalFlow, "a flow model's 'output.meaning' must be optical_flow.");
                 Require(m.Output.Shape.Count == 4 && m.Output.Shape[1] == 2 && m.Output.Shape.All(d => d > 0), $"'output.shape' must be [1, 2, H, W], got [{string.Join(", ", m.Output.Shape)}].");
+                if (m.Outputs.FirstOrDefault(o => o.Role == "uncertainty") is { } uncertainty)
+                {
+                    Require(uncertainty.Shape.Count == 4 && uncertainty.Shape[2] == m.Output.Shape[2] && uncertainty.Shape[3] == m.Output.Shape[3],
+                        $"'outputs[uncertainty].shape' must be [1, 1 or 2, {m.Output.Shape[2]}, {m.Output.Shape[3]}] like the flow, got [{string.Join(", ", uncertainty.Shape)}].");
+                }
                 break;
             case "depth":
                 ValidateDepthHead(m.Output, "output", Require);

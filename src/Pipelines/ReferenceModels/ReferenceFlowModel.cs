@@ -6,6 +6,7 @@ namespace StreamVision.Pipelines.ReferenceModels;
 /// every pixel moves by the same known shift (<see cref="Dx"/>, <see cref="Dy"/>), so flow
 /// post-processing (scaling to the frame, summary, float16 payload) can be checked exactly. Both
 /// images flow through the graph (their difference times zero), so the input contract is exercised.
+/// ReCoVEr's optional uncertainty head is <c>uncertainty</c> [1,1,64,96], <see cref="Uncertainty"/> everywhere.
 /// </summary>
 public static class ReferenceFlowModel
 {
@@ -16,6 +17,9 @@ public static class ReferenceFlowModel
     public const float Dx = 3f;
     public const float Dy = -2f;
 
+    /// <summary>The optional uncertainty head's value everywhere.</summary>
+    public const float Uncertainty = 0.25f;
+
     public static byte[] Build()
     {
         var shift = new float[2 * Height * Width];
@@ -25,12 +29,15 @@ public static class ReferenceFlowModel
         graph.Input.Add(OnnxGraphBuilder.FloatTensor("image1", OnnxGraphBuilder.N, 3, Height, Width));
         graph.Input.Add(OnnxGraphBuilder.FloatTensor("image2", OnnxGraphBuilder.N, 3, Height, Width));
         graph.Output.Add(OnnxGraphBuilder.FloatTensor("flow", OnnxGraphBuilder.N, 2, Height, Width));
+        graph.Output.Add(OnnxGraphBuilder.FloatTensor("uncertainty", OnnxGraphBuilder.N, 1, Height, Width));
         graph.Initializer.Add(OnnxGraphBuilder.Initializer("zero", [1], [0f]));
         graph.Initializer.Add(OnnxGraphBuilder.Initializer("shift", [1, 2, Height, Width], shift));
         graph.Node.Add(OnnxGraphBuilder.Node("Sub", ["image2", "image1"], ["difference"]));
         graph.Node.Add(OnnxGraphBuilder.Node("ReduceMean", ["difference"], ["mean_difference"], OnnxGraphBuilder.Ints("axes", 1), OnnxGraphBuilder.Int("keepdims", 1)));
         graph.Node.Add(OnnxGraphBuilder.Node("Mul", ["mean_difference", "zero"], ["silenced"]));
         graph.Node.Add(OnnxGraphBuilder.Node("Add", ["silenced", "shift"], ["flow"]));
+        graph.Initializer.Add(OnnxGraphBuilder.Initializer("uncertainty_value", [1], [Uncertainty]));
+        graph.Node.Add(OnnxGraphBuilder.Node("Add", ["silenced", "uncertainty_value"], ["uncertainty"]));
         return OnnxGraphBuilder.Serialize(graph, "streamvision-reference-models");
     }
 

@@ -25,6 +25,10 @@ public static class FlowEncoder
             w.WriteNumber("mean_magnitude", Math.Round(r.Summary.MeanMagnitude, 4));
             w.WriteNumber("moving_fraction", Math.Round(r.Summary.MovingFraction, 6));
             w.WriteNumber("dominant_direction_deg", Math.Round(r.Summary.DominantDirectionDegrees, 2));
+            if (r.MeanUncertainty is { } uncertainty)
+            {
+                w.WriteNumber("mean_uncertainty", Math.Round(uncertainty, 6));
+            }
             w.WriteEndObject();
             w.WriteStartObject("field");
             w.WriteNumber("width", r.FieldWidth);

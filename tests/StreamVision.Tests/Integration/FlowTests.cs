@@ -45,6 +45,7 @@ public sealed class FlowTests
         {
             var summary = r.GetProperty("summary");
             Assert.Equal(ReferenceFlowModel.Dx * sx, summary.GetProperty("mean_dx").GetDouble(), 3);
+            Assert.Equal(ReferenceFlowModel.Uncertainty, summary.GetProperty("mean_uncertainty").GetDouble(), 6);
             Assert.Equal(ReferenceFlowModel.Dy * sy, summary.GetProperty("mean_dy").GetDouble(), 3);
             Assert.Equal(1.0, summary.GetProperty("moving_fraction").GetDouble());
             var expectedDirection = (Math.Atan2(ReferenceFlowModel.Dy * sy, ReferenceFlowModel.Dx * sx) * 180 / Math.PI + 360) % 360;
