@@ -24,11 +24,28 @@ public sealed class FrameSource : IDisposable
     public FrameSource(SourceOptions options)
     {
         _options = options;
+        _maxFps = options.MaxFps ?? double.NaN;
         Url = SourceUrl.Parse(options.Url);
         _status = new SourceStatus(options.CameraId, SourceState.Connecting, Url.Display, null, 0, null, DateTimeOffset.UtcNow);
     }
 
     public string CameraId => _options.CameraId;
+
+    /// <summary>Emit at most this many frames per second (null: every frame); may change while running.</summary>
+    public double? MaxFps
+    {
+        get => Volatile.Read(ref _maxFps) is var v && !double.IsNaN(v) ? v : null;
+        set
+        {
+            if (value is <= 0 || value is { } v && !double.IsFinite(v))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "max_fps must be a positive number, or null for every frame");
+            }
+            Volatile.Write(ref _maxFps, value ?? double.NaN);
+        }
+    }
+
+    private double _maxFps = double.NaN; // NaN: no limit
     public SourceUrl Url { get; }
     public SourceStats Stats { get; } = new();
 
@@ -176,7 +193,7 @@ public sealed class FrameSource : IDisposable
                     frame.Release();
                     continue;
                 }
-                if (_options.MaxFps is { } maxFps && lastEmitted != TimeSpan.MinValue && streamPts - lastEmitted < TimeSpan.FromSeconds(0.95 / maxFps))
+                if (MaxFps is { } maxFps && lastEmitted != TimeSpan.MinValue && streamPts - lastEmitted < TimeSpan.FromSeconds(0.95 / maxFps))
                 {
                     Stats.CountSkipped();
                     frame.Release();

@@ -6,29 +6,43 @@ using StreamVision.Ingest.Sources;
 namespace StreamVision.Pipelines.Graph;
 
 /// <summary>
-/// The stage graph: every camera's frames fan out to every stage without copying pixels (one pooled
-/// buffer, one reference per stage), each (camera, stage) pair has its own bounded queue, and all
-/// results meet in one bounded results channel. A camera that fails is reported and the others keep
-/// running (a live camera reconnects by itself inside its source).
+/// The stage graph: every camera's frames fan out to every enabled stage without copying pixels (one
+/// pooled buffer, one reference per stage), each (camera, stage) pair has its own bounded queue, and
+/// all results meet in one bounded results channel. A camera that fails is reported and the others
+/// keep running (a live camera reconnects by itself inside its source). Cameras can be added and
+/// removed while it runs, and a stage switched off and on per camera.
 /// </summary>
 public sealed class Pipeline : IDisposable
 {
-    private readonly IReadOnlyList<FrameSource> _sources;
     private readonly IReadOnlyList<IStageFactory> _stages;
     private readonly ILogger _log;
-    private readonly Dictionary<string, List<StageRunner>> _runners = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lane> _lanes = new();
     private readonly Channel<StageResult> _results;
+    private readonly TaskCompletionSource _allEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _failures = new();
+    private CancellationToken _running = CancellationToken.None;
+    private bool _started;
+    private int _active;
     private long _resultsDropped;
+
+    /// <summary>One camera's source and its stage runners.</summary>
+    private sealed class Lane(FrameSource source, List<StageRunner> runners)
+    {
+        public FrameSource Source { get; } = source;
+        public List<StageRunner> Runners { get; } = runners;
+        public CancellationTokenSource Stop { get; } = new();
+        public Task Run { get; set; } = Task.CompletedTask;
+        public bool Removed { get; set; }
+    }
 
     public Pipeline(IReadOnlyList<FrameSource> sources, IReadOnlyList<IStageFactory> stages, DeliveryPolicy policy, ILogger log, int resultQueueCapacity = 64)
     {
-        _sources = sources;
         _stages = stages;
         _log = log;
         Policy = policy;
         foreach (var source in sources)
         {
-            _runners[source.CameraId] = stages.Select(s => new StageRunner(s.Name, source.CameraId, s.Create(source.CameraId), policy, log)).ToList();
+            _lanes[source.CameraId] = CreateLane(source);
         }
         _results = Channel.CreateBounded<StageResult>(
             new BoundedChannelOptions(resultQueueCapacity)
@@ -43,6 +57,9 @@ public sealed class Pipeline : IDisposable
             });
     }
 
+    private Lane CreateLane(FrameSource source)
+        => new(source, _stages.Select(s => new StageRunner(s.Name, source.CameraId, s.Create(source.CameraId), Policy, _log)).ToList());
+
     /// <summary>Frames a pipeline needs in its pool per camera: every stage queue full, every stage
     /// busy with one, and one being decoded.</summary>
     public static int PoolCapacityFor(DeliveryPolicy policy, int stageCount) => stageCount * (policy.QueueCapacity + 1) + 2;
@@ -51,9 +68,13 @@ public sealed class Pipeline : IDisposable
 
     public ChannelReader<StageResult> Results => _results.Reader;
 
-    public IReadOnlyList<FrameSource> Sources => _sources;
+    /// <summary>The cameras now in the pipeline.</summary>
+    public IReadOnlyList<FrameSource> Sources => _lanes.Values.Select(l => l.Source).OrderBy(s => s.CameraId, StringComparer.Ordinal).ToList();
 
-    public IEnumerable<StageStats> StageStats => _runners.Values.SelectMany(r => r).Select(r => r.Stats);
+    public IEnumerable<StageStats> StageStats => _lanes.Values.SelectMany(l => l.Runners).Select(r => r.Stats);
+
+    /// <summary>Stage names, in the order frames are offered to them.</summary>
+    public IReadOnlyList<string> StageNames => _stages.Select(s => s.Name).ToList();
 
     /// <summary>Results discarded because their consumer fell behind (live mode only).</summary>
     public long ResultsDropped => Interlocked.Read(ref _resultsDropped);
@@ -61,21 +82,109 @@ public sealed class Pipeline : IDisposable
     /// <summary>Cameras that stopped with an error, and why.</summary>
     public IReadOnlyDictionary<string, string> Failures => _failures;
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _failures = new();
+    public FrameSource? Source(string camera) => _lanes.TryGetValue(camera, out var lane) ? lane.Source : null;
 
-    /// <summary>Runs until every source has ended (or cancellation), then completes <see cref="Results"/>.</summary>
+    /// <summary>Switches a stage on or off for one camera; false when the camera or stage is unknown.</summary>
+    public bool SetStageEnabled(string camera, string stage, bool enabled)
+    {
+        if (_lanes.TryGetValue(camera, out var lane) && lane.Runners.FirstOrDefault(r => r.StageName == stage) is { } runner)
+        {
+            runner.Enabled = enabled;
+            return true;
+        }
+        return false;
+    }
+
+    public bool? IsStageEnabled(string camera, string stage)
+        => _lanes.TryGetValue(camera, out var lane) ? lane.Runners.FirstOrDefault(r => r.StageName == stage)?.Enabled : null;
+
+    /// <summary>
+    /// Runs until every camera has ended by itself (files) or <paramref name="cancellationToken"/>
+    /// fires, then completes <see cref="Results"/>. Cameras removed while running do not end it: a
+    /// service whose cameras were all removed waits for new ones.
+    /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var runnerTasks = _runners.Values.SelectMany(r => r).Select(r => r.RunAsync(_results.Writer)).ToList();
-        var sourceTasks = _sources.Select(s => PumpAsync(s, _runners[s.CameraId], cancellationToken)).ToList();
+        lock (_lanes)
+        {
+            _running = cancellationToken;
+            _started = true;
+            foreach (var lane in _lanes.Values)
+            {
+                Start(lane);
+            }
+        }
+        using var registration = cancellationToken.Register(() =>
+        {
+            if (Volatile.Read(ref _active) == 0)
+            {
+                _allEnded.TrySetResult();
+            }
+        });
+        if (_lanes.IsEmpty)
+        {
+            _allEnded.TrySetResult();
+        }
         try
         {
-            await Task.WhenAll(sourceTasks).ConfigureAwait(false);
-            await Task.WhenAll(runnerTasks).ConfigureAwait(false);
+            await _allEnded.Task.ConfigureAwait(false);
+            await Task.WhenAll(_lanes.Values.Select(l => l.Run)).ConfigureAwait(false);
         }
         finally
         {
             _results.Writer.TryComplete();
+        }
+    }
+
+    /// <summary>Adds a camera (its source opened or ready to connect) and starts it if the pipeline runs.</summary>
+    public void AddCamera(FrameSource source)
+    {
+        var lane = CreateLane(source);
+        lock (_lanes)
+        {
+            if (!_lanes.TryAdd(source.CameraId, lane))
+            {
+                lane.Runners.ForEach(r => r.DisposeStage());
+                throw new ArgumentException($"camera '{source.CameraId}' is already running; remove it first or use another id.");
+            }
+            if (_started)
+            {
+                Start(lane);
+            }
+        }
+    }
+
+    /// <summary>Stops a camera, finishes what its stages hold, and takes it out; false if unknown.</summary>
+    public async Task<bool> RemoveCameraAsync(string camera)
+    {
+        if (!_lanes.TryGetValue(camera, out var lane))
+        {
+            return false;
+        }
+        lane.Removed = true;
+        lane.Stop.Cancel();
+        await lane.Run.ConfigureAwait(false);
+        _lanes.TryRemove(camera, out _);
+        lane.Runners.ForEach(r => r.DisposeStage());
+        lane.Stop.Dispose();
+        return true;
+    }
+
+    private void Start(Lane lane)
+    {
+        Interlocked.Increment(ref _active);
+        lane.Run = RunLaneAsync(lane);
+    }
+
+    private async Task RunLaneAsync(Lane lane)
+    {
+        var runnerTasks = lane.Runners.Select(r => r.RunAsync(_results.Writer)).ToList();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_running, lane.Stop.Token);
+        await PumpAsync(lane.Source, lane.Runners, stop.Token).ConfigureAwait(false);
+        await Task.WhenAll(runnerTasks).ConfigureAwait(false);
+        if (Interlocked.Decrement(ref _active) == 0 && (!lane.Removed || _running.IsCancellationRequested))
+        {
+            _allEnded.TrySetResult();
         }
     }
 
@@ -87,6 +196,10 @@ public sealed class Pipeline : IDisposable
             {
                 foreach (var runner in runners)
                 {
+                    if (!runner.Enabled)
+                    {
+                        continue;
+                    }
                     frame.AddRef();
                     await runner.OfferAsync(frame).ConfigureAwait(false);
                 }
@@ -98,7 +211,11 @@ public sealed class Pipeline : IDisposable
                 _log.LogWarning("camera {Camera}: {Damage}", source.CameraId, damage);
             }
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (OperationCanceledException)
+        {
+            // Stopped or removed.
+        }
+        catch (Exception e)
         {
             _failures[source.CameraId] = e.Message;
             _log.LogError("camera {Camera} stopped: {Message}; the other cameras keep running", source.CameraId, e.Message);
@@ -114,9 +231,10 @@ public sealed class Pipeline : IDisposable
 
     public void Dispose()
     {
-        foreach (var runner in _runners.Values.SelectMany(r => r))
+        foreach (var lane in _lanes.Values)
         {
-            runner.DisposeStage();
+            lane.Runners.ForEach(r => r.DisposeStage());
+            lane.Stop.Dispose();
         }
     }
 }

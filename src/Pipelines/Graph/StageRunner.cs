@@ -37,6 +37,17 @@ internal sealed class StageRunner
 
     public StageStats Stats { get; }
 
+    public string StageName => Stats.Stage;
+
+    /// <summary>A disabled stage is not offered frames (a command may switch it while running).</summary>
+    public bool Enabled
+    {
+        get => Volatile.Read(ref _enabled);
+        set => Volatile.Write(ref _enabled, value);
+    }
+
+    private bool _enabled = true;
+
     /// <summary>Queues a frame; the runner owns the reference passed in from here on.</summary>
     public ValueTask OfferAsync(Frame frame)
     {

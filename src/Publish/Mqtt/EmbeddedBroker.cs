@@ -4,6 +4,18 @@ using MQTTnet.Server;
 
 namespace StreamVision.Publish.Mqtt;
 
+/// <summary>A login for the embedded broker.</summary>
+/// <param name="Commands">May publish to the service's input topics.</param>
+public sealed record BrokerUser(string Username, string Password, bool Commands);
+
+/// <summary>Who may connect to the embedded broker and who may publish to input topics. No users:
+/// anyone on the bound address may connect and command (the loopback default).</summary>
+/// <param name="InputFilters">Topic filters of the service's input topics (commands, poses, questions).</param>
+public sealed record BrokerAccess(IReadOnlyList<BrokerUser> Users, IReadOnlyList<string> InputFilters)
+{
+    public static readonly BrokerAccess Open = new([], []);
+}
+
 /// <summary>The MQTTnet broker the service runs by default, so a subscriber needs nothing else.
 /// It binds one address (loopback by default): exposing it is a deliberate configuration choice.</summary>
 public sealed class EmbeddedBroker : IAsyncDisposable
@@ -20,8 +32,9 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     public IPAddress Address { get; }
     public int Port { get; }
 
-    public static async Task<EmbeddedBroker> StartAsync(string bindAddress, int port)
+    public static async Task<EmbeddedBroker> StartAsync(string bindAddress, int port, BrokerAccess? access = null)
     {
+        access ??= BrokerAccess.Open;
         if (!IPAddress.TryParse(bindAddress, out var address))
         {
             throw new BrokerException($"embedded MQTT broker: bind address '{bindAddress}' is not an IP address; use 127.0.0.1 (local only) or 0.0.0.0 (all interfaces).");
@@ -34,6 +47,11 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             .Build();
         var server = new MqttServerFactory().CreateMqttServer(options);
         server.ValidatingConnectionAsync += AssignIdToAnonymousClients;
+        if (access.Users.Count > 0)
+        {
+            server.ValidatingConnectionAsync += e => Authenticate(e, access);
+            server.InterceptingPublishAsync += e => Authorise(e, access);
+        }
         try
         {
             await server.StartAsync().ConfigureAwait(false);
@@ -70,6 +88,35 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             {
                 packet.ClientId = id;
             }
+        }
+        return Task.CompletedTask;
+    }
+
+    private static Task Authenticate(ValidatingConnectionEventArgs e, BrokerAccess access)
+    {
+        var user = access.Users.FirstOrDefault(u => u.Username == e.UserName);
+        if (user is null || !FixedTimeEquals(user.Password, e.Password ?? ""))
+        {
+            e.ReasonCode = MQTTnet.Protocol.MqttConnectReasonCode.BadUserNameOrPassword;
+            e.ReasonString = "unknown user or wrong password";
+        }
+        return Task.CompletedTask;
+    }
+
+    private static bool FixedTimeEquals(string a, string b)
+        => System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(a), System.Text.Encoding.UTF8.GetBytes(b));
+
+    // Only users allowed to command may publish into the service's input topics; anyone logged in may
+    // publish elsewhere (the service's own results, other applications' topics).
+    private static Task Authorise(InterceptingPublishEventArgs e, BrokerAccess access)
+    {
+        var topic = e.ApplicationMessage.Topic;
+        var input = access.InputFilters.Any(f => MQTTnet.MqttTopicFilterComparer.Compare(topic, f) == MQTTnet.MqttTopicFilterCompareResult.IsMatch);
+        if (input && access.Users.FirstOrDefault(u => u.Username == e.UserName) is not { Commands: true })
+        {
+            e.ProcessPublish = false;
+            e.Response.ReasonCode = MQTTnet.Protocol.MqttPubAckReasonCode.NotAuthorized;
+            e.Response.ReasonString = $"user '{e.UserName}' may not publish to '{topic}'";
         }
         return Task.CompletedTask;
     }

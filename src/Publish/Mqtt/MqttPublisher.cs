@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Protocol;
@@ -8,9 +7,11 @@ namespace StreamVision.Publish.Mqtt;
 
 /// <summary>
 /// Publishes to one broker without ever blocking the caller: <see cref="TryPublish"/> puts the
-/// message in a bounded queue (oldest dropped and counted when full) and a background loop sends it.
-/// The connection announces <c>&lt;prefix&gt;/available</c> = online (retained) with a last will of
-/// offline, reconnects with capped backoff, and says offline itself on a clean stop.
+/// message in a bounded <see cref="OutgoingQueue"/> and a background loop sends it; a message leaves
+/// the queue only once the broker took it, so QoS 1/2 messages within the bound survive a broker
+/// outage and are delivered in order after the reconnect. The connection announces
+/// <c>&lt;prefix&gt;/available</c> = online (retained) with a last will of offline, reconnects with
+/// capped backoff, says <c>stopped</c> on a clean stop, and renews its subscriptions on every connect.
 /// </summary>
 public sealed class MqttPublisher : IAsyncDisposable
 {
@@ -18,9 +19,10 @@ public sealed class MqttPublisher : IAsyncDisposable
     private readonly MqttTopics _topics;
     private readonly ILogger _log;
     private readonly IMqttClient _client;
-    private readonly Channel<OutgoingMessage> _queue;
+    private readonly OutgoingQueue _queue;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<(string Filter, Action<IncomingMessage> Handler)> _subscriptions = new();
+    private CancellationTokenSource _connectionLost = new();
     private Task? _loop;
 
     public MqttPublisher(MqttEndpoint endpoint, MqttTopics topics, ILogger log, int queueCapacity = 1024)
@@ -30,16 +32,34 @@ public sealed class MqttPublisher : IAsyncDisposable
         _log = log;
         _client = new MqttClientFactory().CreateMqttClient();
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
-        _queue = Channel.CreateBounded<OutgoingMessage>(
-            new BoundedChannelOptions(queueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
-            _ => Stats.CountDropped());
+        _queue = new OutgoingQueue(queueCapacity);
+        Stats = new PublisherStats(_queue);
+        _client.DisconnectedAsync += e =>
+        {
+            try
+            {
+                _connectionLost.Cancel(); // wakes the loop so it reconnects even with nothing to send
+            }
+            catch (ObjectDisposedException)
+            {
+                // A newer connection attempt already replaced it.
+            }
+            if (e.ClientWasConnected)
+            {
+                _log.LogWarning("MQTT connection to {Endpoint} lost ({Reason}); results are queued (up to {Capacity}) and the connection retried", _endpoint, e.Reason, _queue.Capacity);
+            }
+            return Task.CompletedTask;
+        };
     }
 
-    public PublisherStats Stats { get; } = new();
+    public PublisherStats Stats { get; }
 
+    /// <summary>True only while a connection the broker accepted is up.</summary>
     public bool IsConnected => _client.IsConnected;
 
-    public int QueueDepth => _queue.Reader.Count;
+    public int QueueDepth => _queue.Count;
+
+    public MqttEndpoint Endpoint => _endpoint;
 
     /// <summary>Connects (waiting up to <paramref name="firstConnectTimeout"/>), then publishes in the
     /// background. If the broker is not there yet the service still starts and keeps retrying.</summary>
@@ -85,7 +105,7 @@ public sealed class MqttPublisher : IAsyncDisposable
     }
 
     /// <summary>Queues <paramref name="message"/>; never blocks. False only after the publisher stopped.</summary>
-    public bool TryPublish(OutgoingMessage message) => _queue.Writer.TryWrite(message);
+    public bool TryPublish(OutgoingMessage message) => _queue.TryAdd(message);
 
     private async Task ConnectAsync(CancellationToken cancellationToken)
     {
@@ -93,8 +113,9 @@ public sealed class MqttPublisher : IAsyncDisposable
             .WithTcpServer(_endpoint.Host, _endpoint.Port)
             .WithClientId(_endpoint.ClientId)
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
-            .WithCleanStart(true)
-            .WithKeepAlivePeriod(TimeSpan.FromSeconds(15))
+            .WithCleanStart(_endpoint.CleanStart)
+            .WithSessionExpiryInterval(_endpoint.SessionExpirySeconds)
+            .WithKeepAlivePeriod(TimeSpan.FromSeconds(_endpoint.KeepAliveSeconds))
             .WithTimeout(TimeSpan.FromSeconds(5))
             .WithWillTopic(_topics.Available)
             .WithWillPayload("offline"u8.ToArray())
@@ -104,6 +125,12 @@ public sealed class MqttPublisher : IAsyncDisposable
         {
             builder = builder.WithCredentials(_endpoint.Username, _endpoint.Password ?? "");
         }
+        if (_endpoint.Tls is { } tls)
+        {
+            builder = builder.WithTlsOptions(MqttTlsSettings.Build(tls, _endpoint.Host));
+        }
+        var lost = new CancellationTokenSource();
+        Interlocked.Exchange(ref _connectionLost, lost).Dispose();
         var result = await _client.ConnectAsync(builder.Build(), cancellationToken).ConfigureAwait(false);
         if (result.ResultCode != MqttClientConnectResultCode.Success)
         {
@@ -121,7 +148,7 @@ public sealed class MqttPublisher : IAsyncDisposable
     private async Task PublishLoopAsync(CancellationToken stop)
     {
         var backoff = TimeSpan.FromMilliseconds(250);
-        while (await _queue.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        while (await WaitForWorkAsync(stop).ConfigureAwait(false))
         {
             if (!_client.IsConnected)
             {
@@ -154,18 +181,51 @@ public sealed class MqttPublisher : IAsyncDisposable
                     break;
                 }
             }
-            while (_client.IsConnected && _queue.Reader.TryRead(out var message))
+            while (_client.IsConnected && _queue.TryPeek(out var message))
             {
                 try
                 {
                     await SendAsync(message, CancellationToken.None).ConfigureAwait(false);
+                    _queue.Remove(message);
+                }
+                catch (BrokerException e)
+                {
+                    // The broker answered and refused (e.g. not authorised): sending again cannot help.
+                    _queue.Remove(message);
+                    Stats.CountFailed();
+                    _log.LogWarning("MQTT: {Message}", e.Message);
                 }
                 catch (Exception e)
                 {
-                    Stats.CountFailed();
+                    // The connection went away mid-send: a QoS 0 message is given up, QoS 1/2 stays queued.
+                    if (message.Qos == 0)
+                    {
+                        _queue.Remove(message);
+                        Stats.CountFailed();
+                    }
                     _log.LogDebug("MQTT publish to {Topic} failed: {Message}", message.Topic, e.Message);
+                    break;
                 }
             }
+        }
+    }
+
+    /// <summary>Waits until there is something to send or the connection needs restoring (so
+    /// subscriptions come back even when nothing is being published); false when it is time to stop.</summary>
+    private async Task<bool> WaitForWorkAsync(CancellationToken stop)
+    {
+        if (!_client.IsConnected)
+        {
+            return !stop.IsCancellationRequested && !(_queue.IsCompleted && _queue.Count == 0);
+        }
+        using var wake = CancellationTokenSource.CreateLinkedTokenSource(stop, _connectionLost.Token);
+        try
+        {
+            return await _queue.WaitAsync(wake.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return !stop.IsCancellationRequested || (_queue.Count > 0 && _client.IsConnected);
         }
     }
 
@@ -195,10 +255,10 @@ public sealed class MqttPublisher : IAsyncDisposable
         Stats.CountPublished();
     }
 
-    /// <summary>Sends what is queued (up to <paramref name="drainTimeout"/>), says offline, disconnects.</summary>
+    /// <summary>Sends what is queued (up to <paramref name="drainTimeout"/>), says stopped, disconnects.</summary>
     public async Task StopAsync(TimeSpan drainTimeout)
     {
-        _queue.Writer.TryComplete();
+        _queue.Complete();
         if (_loop is not null)
         {
             var finished = await Task.WhenAny(_loop, Task.Delay(drainTimeout)).ConfigureAwait(false);
@@ -212,7 +272,7 @@ public sealed class MqttPublisher : IAsyncDisposable
         {
             try
             {
-                await SendAsync(new OutgoingMessage(_topics.Available, "offline"u8.ToArray(), "text/plain", Retain: true, Qos: 1), CancellationToken.None).ConfigureAwait(false);
+                await SendAsync(new OutgoingMessage(_topics.Available, "stopped"u8.ToArray(), "text/plain", Retain: true, Qos: 1), CancellationToken.None).ConfigureAwait(false);
                 await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build()).ConfigureAwait(false);
             }
             catch (Exception e)
@@ -230,5 +290,6 @@ public sealed class MqttPublisher : IAsyncDisposable
         }
         _client.Dispose();
         _stop.Dispose();
+        _connectionLost.Dispose();
     }
 }

@@ -1,7 +1,7 @@
 namespace StreamVision.Publish.Mqtt;
 
 /// <summary>
-/// The topic layout, in one place: <c>&lt;prefix&gt;/available</c> (retained online/offline, last will
+/// The topic layout, in one place: <c>&lt;prefix&gt;/available</c> (retained online, stopped on a clean stop, last will
 /// offline), <c>&lt;prefix&gt;/&lt;camera&gt;/status</c> (retained) and <c>&lt;prefix&gt;/&lt;camera&gt;/&lt;task&gt;</c> with binary companions under
 /// <c>&lt;prefix&gt;/&lt;camera&gt;/&lt;task&gt;/&lt;kind&gt;</c>.
 /// </summary>
@@ -37,6 +37,23 @@ public sealed class MqttTopics
         var slash = rest.IndexOf('/');
         return slash > 0 ? rest[..slash].ToString() : null;
     }
+
+    /// <summary>A camera setting's command topic (…/&lt;setting&gt;/set) and where its value is echoed (…/state, retained).</summary>
+    public string SettingSet(string camera, string setting) => $"{Prefix}/{camera}/{setting}/set";
+
+    public string SettingState(string camera, string setting) => $"{Prefix}/{camera}/{setting}/state";
+
+    /// <summary>Where a refused command is answered (…/&lt;setting&gt;/error) when it names no response topic.</summary>
+    public string SettingError(string camera, string setting) => $"{Prefix}/{camera}/{setting}/error";
+
+    /// <summary>Every camera setting's command topic.</summary>
+    public string AnySettingSet => $"{Prefix}/+/+/set";
+
+    /// <summary>Periodic service statistics.</summary>
+    public string Stats => $"{Prefix}/stats";
+
+    /// <summary>Topics the service listens to: only clients allowed to command may publish there.</summary>
+    public IReadOnlyList<string> InputFilters => [AnySettingSet, AnyPose, $"{Prefix}/+/ask"];
 
     public string Task(string camera, string task) => $"{Prefix}/{camera}/{task}";
 

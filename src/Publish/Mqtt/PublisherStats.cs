@@ -1,17 +1,19 @@
 namespace StreamVision.Publish.Mqtt;
 
 /// <summary>What the publisher did; read by the summary line and tests.</summary>
-public sealed class PublisherStats
+public sealed class PublisherStats(OutgoingQueue queue)
 {
     private long _published;
-    private long _dropped;
     private long _failed;
     private long _connects;
 
     public long Published => Interlocked.Read(ref _published);
 
-    /// <summary>Messages dropped because the outgoing queue was full (oldest first).</summary>
-    public long Dropped => Interlocked.Read(ref _dropped);
+    /// <summary>Messages dropped because the outgoing queue was full (QoS 0 first, oldest first).</summary>
+    public long Dropped => queue.DroppedUnreliable + queue.DroppedReliable;
+
+    /// <summary>QoS 1/2 messages dropped because the queue was full of them (the only way they are lost).</summary>
+    public long DroppedReliable => queue.DroppedReliable;
 
     /// <summary>Messages the broker did not take (publish error or disconnect).</summary>
     public long Failed => Interlocked.Read(ref _failed);
@@ -19,7 +21,6 @@ public sealed class PublisherStats
     public long Connects => Interlocked.Read(ref _connects);
 
     internal void CountPublished() => Interlocked.Increment(ref _published);
-    internal void CountDropped() => Interlocked.Increment(ref _dropped);
     internal void CountFailed() => Interlocked.Increment(ref _failed);
     internal void CountConnect() => Interlocked.Increment(ref _connects);
 }

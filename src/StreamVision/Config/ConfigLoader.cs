@@ -173,6 +173,43 @@ public static class ConfigLoader
         {
             throw Bad("mqtt.queue", config.Mqtt.Queue, "use a positive number of messages.");
         }
+        foreach (var (key, qos) in new[] { ("results", config.Mqtt.Qos.Results), ("companions", config.Mqtt.Qos.Companions), ("state", config.Mqtt.Qos.State), ("stats", config.Mqtt.Qos.Stats) })
+        {
+            if (qos is < 0 or > 2)
+            {
+                throw Bad($"mqtt.qos.{key}", qos, "use 0 (at most once), 1 (at least once) or 2 (exactly once).");
+            }
+        }
+        if (config.Mqtt.KeepAliveSeconds is < 1 or > 65535)
+        {
+            throw Bad("mqtt.keep_alive_seconds", config.Mqtt.KeepAliveSeconds, "use 1..65535 seconds.");
+        }
+        if (config.Mqtt.StatsIntervalSeconds < 0)
+        {
+            throw Bad("mqtt.stats_interval_seconds", config.Mqtt.StatsIntervalSeconds, "use 0 (off) or a positive number of seconds.");
+        }
+        if (config.Mqtt.Tls is { } tls)
+        {
+            foreach (var (key, file) in new[] { ("ca_file", tls.CaFile), ("cert_file", tls.CertFile), ("key_file", tls.KeyFile) })
+            {
+                if (file is not null && !File.Exists(ResolvePath(config, file)))
+                {
+                    throw Bad($"mqtt.tls.{key}", file, "the file does not exist; give the path of a PEM file (relative paths are relative to the config file).");
+                }
+            }
+            if ((tls.CertFile is null) != (tls.KeyFile is null))
+            {
+                throw Bad("mqtt.tls.cert_file", tls.CertFile ?? tls.KeyFile, "a client certificate needs both cert_file and key_file.");
+            }
+        }
+        for (var i = 0; i < config.Mqtt.Embedded.Users.Count; i++)
+        {
+            var user = config.Mqtt.Embedded.Users[i];
+            if (string.IsNullOrEmpty(user.Username) || string.IsNullOrEmpty(user.Password))
+            {
+                throw Bad($"mqtt.embedded.users[{i}]", user.Username, "every user needs a username and a password.");
+            }
+        }
         if (config.Mqtt.Embedded.Enabled && !IPAddress.TryParse(config.Mqtt.Embedded.Bind, out _))
         {
             throw Bad("mqtt.embedded.bind", config.Mqtt.Embedded.Bind, "use an IP address: 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces).");

@@ -253,10 +253,65 @@ public sealed class MqttConfig
     public string? Password { get; set; }
     public string ClientId { get; set; } = "streamvision";
 
-    /// <summary>Outgoing messages held while the broker is slow or away; the oldest is dropped beyond it.</summary>
+    /// <summary>Outgoing messages held while the broker is slow or away. Beyond it the oldest QoS 0
+    /// message is dropped first; QoS 1/2 messages within it are never lost.</summary>
     public int Queue { get; set; } = 1024;
 
+    /// <summary>TLS to an external broker; leave out for plain TCP.</summary>
+    public MqttTlsConfig? Tls { get; set; }
+
+    /// <summary>Start without the broker's stored session.</summary>
+    public bool CleanStart { get; set; } = true;
+
+    /// <summary>How long the broker keeps the session after a disconnect (MQTT 5).</summary>
+    public uint SessionExpirySeconds { get; set; }
+
+    public int KeepAliveSeconds { get; set; } = 15;
+
+    public MqttQosConfig Qos { get; set; } = new();
+
+    /// <summary>Seconds between &lt;prefix&gt;/stats messages; 0 turns them off.</summary>
+    public double StatsIntervalSeconds { get; set; } = 10;
+
     public EmbeddedBrokerConfig Embedded { get; set; } = new();
+}
+
+public sealed class MqttTlsConfig
+{
+    /// <summary>PEM CA certificate that signed the broker's certificate; leave out to use the system's trust store.</summary>
+    public string? CaFile { get; set; }
+
+    /// <summary>PEM client certificate and key, for brokers that require one.</summary>
+    public string? CertFile { get; set; }
+    public string? KeyFile { get; set; }
+
+    /// <summary>Name expected in the broker's certificate when it differs from mqtt.host.</summary>
+    public string? ServerName { get; set; }
+}
+
+/// <summary>QoS (0, 1 or 2) per kind of topic.</summary>
+public sealed class MqttQosConfig
+{
+    /// <summary>Per-frame JSON results. 1 keeps them through a broker outage (within mqtt.queue).</summary>
+    public int Results { get; set; }
+
+    /// <summary>Binary companions (masks, depth maps, flow fields).</summary>
+    public int Companions { get; set; }
+
+    /// <summary>Retained state: availability, camera status, command state.</summary>
+    public int State { get; set; } = 1;
+
+    public int Stats { get; set; }
+}
+
+/// <summary>A client of the embedded broker.</summary>
+public sealed class BrokerUserConfig
+{
+    public string Username { get; set; } = "";
+    public string Password { get; set; } = "";
+
+    /// <summary>May publish to the service's input topics (commands, poses, questions).</summary>
+    public bool Commands { get; set; }
 }
 
 public sealed class EmbeddedBrokerConfig
@@ -265,4 +320,8 @@ public sealed class EmbeddedBrokerConfig
 
     /// <summary>Address the embedded broker listens on. 127.0.0.1 keeps it on this machine.</summary>
     public string Bind { get; set; } = "127.0.0.1";
+
+    /// <summary>When given, every client must log in as one of these; only those with 'commands'
+    /// may publish to the service's input topics. Empty: anonymous clients, anyone may command.</summary>
+    public List<BrokerUserConfig> Users { get; set; } = new();
 }

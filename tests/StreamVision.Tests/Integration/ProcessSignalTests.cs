@@ -4,12 +4,12 @@ using StreamVision.Tests.Support;
 namespace StreamVision.Tests.Integration;
 
 /// <summary>The real executable as a separate process: stopped by SIGTERM (docker stop, systemd)
-/// it finishes cleanly and announces itself offline.</summary>
+/// it finishes cleanly and announces itself stopped.</summary>
 [Trait("Category", "Integration")]
 public sealed class ProcessSignalTests
 {
     [Fact]
-    public async Task Sigterm_stops_the_service_cleanly_and_it_says_offline()
+    public async Task Sigterm_stops_the_service_cleanly_and_it_says_stopped()
     {
         var port = FreePort.Next();
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "streamvision.dll"), "run", "--forever", "--mqtt-port", port.ToString()])
@@ -31,8 +31,8 @@ public sealed class ProcessSignalTests
 
             Assert.Equal(0, process.ExitCode);
             Assert.Contains("streamvision: stopped.", await stdout);
-            await watcher.WaitForAsync(m => m.Any(x => x.Topic == "streamvision/available" && x.Text == "offline"), TimeSpan.FromSeconds(5));
-            Assert.Contains(watcher.Messages, m => m.Topic == "streamvision/available" && m.Text == "offline");
+            await watcher.WaitForAsync(m => m.Any(x => x.Topic == "streamvision/available" && x.Text == "stopped"), TimeSpan.FromSeconds(5));
+            Assert.Contains(watcher.Messages, m => m.Topic == "streamvision/available" && m.Text == "stopped");
         }
         finally
         {

@@ -67,7 +67,7 @@ public sealed class ServiceMqttTests
     }
 
     [Fact]
-    public async Task Availability_is_retained_online_while_running_and_offline_after_a_clean_stop()
+    public async Task Availability_is_retained_online_while_running_and_stopped_after_a_clean_stop()
     {
         var port = FreePort.Next();
         var config = PersonCamera(port, frames: 1000, speed: 1);
@@ -85,8 +85,8 @@ public sealed class ServiceMqttTests
         await using var watcher = await MqttCapture.ConnectAsync(port, "sv-test/available");
         await host.StopAsync();
         await host.Publisher.StopAsync(TimeSpan.FromSeconds(2));
-        await watcher.WaitForAsync(m => m.Any(x => x.Text == "offline"), TimeSpan.FromSeconds(5));
-        Assert.Contains(watcher.Messages, m => m.Text == "offline");
+        await watcher.WaitForAsync(m => m.Any(x => x.Text == "stopped"), TimeSpan.FromSeconds(5));
+        Assert.Contains(watcher.Messages, m => m.Text == "stopped");
         await host.DisposeAsync();
     }
 
