@@ -240,6 +240,10 @@ public sealed class MqttPublisher : IAsyncDisposable
         {
             builder = builder.WithContentType(message.ContentType);
         }
+        if (message.CorrelationData is not null)
+        {
+            builder = builder.WithCorrelationData(message.CorrelationData);
+        }
         if (message.UserProperties is not null)
         {
             foreach (var (key, value) in message.UserProperties)

@@ -8,7 +8,8 @@ public sealed record OutgoingMessage(
     string? ContentType = null,
     bool Retain = false,
     int Qos = 0,
-    IReadOnlyList<KeyValuePair<string, string>>? UserProperties = null);
+    IReadOnlyList<KeyValuePair<string, string>>? UserProperties = null,
+    byte[]? CorrelationData = null);
 
 /// <summary>A message received on a subscribed topic, with the MQTT 5 fields request/response needs.</summary>
 public sealed record IncomingMessage(string Topic, byte[] Payload, string? ContentType, string? ResponseTopic, byte[]? CorrelationData);

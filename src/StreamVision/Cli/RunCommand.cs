@@ -17,9 +17,10 @@ internal static class RunCommand
         var model = new Option<string?>("--model") { Description = "Segmentation model: a model id or a manifest path (overrides the config)." };
         var camera = new Option<string[]>("--camera") { Description = "Camera URL or file path (repeatable; replaces the config's cameras).", AllowMultipleArgumentsPerToken = false };
         var port = new Option<int?>("--mqtt-port") { Description = "MQTT port (overrides mqtt.port)." };
+        var httpPort = new Option<int?>("--http-port") { Description = "HTTP port for REST, metrics and health (overrides http.port; -1 turns HTTP off)." };
         var command = new Command("run", "Run the service: cameras → stages → MQTT, with a summary line per second.")
         {
-            config, duration, forever, model, modelsDir, detect, camera, port,
+            config, duration, forever, model, modelsDir, detect, camera, port, httpPort,
         };
         command.SetAction((parse, ct) => ErrorReporting.Guard(error, async () =>
         {
@@ -36,6 +37,11 @@ internal static class RunCommand
             if (parse.GetValue(camera) is { Length: > 0 } urls)
             {
                 cfg.Cameras = urls.Select((u, i) => new CameraConfig { Id = urls.Length == 1 ? "camera" : $"camera{i + 1}", Url = u }).ToList();
+            }
+            if (parse.GetValue(httpPort) is { } hp)
+            {
+                cfg.Http.Enabled = hp >= 0;
+                cfg.Http.Port = Math.Max(hp, 0);
             }
             if (parse.GetValue(port) is { } p)
             {

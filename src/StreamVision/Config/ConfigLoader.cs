@@ -230,6 +230,14 @@ public static class ConfigLoader
         {
             throw new ConfigurationException($"{src}: {e.Message}");
         }
+        if (config.Http.Enabled && !IPAddress.TryParse(config.Http.Bind, out _))
+        {
+            throw Bad("http.bind", config.Http.Bind, "use an IP address: 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces).");
+        }
+        if (config.Http.Port is < 0 or > 65535)
+        {
+            throw Bad("http.port", config.Http.Port, "use a TCP port in 1..65535, or 0 for any free port.");
+        }
         if (config.SummaryIntervalSeconds < 0)
         {
             throw Bad("summary_interval_seconds", config.SummaryIntervalSeconds, "use 0 (off) or a positive number of seconds.");

@@ -11,6 +11,7 @@ public sealed class ServiceConfig
     public ModelsConfig Models { get; set; } = new();
     public MqttConfig Mqtt { get; set; } = new();
     public LiveConfig Live { get; set; } = new();
+    public HttpConfig Http { get; set; } = new();
 
     /// <summary>Seconds between summary lines; 0 turns them off.</summary>
     public double SummaryIntervalSeconds { get; set; } = 1;
@@ -232,6 +233,17 @@ public sealed class ModelsConfig
 {
     /// <summary>Folders searched for manifests (by id) and model files, after the built-in models folder.</summary>
     public List<string> SearchPaths { get; set; } = new();
+}
+
+/// <summary>The HTTP side: REST control, Prometheus metrics, health checks, the live page.</summary>
+public sealed class HttpConfig
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Address to listen on. 127.0.0.1 keeps control on this machine.</summary>
+    public string Bind { get; set; } = "127.0.0.1";
+
+    public int Port { get; set; } = 8080;
 }
 
 public sealed class LiveConfig

@@ -5,7 +5,6 @@ using StreamVision.Ingest;
 using StreamVision.Ingest.Sources;
 using StreamVision.Pipelines.Graph;
 using StreamVision.Pipelines.Pose;
-using StreamVision.Pipelines.Segmentation;
 using StreamVision.Publish.Mqtt;
 
 namespace StreamVision.Host.Hosting;
@@ -13,37 +12,70 @@ namespace StreamVision.Host.Hosting;
 /// <summary>
 /// The live service: cameras → stages (latest-only delivery) → MQTT. Everything that can fail on
 /// bad input (config, models, broker port, cameras) fails in <see cref="StartAsync"/>, before any
-/// frame flows; a camera that cannot be opened is reported and the others run.
+/// frame flows; a camera that cannot be opened is reported and the others run. Cameras can be
+/// added and removed while it runs (<see cref="AddCameraAsync"/>, <see cref="RemoveCameraAsync"/>).
 /// </summary>
 public sealed class ServiceHost : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly List<IStageFactory> _stages;
     private readonly ILogger _log;
+    private readonly Dictionary<string, CameraConfig> _cameras;
+    private readonly SemaphoreSlim _cameraChanges = new(1, 1);
     private Task? _completion;
+    private StatsPublisher? _stats;
+    private HttpApi? _http;
 
-    private ServiceHost(ServiceConfig config, Pipeline pipeline, List<IStageFactory> stages, EmbeddedBroker? broker, MqttPublisher publisher, ResultRouter router, ILogger log)
+    private ServiceHost(ServiceConfig config, MqttSetup mqtt, Pipeline pipeline, List<IStageFactory> stages, EmbeddedBroker? broker, MqttPublisher publisher, ResultRouter router, LatestResults latest, ILogger log)
     {
+        Latest = latest;
         Config = config;
+        Mqtt = mqtt;
         Pipeline = pipeline;
         _stages = stages;
         Broker = broker;
         Publisher = publisher;
         Router = router;
         _log = log;
+        _cameras = config.Cameras.ToDictionary(c => c.Id);
     }
 
     public ServiceConfig Config { get; }
+    public MqttSetup Mqtt { get; }
     public Pipeline Pipeline { get; }
     public EmbeddedBroker? Broker { get; }
     public MqttPublisher Publisher { get; }
     public ResultRouter Router { get; }
+
+    /// <summary>The last encoded result of every camera and stage.</summary>
+    public LatestResults Latest { get; }
+
+    /// <summary>The stages every camera runs (models, providers).</summary>
+    public IReadOnlyList<IStageFactory> Stages => _stages;
+
+    /// <summary>Applies settings (MQTT commands and REST share it).</summary>
+    public CommandHandler Commands { get; private set; } = null!;
+
+    /// <summary>The HTTP API, when enabled.</summary>
+    public HttpApi? Http => _http;
 
     /// <summary>Camera and stage metrics on meter <see cref="ServiceMetrics.MeterName"/>.</summary>
     public ServiceMetrics Metrics { get; private set; } = null!;
 
     /// <summary>Cameras that could not be opened at start, and why.</summary>
     public Dictionary<string, string> StartFailures { get; } = new();
+
+    /// <summary>The configuration of each camera now running.</summary>
+    public IReadOnlyList<CameraConfig> Cameras
+    {
+        get
+        {
+            lock (_cameras)
+            {
+                return _cameras.Values.OrderBy(c => c.Id, StringComparer.Ordinal).ToList();
+            }
+        }
+    }
 
     /// <summary>Completes when every source has ended and every result has been handed to MQTT.</summary>
     public Task Completion => _completion ?? Task.CompletedTask;
@@ -62,23 +94,12 @@ public sealed class ServiceHost : IAsyncDisposable
         {
             foreach (var camera in config.Cameras)
             {
-                var source = new FrameSource(ConfigLoader.SourceOptionsFor(config, camera, Pipeline.PoolCapacityFor(policy, stages.Count)));
                 try
                 {
-                    source.Open();
-                    if (source.Format is { } format)
-                    {
-                        log.LogInformation("camera {Camera}: {Url} {Width}x{Height} @ {Fps:0.##} fps", camera.Id, source.Url.Display, format.Width, format.Height, format.FramesPerSecond);
-                    }
-                    else
-                    {
-                        log.LogInformation("camera {Camera}: {Url} (live; connects and reconnects by itself)", camera.Id, source.Url.Display);
-                    }
-                    sources.Add(source);
+                    sources.Add(OpenCamera(config, camera, stages.Count, log));
                 }
                 catch (SourceException e)
                 {
-                    source.Dispose();
                     failures[camera.Id] = e.Message;
                     log.LogError("camera {Camera} not started: {Message}", camera.Id, e.Message);
                 }
@@ -87,31 +108,53 @@ public sealed class ServiceHost : IAsyncDisposable
             {
                 throw new SourceException($"no camera could be opened: {string.Join(" ", failures.Values)}");
             }
-            var topics = new MqttTopics(config.Mqtt.Prefix);
+            var mqtt = MqttSetup.From(config);
             if (config.Mqtt.Embedded.Enabled)
             {
-                broker = await EmbeddedBroker.StartAsync(config.Mqtt.Embedded.Bind, config.Mqtt.Port).ConfigureAwait(false);
-                log.LogInformation("embedded MQTT broker listening on {Address}:{Port}", broker.Address, broker.Port);
+                broker = await EmbeddedBroker.StartAsync(config.Mqtt.Embedded.Bind, config.Mqtt.Port, mqtt.Access).ConfigureAwait(false);
+                log.LogInformation("embedded MQTT broker listening on {Address}:{Port}{Auth}", broker.Address, broker.Port,
+                    mqtt.Access.Users.Count > 0 ? " (login required)" : "");
             }
-            var endpoint = new MqttEndpoint(config.Mqtt.Embedded.Enabled ? "127.0.0.1" : config.Mqtt.Host, config.Mqtt.Port, config.Mqtt.ClientId, config.Mqtt.Username, config.Mqtt.Password);
-            var publisher = new MqttPublisher(endpoint, topics, loggers.CreateLogger("mqtt"), config.Mqtt.Queue);
+            var publisher = new MqttPublisher(mqtt.Endpoint, mqtt.Topics, loggers.CreateLogger("mqtt"), config.Mqtt.Queue);
+            var pipeline = new Pipeline(sources, stages, policy, log);
+            var latest = new LatestResults();
+            var router = new ResultRouter([new MqttResultSink(publisher, mqtt.Topics, new ResultEncoding(config.Stages), mqtt.Qos, latest)], log);
+            var host = new ServiceHost(config, mqtt, pipeline, stages, broker, publisher, router, latest, log);
+            foreach (var camera in config.Cameras.Where(c => failures.ContainsKey(c.Id)))
+            {
+                host._cameras.Remove(camera.Id);
+            }
             if (poses is not null)
             {
-                ListenForPoses(publisher, topics, poses, config, log);
+                PoseListener.Subscribe(publisher, mqtt.Topics, poses, host.HasCamera, config.Stages.Semdepth.Pose.Clock, log);
             }
-            await publisher.StartAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            var commands = new CommandHandler(host, loggers.CreateLogger("commands"));
+            host.Commands = commands;
+            commands.Subscribe();
             foreach (var source in sources)
             {
-                source.StatusChanged += status => AnnounceStatus(status, publisher, topics, log);
+                source.StatusChanged += host.AnnounceStatus;
             }
-            var pipeline = new Pipeline(sources, stages, policy, log);
-            var router = new ResultRouter([new MqttResultSink(publisher, topics, new ResultEncoding(config.Stages))], log);
-            var host = new ServiceHost(config, pipeline, stages, broker, publisher, router, log);
+            await publisher.StartAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
             foreach (var (camera, why) in failures)
             {
                 host.StartFailures[camera] = why;
             }
+            commands.PublishAllStates();
             host.Start();
+            if (config.Http.Enabled)
+            {
+                try
+                {
+                    host._http = await HttpApi.StartAsync(host, config.Http).ConfigureAwait(false);
+                    log.LogInformation("HTTP API on {Address} (REST /api, /metrics, /healthz, /readyz)", host._http.Address);
+                }
+                catch
+                {
+                    await host.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
+            }
             return host;
         }
         catch
@@ -123,6 +166,98 @@ public sealed class ServiceHost : IAsyncDisposable
                 await broker.DisposeAsync().ConfigureAwait(false);
             }
             throw;
+        }
+    }
+
+    private static FrameSource OpenCamera(ServiceConfig config, CameraConfig camera, int stageCount, ILogger log)
+    {
+        var source = new FrameSource(ConfigLoader.SourceOptionsFor(config, camera, Pipeline.PoolCapacityFor(DeliveryPolicy.LatestOnly(config.Live.Queue), stageCount)));
+        try
+        {
+            source.Open();
+        }
+        catch
+        {
+            source.Dispose();
+            throw;
+        }
+        if (source.Format is { } format)
+        {
+            log.LogInformation("camera {Camera}: {Url} {Width}x{Height} @ {Fps:0.##} fps", camera.Id, source.Url.Display, format.Width, format.Height, format.FramesPerSecond);
+        }
+        else
+        {
+            log.LogInformation("camera {Camera}: {Url} (live; connects and reconnects by itself)", camera.Id, source.Url.Display);
+        }
+        return source;
+    }
+
+    public bool HasCamera(string camera)
+    {
+        lock (_cameras)
+        {
+            return _cameras.ContainsKey(camera);
+        }
+    }
+
+    /// <summary>Adds a camera while the service runs. Throws <see cref="Pipelines.Configuration.ConfigurationException"/>
+    /// for a bad or duplicate camera, <see cref="SourceException"/> when it cannot be opened.</summary>
+    public async Task AddCameraAsync(CameraConfig camera)
+    {
+        await _cameraChanges.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var candidate = new ServiceConfig { Cameras = Cameras.Append(camera).ToList(), Stages = Config.Stages, Mqtt = Config.Mqtt, Live = Config.Live, BaseDirectory = Config.BaseDirectory, SourceName = "camera to add" };
+            ConfigLoader.Validate(candidate);
+            var source = OpenCamera(Config, camera, _stages.Count, _log);
+            source.StatusChanged += AnnounceStatus;
+            try
+            {
+                Pipeline.AddCamera(source);
+            }
+            catch
+            {
+                source.Dispose();
+                throw;
+            }
+            lock (_cameras)
+            {
+                _cameras[camera.Id] = camera;
+            }
+            _log.LogInformation("camera {Camera} added", camera.Id);
+        }
+        finally
+        {
+            _cameraChanges.Release();
+        }
+    }
+
+    /// <summary>Stops and removes a camera; its retained status is cleared. False if unknown.</summary>
+    public async Task<bool> RemoveCameraAsync(string camera)
+    {
+        await _cameraChanges.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var source = Pipeline.Source(camera);
+            if (source is null || !await Pipeline.RemoveCameraAsync(camera).ConfigureAwait(false))
+            {
+                return false;
+            }
+            source.StatusChanged -= AnnounceStatus;
+            source.Dispose();
+            lock (_cameras)
+            {
+                _cameras.Remove(camera);
+            }
+            // An empty retained message deletes the retained status: subscribers stop seeing the camera.
+            Publisher.TryPublish(new OutgoingMessage(Mqtt.Topics.CameraStatus(camera), ReadOnlyMemory<byte>.Empty, Retain: true, Qos: Mqtt.Qos.State));
+            Latest.Forget(camera);
+            _log.LogInformation("camera {Camera} removed", camera);
+            return true;
+        }
+        finally
+        {
+            _cameraChanges.Release();
         }
     }
 
@@ -143,45 +278,25 @@ public sealed class ServiceHost : IAsyncDisposable
         }
     }
 
-    /// <summary>Feeds poses published on &lt;prefix&gt;/&lt;camera&gt;/pose into <paramref name="poses"/>. A bad
-    /// message is logged (a warning the first time per camera) and dropped; nothing else changes.</summary>
-    private static void ListenForPoses(MqttPublisher publisher, MqttTopics topics, PoseBoard poses, ServiceConfig config, ILogger log)
-    {
-        var cameras = config.Cameras.Select(c => c.Id).ToHashSet();
-        var warned = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>();
-        var clock = config.Stages.Semdepth.Pose.Clock;
-        publisher.Subscribe(topics.AnyPose, message =>
-        {
-            var camera = topics.CameraOf(message.Topic);
-            if (camera is null || !cameras.Contains(camera))
-            {
-                return;
-            }
-            try
-            {
-                poses.Add(camera, PoseMessage.Parse(message.Payload, clock));
-            }
-            catch (FormatException e)
-            {
-                var level = warned.TryAdd(camera, true) ? LogLevel.Warning : LogLevel.Debug;
-                log.Log(level, "pose for camera {Camera} on {Topic} ignored: {Message}. See docs/MQTT.md for the pose message.", camera, message.Topic, e.Message);
-            }
-        });
-    }
-
-    private static void AnnounceStatus(SourceStatus status, MqttPublisher publisher, MqttTopics topics, ILogger log)
+    private void AnnounceStatus(SourceStatus status)
     {
         var level = status.State is SourceState.Reconnecting or SourceState.Failed ? LogLevel.Warning : LogLevel.Information;
-        log.Log(level, "camera {Camera}: {State}{Message}", status.CameraId, status.State.ToString().ToLowerInvariant(),
+        _log.Log(level, "camera {Camera}: {State}{Message}", status.CameraId, status.State.ToString().ToLowerInvariant(),
             status.Message is null ? "" : $" ({status.Message}{(status.RetryIn is { } r ? $"; retry {status.Attempt} in {r.TotalSeconds:0.0} s" : "")})");
-        publisher.TryPublish(new OutgoingMessage(topics.CameraStatus(status.CameraId), CameraStatusEncoder.Json(status), "application/json", Retain: true, Qos: 1));
+        Publisher.TryPublish(new OutgoingMessage(Mqtt.Topics.CameraStatus(status.CameraId), CameraStatusEncoder.Json(status), "application/json", Retain: true, Qos: Mqtt.Qos.State));
     }
 
     private void Start()
     {
-        Metrics = new ServiceMetrics(Pipeline, _stages);
+        Metrics = new ServiceMetrics(Pipeline, _stages, Publisher);
+        Router.Observe = Metrics.Record;
         var pipelineRun = Pipeline.RunAsync(_stop.Token);
         var routerRun = Router.RunAsync(Pipeline);
+        if (Config.Mqtt.StatsIntervalSeconds > 0)
+        {
+            _stats = new StatsPublisher(this, TimeSpan.FromSeconds(Config.Mqtt.StatsIntervalSeconds));
+            _stats.Start(_stop.Token);
+        }
         _completion = Task.WhenAll(pipelineRun, routerRun);
     }
 
@@ -197,10 +312,18 @@ public sealed class ServiceHost : IAsyncDisposable
         {
             _log.LogError(e, "pipeline ended with an error");
         }
+        if (_stats is not null)
+        {
+            await _stats.StopAsync().ConfigureAwait(false);
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (_http is not null)
+        {
+            await _http.DisposeAsync().ConfigureAwait(false);
+        }
         await StopAsync().ConfigureAwait(false);
         await Publisher.DisposeAsync().ConfigureAwait(false);
         if (Broker is not null)
@@ -208,12 +331,14 @@ public sealed class ServiceHost : IAsyncDisposable
             await Broker.DisposeAsync().ConfigureAwait(false);
         }
         Metrics.Dispose();
+        var sources = Pipeline.Sources;
         Pipeline.Dispose();
-        foreach (var source in Pipeline.Sources)
+        foreach (var source in sources)
         {
             source.Dispose();
         }
         _stages.ForEach(s => s.Dispose());
         _stop.Dispose();
+        _cameraChanges.Dispose();
     }
 }

@@ -18,22 +18,38 @@ public sealed class ServiceMetrics : IDisposable
     /// <summary>This service's meter (several services in one process each have their own).</summary>
     public Meter Meter => _meter;
 
-    public ServiceMetrics(Pipeline pipeline, IReadOnlyList<IStageFactory> stages)
+    public ServiceMetrics(Pipeline pipeline, IReadOnlyList<IStageFactory> stages, Publish.Mqtt.MqttPublisher publisher)
     {
         _meter.CreateObservableGauge("streamvision.stage.provider", () => stages.Select(s => new Measurement<int>(1,
                 new KeyValuePair<string, object?>("stage", s.Name), new KeyValuePair<string, object?>("model", s.ModelId), new KeyValuePair<string, object?>("provider", s.Provider))),
             description: "1 per stage, tagged with the model and the execution provider it runs on");
-        var sources = pipeline.Sources;
-        _meter.CreateObservableGauge("streamvision.camera.state", () => sources.SelectMany(CameraState),
+        _meter.CreateObservableGauge("streamvision.camera.state", () => pipeline.Sources.SelectMany(CameraState),
             description: "1 for the camera's current state (connecting, streaming, reconnecting, failed, ended), 0 for the others");
-        _meter.CreateObservableCounter("streamvision.camera.frames", () => sources.Select(s => Measure(s.Stats.Decoded, s.CameraId)),
+        _meter.CreateObservableCounter("streamvision.camera.frames", () => pipeline.Sources.Select(s => Measure(s.Stats.Decoded, s.CameraId)),
             unit: "{frame}", description: "Frames handed to the stages");
-        _meter.CreateObservableCounter("streamvision.camera.reconnects", () => sources.Select(s => Measure(s.Stats.Reconnects, s.CameraId)),
+        _meter.CreateObservableCounter("streamvision.camera.reconnects", () => pipeline.Sources.Select(s => Measure(s.Stats.Reconnects, s.CameraId)),
             unit: "{reconnect}", description: "Failed connection attempts and dropped connections");
         _meter.CreateObservableCounter("streamvision.stage.frames", () => pipeline.StageStats.Select(s => Measure(s.Processed, s.CameraId, s.Stage)),
             unit: "{frame}", description: "Frames a stage finished");
         _meter.CreateObservableCounter("streamvision.stage.dropped", () => pipeline.StageStats.Select(s => Measure(s.Dropped, s.CameraId, s.Stage)),
             unit: "{frame}", description: "Frames dropped in front of a busy stage (live mode)");
+        _meter.CreateObservableGauge("streamvision.mqtt.queue", () => publisher.QueueDepth, unit: "{message}", description: "Messages waiting for the broker");
+        _meter.CreateObservableGauge("streamvision.mqtt.connected", () => publisher.IsConnected ? 1 : 0, description: "1 while the broker connection is up");
+        _meter.CreateObservableCounter("streamvision.mqtt.published", () => publisher.Stats.Published, unit: "{message}", description: "Messages the broker took");
+        _meter.CreateObservableCounter("streamvision.mqtt.dropped", () => publisher.Stats.Dropped, unit: "{message}", description: "Messages dropped because the outgoing queue was full");
+        _age = _meter.CreateHistogram<double>("streamvision.frame.age", unit: "ms", description: "Capture to hand-over to MQTT, per result");
+        _latency = _meter.CreateHistogram<double>("streamvision.stage.latency", unit: "ms", description: "Time a stage spent on a frame");
+    }
+
+    private readonly Histogram<double> _age;
+    private readonly Histogram<double> _latency;
+
+    /// <summary>Records one published result: the age of its frame and the stage's time on it.</summary>
+    public void Record(StageResult result, TimeSpan age)
+    {
+        var camera = new KeyValuePair<string, object?>("camera", result.CameraId);
+        _age.Record(age.TotalMilliseconds, camera);
+        _latency.Record(result.ProcessingTime.TotalMilliseconds, camera, new KeyValuePair<string, object?>("stage", result.Stage));
     }
 
     private static IEnumerable<Measurement<int>> CameraState(FrameSource source) =>

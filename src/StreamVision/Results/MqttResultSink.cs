@@ -6,15 +6,17 @@ namespace StreamVision.Host.Results;
 
 /// <summary>Publishes each result's JSON on &lt;prefix&gt;/&lt;camera&gt;/&lt;task&gt; and each companion on
 /// …/&lt;task&gt;/&lt;kind&gt; with its content type and the frame's identity as user properties.</summary>
-public sealed class MqttResultSink(MqttPublisher publisher, MqttTopics topics, ResultEncoding encoding) : IResultSink
+/// <remarks>Each encoded result is also kept as the latest of its camera and stage (<paramref name="latest"/>).</remarks>
+public sealed class MqttResultSink(MqttPublisher publisher, MqttTopics topics, ResultEncoding encoding, MqttQos qos, LatestResults? latest = null) : IResultSink
 {
     public void Write(StageResult r)
     {
         var encoded = encoding.Encode(r, DateTimeOffset.UtcNow, kind => topics.Companion(r.CameraId, r.Stage, kind));
-        publisher.TryPublish(new OutgoingMessage(topics.Task(r.CameraId, r.Stage), encoded.Json, "application/json"));
+        latest?.Store(r.CameraId, r.Stage, encoded);
+        publisher.TryPublish(new OutgoingMessage(topics.Task(r.CameraId, r.Stage), encoded.Json, "application/json", Qos: qos.Results));
         foreach (var companion in encoded.Companions)
         {
-            publisher.TryPublish(new OutgoingMessage(topics.Companion(r.CameraId, r.Stage, companion.Kind), companion.Bytes, companion.ContentType, UserProperties:
+            publisher.TryPublish(new OutgoingMessage(topics.Companion(r.CameraId, r.Stage, companion.Kind), companion.Bytes, companion.ContentType, Qos: qos.Companions, UserProperties:
             [
                 new("camera", r.CameraId),
                 new("seq", r.Sequence.ToString(CultureInfo.InvariantCulture)),

@@ -11,6 +11,9 @@ public sealed class ResultRouter(IReadOnlyList<IResultSink> sinks, ILogger log)
     private readonly ConcurrentDictionary<string, LatencyWindow> _age = new();
     private readonly ConcurrentDictionary<string, long> _written = new();
 
+    /// <summary>Called for every result handed to the sinks, with its frame's age (metrics).</summary>
+    public Action<StageResult, TimeSpan>? Observe { get; set; }
+
     public LatencyWindow AgeOf(string camera) => _age.GetOrAdd(camera, _ => new LatencyWindow(256));
 
     public long Written(string camera) => _written.GetValueOrDefault(camera);
@@ -32,7 +35,9 @@ public sealed class ResultRouter(IReadOnlyList<IResultSink> sinks, ILogger log)
                         log.LogError("could not write result {Camera}#{Seq} to {Sink}: {Message}", result.CameraId, result.Sequence, sink.GetType().Name, e.Message);
                     }
                 }
-                AgeOf(result.CameraId).Record(DateTimeOffset.UtcNow - result.CaptureTime);
+                var age = DateTimeOffset.UtcNow - result.CaptureTime;
+                AgeOf(result.CameraId).Record(age);
+                Observe?.Invoke(result, age);
                 _written.AddOrUpdate(result.CameraId, 1, (_, n) => n + 1);
             }
         }

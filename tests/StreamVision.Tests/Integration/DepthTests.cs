@@ -21,6 +21,7 @@ public sealed class DepthTests
             Cameras = { new CameraConfig { Id = "cam", Url = "synthetic://p?fps=10&frames=40" } },
             Stages = { Depth = { Enabled = true } },
             Mqtt = { Port = port, Prefix = "d" },
+            Http = { Enabled = false },
         };
         using var loggers = TestLogging.Quiet();
         var host = await ServiceHost.StartAsync(config, loggers, CancellationToken.None);

@@ -49,7 +49,7 @@ public sealed class ErrorHandlingTests : IDisposable
     {
         var text = File.ReadAllText(Path.Combine(SharedData.ProjectModels, "selfie_segmentation.yaml")).Replace("file: selfie_segmentation.onnx", "file: nowhere.onnx");
         var config = _dir.File("c.yaml", $"cameras:\n  - id: cam\n    url: synthetic://p\nstages:\n  segmentation:\n    model: {_dir.File("m.yaml", text)}\n");
-        var run = await CliRun.InvokeAsync("run", "--config", config, "--duration", "1");
+        var run = await CliRun.InvokeAsync("run", "--http-port", "0", "--config", config, "--duration", "1");
 
         Assert.Equal(ExitCodes.Configuration, run.ExitCode);
         Assert.Contains("file 'nowhere.onnx' not found", run.Error);
@@ -59,7 +59,7 @@ public sealed class ErrorHandlingTests : IDisposable
     public async Task Unknown_config_key_stops_before_anything_starts()
     {
         var config = _dir.File("c.yaml", "cameras:\n  - id: cam\n    ulr: synthetic://p\n");
-        var run = await CliRun.InvokeAsync("run", "--config", config);
+        var run = await CliRun.InvokeAsync("run", "--http-port", "0", "--config", config);
 
         Assert.Equal(ExitCodes.Configuration, run.ExitCode);
         Assert.Contains("unknown key 'cameras[0].ulr'", run.Error);
@@ -70,7 +70,7 @@ public sealed class ErrorHandlingTests : IDisposable
     public async Task Unparsable_camera_url_names_the_key_and_value()
     {
         var config = _dir.File("c.yaml", "cameras:\n  - id: cam\n    url: 'synthetic://p?width=wide'\n");
-        var run = await CliRun.InvokeAsync("run", "--config", config);
+        var run = await CliRun.InvokeAsync("run", "--http-port", "0", "--config", config);
 
         Assert.Equal(ExitCodes.Configuration, run.ExitCode);
         Assert.Contains("'cameras[0].url' = 'synthetic://p?width=wide'", run.Error);
@@ -82,7 +82,7 @@ public sealed class ErrorHandlingTests : IDisposable
         using var squatter = new TcpListener(IPAddress.Loopback, 0);
         squatter.Start();
         var port = ((IPEndPoint)squatter.LocalEndpoint).Port;
-        var run = await CliRun.InvokeAsync("run", "--mqtt-port", port.ToString(), "--duration", "1");
+        var run = await CliRun.InvokeAsync("run", "--http-port", "0", "--mqtt-port", port.ToString(), "--duration", "1");
 
         Assert.Equal(ExitCodes.Configuration, run.ExitCode);
         Assert.Contains($"port {port} on 127.0.0.1 is already in use", run.Error);
@@ -132,7 +132,7 @@ public sealed class ErrorHandlingTests : IDisposable
     {
         var port = FreePort.Next();
         var config = _dir.File("c.yaml", $"cameras:\n  - id: broken\n    url: /nonexistent/cam.mp4\n  - id: ok\n    url: 'synthetic://p?fps=30&frames=30'\nmqtt:\n  port: {port}\nsummary_interval_seconds: 0\n");
-        var run = await CliRun.InvokeAsync("run", "--config", config, "--duration", "20");
+        var run = await CliRun.InvokeAsync("run", "--http-port", "0", "--config", config, "--duration", "20");
 
         Assert.Equal(ExitCodes.Input, run.ExitCode);
         Assert.Contains("1 camera(s) failed", run.Output);

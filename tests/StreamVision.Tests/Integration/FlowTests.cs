@@ -19,6 +19,7 @@ public sealed class FlowTests
             Cameras = { new CameraConfig { Id = "cam", Url = url, Realtime = realtime } },
             Stages = { Segmentation = { Enabled = false }, Flow = flow },
             Mqtt = { Port = port, Prefix = "f" },
+            Http = { Enabled = false },
             Live = { Queue = 64 },
         };
         using var loggers = TestLogging.Quiet();

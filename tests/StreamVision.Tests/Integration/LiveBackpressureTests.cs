@@ -20,6 +20,7 @@ public sealed class LiveBackpressureTests
             Stages = { Segmentation = { Model = "road_segmentation_adas_0001", PublishMask = false } },
             Models = { SearchPaths = { SharedData.Models } },
             Mqtt = { Port = port, Prefix = "bp" },
+            Http = { Enabled = false },
             Live = { Queue = 1 },
         };
         using var loggers = TestLogging.Quiet();

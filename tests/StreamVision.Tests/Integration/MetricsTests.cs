@@ -21,6 +21,7 @@ public sealed class MetricsTests
             },
             Stages = { Segmentation = { Providers = [Pipelines.Models.ExecutionProvider.Cuda, Pipelines.Models.ExecutionProvider.Cpu] } },
             Mqtt = { Port = port },
+            Http = { Enabled = false },
         };
         using var loggers = TestLogging.Quiet();
         await using var host = await ServiceHost.StartAsync(config, loggers, CancellationToken.None);

@@ -12,7 +12,7 @@ public sealed class ProcessSignalTests
     public async Task Sigterm_stops_the_service_cleanly_and_it_says_stopped()
     {
         var port = FreePort.Next();
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "streamvision.dll"), "run", "--forever", "--mqtt-port", port.ToString()])
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "streamvision.dll"), "run", "--forever", "--http-port", "0", "--mqtt-port", port.ToString()])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -15,6 +15,7 @@ public sealed class PublishingNeverBlocksTests
         {
             Cameras = { new CameraConfig { Id = "cam", Url = "synthetic://pattern?width=320&height=180&fps=30", MaxFrames = 120 } },
             Mqtt = { Port = deadPort, Queue = 16, Embedded = { Enabled = false } },
+            Http = { Enabled = false },
         };
         using var loggers = TestLogging.Quiet();
         await using var host = await ServiceHost.StartAsync(config, loggers, CancellationToken.None);

@@ -71,6 +71,7 @@ public sealed class RecurrentStateTests
             Cameras = { new CameraConfig { Id = "cam", Url = server.Url("/cam"), Reconnect = new ReconnectConfig { InitialDelaySeconds = 0.3, MaxDelaySeconds = 1 } } },
             Stages = { Segmentation = { Enabled = false }, Depth = { Enabled = true, Model = "reference_depth_counter", PublishImage = false } },
             Mqtt = { Port = port, Prefix = "s" },
+            Http = { Enabled = false },
             Live = { Queue = 4 },
         };
         using var loggers = TestLogging.Quiet();

@@ -45,6 +45,7 @@ public sealed class RtspReconnectTests
         {
             Cameras = { Rtsp("flaky", flaky.Url("/flaky", "viewer:s3cret")), Rtsp("steady", steady.Url("/steady")) },
             Mqtt = { Port = port, Prefix = "rt" },
+            Http = { Enabled = false },
             Live = { Queue = 2 },
         };
         using var loggers = TestLogging.Quiet();
@@ -130,6 +131,7 @@ public sealed class RtspReconnectTests
                 new CameraConfig { Id = "ok", Url = "synthetic://p?fps=10" },
             },
             Mqtt = { Port = port, Prefix = "rt" },
+            Http = { Enabled = false },
         };
         foreach (var camera in config.Cameras.Take(4))
         {
@@ -170,7 +172,7 @@ public sealed class RtspReconnectTests
         var port = FreePort.Next();
         var camera = Rtsp("hang", server.Url("/cam"));
         camera.StallFrames = 15; // 1.5 s at 10 fps
-        var config = new ServiceConfig { Cameras = { camera }, Mqtt = { Port = port, Prefix = "rt" } };
+        var config = new ServiceConfig { Cameras = { camera }, Mqtt = { Port = port, Prefix = "rt" }, Http = { Enabled = false } };
         using var loggers = TestLogging.Quiet();
         var host = await ServiceHost.StartAsync(config, loggers, CancellationToken.None);
         await using var capture = await MqttCapture.ConnectAsync(port, "rt/#");

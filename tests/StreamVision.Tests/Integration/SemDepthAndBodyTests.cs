@@ -51,6 +51,7 @@ public sealed class SemDepthAndBodyTests
                 Body = { Enabled = true },
             },
             Mqtt = { Port = port, Prefix = "s" },
+            Http = { Enabled = false },
             Live = { Queue = 4 },
             SummaryIntervalSeconds = 0,
         };

@@ -18,6 +18,7 @@ public sealed class ServiceMqttTests
         Stages = { Segmentation = { Model = "selfie_segmentation" } },
         Models = { SearchPaths = { SharedData.Models } },
         Mqtt = { Port = port, Prefix = "sv-test", ClientId = "sv-" + port },
+        Http = { Enabled = false },
     };
 
     [Fact]

@@ -11,21 +11,22 @@ public sealed class MqttCapture : IAsyncDisposable
 {
     private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
 
-    public sealed record Received(string Topic, byte[] Payload, string? ContentType, bool Retain, IReadOnlyDictionary<string, string> UserProperties, DateTimeOffset At)
+    public sealed record Received(string Topic, byte[] Payload, string? ContentType, bool Retain, IReadOnlyDictionary<string, string> UserProperties, DateTimeOffset At, byte[]? CorrelationData = null)
     {
         public string Text => Encoding.UTF8.GetString(Payload);
     }
 
     public ConcurrentQueue<Received> Messages { get; } = new();
 
-    public static async Task<MqttCapture> ConnectAsync(int port, string topicFilter, TimeSpan? timeout = null)
+    public static async Task<MqttCapture> ConnectAsync(int port, string topicFilter, TimeSpan? timeout = null, string? username = null, string? password = null,
+        Action<MqttClientOptionsBuilder>? configure = null)
     {
         var capture = new MqttCapture();
         capture._client.ApplicationMessageReceivedAsync += e =>
         {
             var m = e.ApplicationMessage;
             var props = (m.UserProperties ?? []).ToDictionary(p => p.Name, p => System.Text.Encoding.UTF8.GetString(p.ValueBuffer.Span));
-            capture.Messages.Enqueue(new Received(m.Topic, m.Payload.ToArray(), m.ContentType, m.Retain, props, DateTimeOffset.UtcNow));
+            capture.Messages.Enqueue(new Received(m.Topic, m.Payload.ToArray(), m.ContentType, m.Retain, props, DateTimeOffset.UtcNow, m.CorrelationData));
             return Task.CompletedTask;
         };
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
@@ -33,9 +34,18 @@ public sealed class MqttCapture : IAsyncDisposable
         {
             try
             {
-                var options = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithProtocolVersion(MqttProtocolVersion.V500)
-                    .WithClientId("test-" + Guid.NewGuid().ToString("N")[..8]).Build();
-                await capture._client.ConnectAsync(options);
+                var builder = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithProtocolVersion(MqttProtocolVersion.V500)
+                    .WithClientId("test-" + Guid.NewGuid().ToString("N")[..8]);
+                if (username is not null)
+                {
+                    builder = builder.WithCredentials(username, password);
+                }
+                configure?.Invoke(builder);
+                var result = await capture._client.ConnectAsync(builder.Build());
+                if (result.ResultCode != MqttClientConnectResultCode.Success)
+                {
+                    throw new InvalidOperationException($"connect refused: {result.ResultCode}");
+                }
                 await capture._client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(topicFilter).Build());
                 break;
             }
@@ -80,6 +90,19 @@ public sealed class MqttCapture : IAsyncDisposable
     /// <summary>Publishes from this client (e.g. a drone's pose, a command).</summary>
     public Task PublishAsync(string topic, string payload)
         => _client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).Build());
+
+    /// <summary>Publishes at QoS 1 (optionally as an MQTT 5 request) and returns the broker's answer.</summary>
+    public Task<MqttClientPublishResult> PublishAsync(string topic, byte[] payload, string? responseTopic = null, byte[]? correlation = null)
+    {
+        var builder = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce);
+        if (responseTopic is not null)
+        {
+            builder = builder.WithResponseTopic(responseTopic).WithCorrelationData(correlation ?? []);
+        }
+        return _client.PublishAsync(builder.Build());
+    }
+
+    public bool IsConnected => _client.IsConnected;
 
     public async ValueTask DisposeAsync()
     {

@@ -1,0 +1,194 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Prometheus;
+using StreamVision.Ingest;
+using HttpResults = Microsoft.AspNetCore.Http.Results;
+using StreamVision.Host.Config;
+using StreamVision.Ingest.Sources;
+using StreamVision.Pipelines.Configuration;
+
+namespace StreamVision.Host.Hosting;
+
+/// <summary>
+/// The service's HTTP side, on 127.0.0.1 by default: Prometheus metrics (/metrics, from the
+/// service's meter), health (/healthz: the process serves; /readyz: MQTT connected and a camera
+/// streaming), and REST control under /api — cameras with status and settings, add and remove a
+/// camera while the others run, change a setting, fetch the latest result of a stage (JSON, or a
+/// companion such as the mask PNG). docs/REST.md lists the routes.
+/// </summary>
+public sealed class HttpApi : IAsyncDisposable
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private readonly WebApplication _app;
+    private readonly IDisposable _meterAdapter;
+
+    private HttpApi(WebApplication app, IDisposable meterAdapter, Uri address)
+    {
+        _app = app;
+        _meterAdapter = meterAdapter;
+        Address = address;
+    }
+
+    /// <summary>Where the API listens, e.g. http://127.0.0.1:8080/.</summary>
+    public Uri Address { get; }
+
+    public static async Task<HttpApi> StartAsync(ServiceHost host, HttpConfig config)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Parse(config.Bind), config.Port));
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        });
+        var app = builder.Build();
+        var registry = Metrics.NewCustomRegistry();
+        var adapter = MeterAdapter.StartListening(new MeterAdapterOptions
+        {
+            Registry = registry,
+            InstrumentFilterPredicate = instrument => ReferenceEquals(instrument.Meter, host.Metrics.Meter),
+            ResolveHistogramBuckets = _ => [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000],
+        });
+        app.MapMetrics("/metrics", registry);
+        Map(app, host);
+        try
+        {
+            await app.StartAsync().ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            adapter.Dispose();
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw new ConfigurationException($"http: cannot listen on {config.Bind}:{config.Port} ({e.Message.Trim()}). Set http.port (or --http-port) to a free port, or http.enabled: false.");
+        }
+        var bound = app.Urls.FirstOrDefault() ?? $"http://{config.Bind}:{config.Port}";
+        return new HttpApi(app, adapter, new Uri(bound.EndsWith('/') ? bound : bound + "/"));
+    }
+
+    private static void Map(WebApplication app, ServiceHost host)
+    {
+        app.MapGet("/healthz", () => HttpResults.Json(new { status = "ok" }));
+        app.MapGet("/readyz", () =>
+        {
+            var reasons = new List<string>();
+            if (!host.Publisher.IsConnected)
+            {
+                reasons.Add($"MQTT broker {host.Publisher.Endpoint} not connected");
+            }
+            if (!host.Pipeline.Sources.Any(s => s.Stats.State == SourceState.Streaming))
+            {
+                reasons.Add("no camera is streaming");
+            }
+            return reasons.Count == 0
+                ? HttpResults.Json(new { status = "ready" })
+                : HttpResults.Json(new { status = "not ready", reasons }, statusCode: StatusCodes.Status503ServiceUnavailable);
+        });
+
+        var api = app.MapGroup("/api");
+        api.MapGet("/stages", () => host.Stages.Select(s => new { name = s.Name, model = s.ModelId, provider = s.Provider }));
+        api.MapGet("/cameras", () => host.Pipeline.Sources.Select(s => Describe(host, s)));
+        api.MapGet("/cameras/{id}", (string id) => host.Pipeline.Source(id) is { } s ? HttpResults.Json(Describe(host, s)) : NotFound(id));
+        api.MapPost("/cameras", async (HttpRequest request) =>
+        {
+            CameraConfig? camera;
+            try
+            {
+                camera = await JsonSerializer.DeserializeAsync<CameraConfig>(request.Body, Json).ConfigureAwait(false);
+            }
+            catch (JsonException e)
+            {
+                return Error(StatusCodes.Status400BadRequest, $"the body is not a camera: {e.Message} Send JSON with the keys of a 'cameras' entry, e.g. {{\"id\": \"gate\", \"url\": \"rtsp://…\"}}.");
+            }
+            if (camera is null)
+            {
+                return Error(StatusCodes.Status400BadRequest, "send a camera as JSON, e.g. {\"id\": \"gate\", \"url\": \"rtsp://…\"}.");
+            }
+            if (host.HasCamera(camera.Id))
+            {
+                return Error(StatusCodes.Status409Conflict, $"camera '{camera.Id}' is already running; remove it first or use another id.");
+            }
+            try
+            {
+                await host.AddCameraAsync(camera).ConfigureAwait(false);
+            }
+            catch (ConfigurationException e)
+            {
+                return Error(StatusCodes.Status400BadRequest, e.Message);
+            }
+            catch (SourceException e)
+            {
+                return Error(StatusCodes.Status422UnprocessableEntity, e.Message);
+            }
+            return HttpResults.Json(Describe(host, host.Pipeline.Source(camera.Id)!), statusCode: StatusCodes.Status201Created);
+        });
+        api.MapDelete("/cameras/{id}", async (string id) => await host.RemoveCameraAsync(id).ConfigureAwait(false) ? HttpResults.NoContent() : NotFound(id));
+        api.MapPut("/cameras/{id}/settings/{setting}", async (string id, string setting, HttpRequest request) =>
+        {
+            using var reader = new StreamReader(request.Body);
+            var value = await reader.ReadToEndAsync().ConfigureAwait(false);
+            try
+            {
+                return HttpResults.Json(new { camera = id, setting, value = host.Commands.Apply(id, setting, value) });
+            }
+            catch (ArgumentException e)
+            {
+                return host.HasCamera(id) ? Error(StatusCodes.Status400BadRequest, e.Message) : NotFound(id);
+            }
+        });
+        api.MapGet("/cameras/{id}/stages/{stage}/latest", (string id, string stage) =>
+            host.Latest.Get(id, stage) is { } latest ? HttpResults.Bytes(latest.Json, "application/json") : NoResult(host, id, stage));
+        api.MapGet("/cameras/{id}/stages/{stage}/latest/{kind}", (string id, string stage, string kind) =>
+            host.Latest.Get(id, stage)?.Companions.FirstOrDefault(c => c.Kind == kind) is { } companion
+                ? HttpResults.Bytes(companion.Bytes, companion.ContentType)
+                : NoResult(host, id, stage));
+    }
+
+    private static object Describe(ServiceHost host, FrameSource source) => new
+    {
+        id = source.CameraId,
+        url = source.Url.Display,
+        state = source.Stats.State.ToString().ToLowerInvariant(),
+        frames = source.Stats.Decoded,
+        reconnects = source.Stats.Reconnects,
+        max_fps = source.MaxFps,
+        stages = host.Pipeline.StageStats.Where(s => s.CameraId == source.CameraId).Select(s => new
+        {
+            name = s.Stage,
+            enabled = host.Pipeline.IsStageEnabled(source.CameraId, s.Stage),
+            processed = s.Processed,
+            dropped = s.Dropped,
+            errors = s.Errors,
+            mean_ms = s.Processed == 0 ? 0 : Math.Round(s.Busy.TotalMilliseconds / s.Processed, 2),
+        }),
+    };
+
+    private static IResult Error(int status, string message) => HttpResults.Json(new { error = message }, statusCode: status);
+
+    private static IResult NotFound(string id) => Error(StatusCodes.Status404NotFound, $"no camera '{id}'.");
+
+    private static IResult NoResult(ServiceHost host, string id, string stage) => !host.HasCamera(id)
+        ? NotFound(id)
+        : Error(StatusCodes.Status404NotFound, host.Pipeline.StageNames.Contains(stage)
+            ? $"camera '{id}' has no {stage} result yet."
+            : $"no stage '{stage}'; stages: {string.Join(", ", host.Pipeline.StageNames)}.");
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+        _meterAdapter.Dispose();
+    }
+}

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using StreamVision.Publish.Mqtt;
+
+namespace StreamVision.Host.Hosting;
+
+/// <summary>Publishes &lt;prefix&gt;/stats periodically: per camera its state and rates, per stage its
+/// rate, mean service time and drops, frame age, and the MQTT connection and queue.</summary>
+public sealed class StatsPublisher(ServiceHost host, TimeSpan interval)
+{
+    private readonly Dictionary<string, long> _last = new();
+    private Task? _loop;
+
+    public void Start(CancellationToken stop) => _loop = RunAsync(stop);
+
+    private async Task RunAsync(CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                host.Publisher.TryPublish(new OutgoingMessage(host.Mqtt.Topics.Stats, Snapshot(), "application/json", Qos: host.Mqtt.Qos.Stats));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public byte[] Snapshot()
+    {
+        var seconds = interval.TotalSeconds;
+        double Rate(string key, long now)
+        {
+            var before = _last.GetValueOrDefault(key);
+            _last[key] = now;
+            return Math.Round((now - before) / seconds, 2);
+        }
+        var cameras = host.Pipeline.Sources.Select(source => new
+        {
+            camera = source.CameraId,
+            state = source.Stats.State.ToString().ToLowerInvariant(),
+            fps_in = Rate($"in/{source.CameraId}", source.Stats.Decoded),
+            reconnects = source.Stats.Reconnects,
+            age_ms_p50 = Math.Round(host.Router.AgeOf(source.CameraId).PercentileMs(50), 1),
+            age_ms_max = Math.Round(host.Router.AgeOf(source.CameraId).MaxMs(), 1),
+            stages = host.Pipeline.StageStats.Where(s => s.CameraId == source.CameraId).Select(s => new
+            {
+                stage = s.Stage,
+                enabled = host.Pipeline.IsStageEnabled(s.CameraId, s.Stage),
+                fps_out = Rate($"{s.Stage}/{s.CameraId}", s.Processed),
+                mean_ms = s.Processed == 0 ? 0 : Math.Round(s.Busy.TotalMilliseconds / s.Processed, 2),
+                processed = s.Processed,
+                dropped = s.Dropped,
+                errors = s.Errors,
+            }).ToList(),
+        }).ToList();
+        var mqtt = host.Publisher.Stats;
+        return JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            schema_version = 1,
+            time = DateTimeOffset.UtcNow,
+            interval_s = seconds,
+            cameras,
+            mqtt = new { connected = host.Publisher.IsConnected, queued = host.Publisher.QueueDepth, published = mqtt.Published, dropped = mqtt.Dropped, dropped_reliable = mqtt.DroppedReliable, failed = mqtt.Failed },
+        });
+    }
+
+    public async Task StopAsync()
+    {
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(false);
+        }
+    }
+}
