@@ -59,6 +59,7 @@ public sealed class HttpApi : IAsyncDisposable
         var adapter = MeterAdapter.StartListening(new MeterAdapterOptions
         {
             Registry = registry,
+            MetricFactory = Metrics.WithCustomRegistry(registry),
             InstrumentFilterPredicate = instrument => ReferenceEquals(instrument.Meter, host.Metrics.Meter),
             ResolveHistogramBuckets = _ => [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000],
         });

@@ -20,25 +20,25 @@ public sealed class ServiceMetrics : IDisposable
 
     public ServiceMetrics(Pipeline pipeline, IReadOnlyList<IStageFactory> stages, Publish.Mqtt.MqttPublisher publisher)
     {
-        _meter.CreateObservableGauge("streamvision.stage.provider", () => stages.Select(s => new Measurement<int>(1,
+        _meter.CreateObservableGauge("stage.provider", () => stages.Select(s => new Measurement<int>(1,
                 new KeyValuePair<string, object?>("stage", s.Name), new KeyValuePair<string, object?>("model", s.ModelId), new KeyValuePair<string, object?>("provider", s.Provider))),
             description: "1 per stage, tagged with the model and the execution provider it runs on");
-        _meter.CreateObservableGauge("streamvision.camera.state", () => pipeline.Sources.SelectMany(CameraState),
+        _meter.CreateObservableGauge("camera.state", () => pipeline.Sources.SelectMany(CameraState),
             description: "1 for the camera's current state (connecting, streaming, reconnecting, failed, ended), 0 for the others");
-        _meter.CreateObservableCounter("streamvision.camera.frames", () => pipeline.Sources.Select(s => Measure(s.Stats.Decoded, s.CameraId)),
+        _meter.CreateObservableCounter("camera.frames", () => pipeline.Sources.Select(s => Measure(s.Stats.Decoded, s.CameraId)),
             unit: "{frame}", description: "Frames handed to the stages");
-        _meter.CreateObservableCounter("streamvision.camera.reconnects", () => pipeline.Sources.Select(s => Measure(s.Stats.Reconnects, s.CameraId)),
+        _meter.CreateObservableCounter("camera.reconnects", () => pipeline.Sources.Select(s => Measure(s.Stats.Reconnects, s.CameraId)),
             unit: "{reconnect}", description: "Failed connection attempts and dropped connections");
-        _meter.CreateObservableCounter("streamvision.stage.frames", () => pipeline.StageStats.Select(s => Measure(s.Processed, s.CameraId, s.Stage)),
+        _meter.CreateObservableCounter("stage.frames", () => pipeline.StageStats.Select(s => Measure(s.Processed, s.CameraId, s.Stage)),
             unit: "{frame}", description: "Frames a stage finished");
-        _meter.CreateObservableCounter("streamvision.stage.dropped", () => pipeline.StageStats.Select(s => Measure(s.Dropped, s.CameraId, s.Stage)),
+        _meter.CreateObservableCounter("stage.dropped", () => pipeline.StageStats.Select(s => Measure(s.Dropped, s.CameraId, s.Stage)),
             unit: "{frame}", description: "Frames dropped in front of a busy stage (live mode)");
-        _meter.CreateObservableGauge("streamvision.mqtt.queue", () => publisher.QueueDepth, unit: "{message}", description: "Messages waiting for the broker");
-        _meter.CreateObservableGauge("streamvision.mqtt.connected", () => publisher.IsConnected ? 1 : 0, description: "1 while the broker connection is up");
-        _meter.CreateObservableCounter("streamvision.mqtt.published", () => publisher.Stats.Published, unit: "{message}", description: "Messages the broker took");
-        _meter.CreateObservableCounter("streamvision.mqtt.dropped", () => publisher.Stats.Dropped, unit: "{message}", description: "Messages dropped because the outgoing queue was full");
-        _age = _meter.CreateHistogram<double>("streamvision.frame.age", unit: "ms", description: "Capture to hand-over to MQTT, per result");
-        _latency = _meter.CreateHistogram<double>("streamvision.stage.latency", unit: "ms", description: "Time a stage spent on a frame");
+        _meter.CreateObservableGauge("mqtt.queue", () => publisher.QueueDepth, unit: "{message}", description: "Messages waiting for the broker");
+        _meter.CreateObservableGauge("mqtt.connected", () => publisher.IsConnected ? 1 : 0, description: "1 while the broker connection is up");
+        _meter.CreateObservableCounter("mqtt.published", () => publisher.Stats.Published, unit: "{message}", description: "Messages the broker took");
+        _meter.CreateObservableCounter("mqtt.dropped", () => publisher.Stats.Dropped, unit: "{message}", description: "Messages dropped because the outgoing queue was full");
+        _age = _meter.CreateHistogram<double>("frame.age", unit: "ms", description: "Capture to hand-over to MQTT, per result");
+        _latency = _meter.CreateHistogram<double>("stage.latency", unit: "ms", description: "Time a stage spent on a frame");
     }
 
     private readonly Histogram<double> _age;

@@ -48,15 +48,15 @@ public sealed class MetricsTests
         listener.Start();
         listener.RecordObservableInstruments();
 
-        long State(string camera, string state) => values.Single(v => v.Instrument == "streamvision.camera.state" && v.Tags["camera"] == camera && v.Tags["state"] == state).Value;
+        long State(string camera, string state) => values.Single(v => v.Instrument == "camera.state" && v.Tags["camera"] == camera && v.Tags["state"] == state).Value;
         Assert.Equal(1, State("up", "streaming"));
         Assert.Equal(0, State("up", "reconnecting"));
         Assert.Equal(1, State("down", "reconnecting"));
         long Value(string instrument, string camera) => values.Single(v => v.Instrument == instrument && v.Tags["camera"] == camera).Value;
-        Assert.InRange(Value("streamvision.camera.reconnects", "down"), 2, 100);
-        Assert.InRange(Value("streamvision.camera.frames", "up"), 20, 1000);
-        Assert.InRange(Value("streamvision.stage.frames", "up"), 20, 1000);
-        var provider = values.Single(v => v.Instrument == "streamvision.stage.provider");
+        Assert.InRange(Value("camera.reconnects", "down"), 2, 100);
+        Assert.InRange(Value("camera.frames", "up"), 20, 1000);
+        Assert.InRange(Value("stage.frames", "up"), 20, 1000);
+        var provider = values.Single(v => v.Instrument == "stage.provider");
         Assert.Equal(("segmentation", "reference_color_segmentation", "cpu"), (provider.Tags["stage"], provider.Tags["model"], provider.Tags["provider"]));
     }
 }
