@@ -18,8 +18,32 @@ public sealed class MqttCapture : IAsyncDisposable
 
     public ConcurrentQueue<Received> Messages { get; } = new();
 
+    private MqttClientOptions? _options;
+
+    /// <summary>Connects again with the same options (a persistent session resumes its subscriptions).</summary>
+    public async Task ReconnectAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                if (_client.IsConnected)
+                {
+                    return;
+                }
+                await _client.ConnectAsync(_options!);
+                return;
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
     public static async Task<MqttCapture> ConnectAsync(int port, string topicFilter, TimeSpan? timeout = null, string? username = null, string? password = null,
-        Action<MqttClientOptionsBuilder>? configure = null)
+        Action<MqttClientOptionsBuilder>? configure = null, int qos = 0)
     {
         var capture = new MqttCapture();
         capture._client.ApplicationMessageReceivedAsync += e =>
@@ -41,12 +65,13 @@ public sealed class MqttCapture : IAsyncDisposable
                     builder = builder.WithCredentials(username, password);
                 }
                 configure?.Invoke(builder);
-                var result = await capture._client.ConnectAsync(builder.Build());
+                capture._options = builder.Build();
+                var result = await capture._client.ConnectAsync(capture._options);
                 if (result.ResultCode != MqttClientConnectResultCode.Success)
                 {
                     throw new InvalidOperationException($"connect refused: {result.ResultCode}");
                 }
-                await capture._client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(topicFilter).Build());
+                await capture._client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(topicFilter, (MQTTnet.Protocol.MqttQualityOfServiceLevel)qos).Build());
                 break;
             }
             catch (Exception) when (DateTime.UtcNow < deadline)
