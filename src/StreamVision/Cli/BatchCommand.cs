@@ -33,7 +33,7 @@ internal static class BatchCommand
             {
                 cfg.Stages.Segmentation.Model = m;
             }
-            using var loggers = Logging.Create(cfg.LogLevel == "information" ? "warning" : cfg.LogLevel);
+            using var loggers = Logging.Create(cfg.LogLevel == "information" ? "warning" : cfg.LogLevel, cfg.LogFormat);
             var inputs = parse.GetValue(videos)!;
             var job = new BatchJob(cfg, parse.GetValue(outDir)!, loggers) { WriteMasks = !parse.GetValue(noMasks) };
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });

@@ -5,14 +5,29 @@ namespace StreamVision.Host.Cli;
 
 internal static class Logging
 {
-    /// <summary>Logs go to stderr so stdout carries only the summary lines and tables.</summary>
-    public static ILoggerFactory Create(string level) => LoggerFactory.Create(b => b
-        .SetMinimumLevel(Enum.Parse<LogLevel>(level, ignoreCase: true))
-        .AddFilter("Microsoft", LogLevel.Warning)
-        .AddSimpleConsole(o =>
+    /// <summary>Logs go to stderr so stdout carries only the summary lines and tables. "json" writes
+    /// one JSON object per line (UTC timestamp, level, category, message, the message's named values)
+    /// for log collectors; "text" one readable line.</summary>
+    public static ILoggerFactory Create(string level, string format = "text") => LoggerFactory.Create(b =>
+    {
+        b.SetMinimumLevel(Enum.Parse<LogLevel>(level, ignoreCase: true)).AddFilter("Microsoft", LogLevel.Warning);
+        if (format == "json")
         {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss ";
-        })
-        .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+            b.AddJsonConsole(o =>
+            {
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.UseUtcTimestamp = true;
+                o.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
+            });
+        }
+        else
+        {
+            b.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            });
+        }
+        b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+    });
 }

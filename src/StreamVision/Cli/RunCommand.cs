@@ -53,7 +53,7 @@ internal static class RunCommand
             {
                 throw new Pipelines.Configuration.ConfigurationException($"--duration {seconds}: use a positive number of seconds, or --forever.");
             }
-            using var loggers = Logging.Create(cfg.LogLevel);
+            using var loggers = Logging.Create(cfg.LogLevel, cfg.LogFormat);
             await using var host = await ServiceHost.StartAsync(cfg, loggers, ct).ConfigureAwait(false);
             output.WriteLine($"streamvision: publishing to mqtt://{cfg.Mqtt.Host}:{cfg.Mqtt.Port} under '{cfg.Mqtt.Prefix}/#'; " +
                 (parse.GetValue(forever) ? "Ctrl-C stops." : $"stopping after {seconds:0.#} s (--forever runs until Ctrl-C)."));

@@ -242,6 +242,10 @@ public static class ConfigLoader
         {
             throw Bad("summary_interval_seconds", config.SummaryIntervalSeconds, "use 0 (off) or a positive number of seconds.");
         }
+        if (config.LogFormat is not ("text" or "json"))
+        {
+            throw Bad("log_format", config.LogFormat, "use text or json.");
+        }
         if (!Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(config.LogLevel, true, out _))
         {
             throw Bad("log_level", config.LogLevel, "use trace, debug, information, warning or error.");

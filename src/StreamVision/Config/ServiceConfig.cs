@@ -19,6 +19,9 @@ public sealed class ServiceConfig
     /// <summary>trace, debug, information, warning, error.</summary>
     public string LogLevel { get; set; } = "information";
 
+    /// <summary>text (one readable line) or json (one JSON object per line, for log collectors).</summary>
+    public string LogFormat { get; set; } = "text";
+
     /// <summary>Folder relative paths in this file are resolved against (not part of the file).</summary>
     [YamlIgnore]
     public string BaseDirectory { get; set; } = Directory.GetCurrentDirectory();
