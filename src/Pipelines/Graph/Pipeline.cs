@@ -82,6 +82,10 @@ public sealed class Pipeline : IDisposable
     /// <summary>Cameras that stopped with an error, and why.</summary>
     public IReadOnlyDictionary<string, string> Failures => _failures;
 
+    /// <summary>Sees every frame before the stages do (e.g. to keep a snapshot for viewers). Runs on
+    /// the camera's thread: it must be quick and must not keep the frame.</summary>
+    public Action<Frame>? FrameTap { get; set; }
+
     public FrameSource? Source(string camera) => _lanes.TryGetValue(camera, out var lane) ? lane.Source : null;
 
     /// <summary>Switches a stage on or off for one camera; false when the camera or stage is unknown.</summary>
@@ -194,6 +198,7 @@ public sealed class Pipeline : IDisposable
         {
             await source.RunAsync(async frame =>
             {
+                FrameTap?.Invoke(frame);
                 foreach (var runner in runners)
                 {
                     if (!runner.Enabled)

@@ -98,8 +98,34 @@ public sealed class HttpApi : IAsyncDisposable
                 : HttpResults.Json(new { status = "not ready", reasons }, statusCode: StatusCodes.Status503ServiceUnavailable);
         });
 
+        var page = LivePage();
+        app.MapGet("/", () => HttpResults.Bytes(page, "text/html; charset=utf-8"));
+
         var api = app.MapGroup("/api");
-        api.MapGet("/stages", () => host.Stages.Select(s => new { name = s.Name, model = s.ModelId, provider = s.Provider }));
+        api.MapGet("/stages", () => host.Stages.Select(s => new
+        {
+            name = s.Name,
+            model = s.ModelId,
+            provider = s.Provider,
+            classes = (s as Pipelines.Graph.OnnxStageFactory)?.Model.Manifest.Classes.Select(c => new { name = c.Name, color = c.Color }),
+        }));
+        api.MapGet("/cameras/{id}/frame.jpg", (string id, HttpResponse response) =>
+        {
+            if (host.Snapshots.Latest(id) is not { } snapshot)
+            {
+                return host.HasCamera(id) ? Error(StatusCodes.Status404NotFound, $"camera '{id}' has no picture yet; try again in a moment.") : NotFound(id);
+            }
+            response.Headers["X-Seq"] = snapshot.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            response.Headers.CacheControl = "no-store";
+            return HttpResults.Bytes(snapshot.Jpeg, "image/jpeg");
+        });
+        // The VideoLLM stage answers these; without it they say so.
+        api.MapGet("/cameras/{id}/narration", (string id) => host.HasCamera(id)
+            ? Error(StatusCodes.Status404NotFound, "no narration: the VideoLLM stage is not enabled (stages.videollm).")
+            : NotFound(id));
+        api.MapPost("/cameras/{id}/ask", (string id) => host.HasCamera(id)
+            ? Error(StatusCodes.Status501NotImplemented, "questions need the VideoLLM stage, which is not enabled (stages.videollm).")
+            : NotFound(id));
         api.MapGet("/cameras", () => host.Pipeline.Sources.Select(s => Describe(host, s)));
         api.MapGet("/cameras/{id}", (string id) => host.Pipeline.Source(id) is { } s ? HttpResults.Json(Describe(host, s)) : NotFound(id));
         api.MapPost("/cameras", async (HttpRequest request) =>
@@ -155,6 +181,15 @@ public sealed class HttpApi : IAsyncDisposable
             host.Latest.Get(id, stage)?.Companions.FirstOrDefault(c => c.Kind == kind) is { } companion
                 ? HttpResults.Bytes(companion.Bytes, companion.ContentType)
                 : NoResult(host, id, stage));
+    }
+
+    private static byte[] LivePage()
+    {
+        using var stream = typeof(HttpApi).Assembly.GetManifestResourceStream("StreamVision.live.html")
+            ?? throw new InvalidOperationException("the live page is missing from the build");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
     }
 
     private static object Describe(ServiceHost host, FrameSource source) => new

@@ -50,6 +50,9 @@ public sealed class ServiceHost : IAsyncDisposable
     /// <summary>The last encoded result of every camera and stage.</summary>
     public LatestResults Latest { get; }
 
+    /// <summary>The latest picture of each camera, for viewers.</summary>
+    public FrameSnapshots Snapshots { get; } = new();
+
     /// <summary>The stages every camera runs (models, providers).</summary>
     public IReadOnlyList<IStageFactory> Stages => _stages;
 
@@ -252,6 +255,7 @@ public sealed class ServiceHost : IAsyncDisposable
             // An empty retained message deletes the retained status: subscribers stop seeing the camera.
             Publisher.TryPublish(new OutgoingMessage(Mqtt.Topics.CameraStatus(camera), ReadOnlyMemory<byte>.Empty, Retain: true, Qos: Mqtt.Qos.State));
             Latest.Forget(camera);
+            Snapshots.Forget(camera);
             _log.LogInformation("camera {Camera} removed", camera);
             return true;
         }
@@ -288,6 +292,7 @@ public sealed class ServiceHost : IAsyncDisposable
 
     private void Start()
     {
+        Pipeline.FrameTap = Snapshots.Offer;
         Metrics = new ServiceMetrics(Pipeline, _stages, Publisher);
         Router.Observe = Metrics.Record;
         var pipelineRun = Pipeline.RunAsync(_stop.Token);
@@ -338,6 +343,7 @@ public sealed class ServiceHost : IAsyncDisposable
             source.Dispose();
         }
         _stages.ForEach(s => s.Dispose());
+        Snapshots.Dispose();
         _stop.Dispose();
         _cameraChanges.Dispose();
     }
