@@ -1,0 +1,70 @@
+using System.Text.RegularExpressions;
+using StreamVision.Host.Config;
+using StreamVision.Tests.Support;
+using YamlDotNet.RepresentationModel;
+
+namespace StreamVision.Tests.Unit;
+
+/// <summary>No Docker engine runs here, so the deployment files are kept in step by reading them:
+/// the configs they ship load, the ports they expose are the ones those configs use, and the docs
+/// give the commands and paths the files expect.</summary>
+public sealed class DeploymentFilesTests
+{
+    private static string Read(params string[] path) => File.ReadAllText(Path.Combine([SharedData.RepoRoot, .. path]));
+
+    private static ServiceConfig Config(params string[] path) => ConfigLoader.Load(Path.Combine([SharedData.RepoRoot, .. path]));
+
+    [Theory]
+    [InlineData("Dockerfile.cpu")]
+    [InlineData("Dockerfile.cuda")]
+    public void Images_expose_the_ports_their_config_uses_and_run_as_a_user(string dockerfile)
+    {
+        var text = Read("docker", dockerfile);
+        var config = Config("docker", "streamvision.docker.yaml");
+        var exposed = Regex.Match(text, @"^EXPOSE (.+)$", RegexOptions.Multiline).Groups[1].Value.Split(' ').Select(int.Parse).ToHashSet();
+        Assert.Equal(new HashSet<int> { config.Mqtt.Port, config.Http.Port }, exposed);
+        Assert.Equal("0.0.0.0", config.Http.Bind);
+        Assert.Matches(@"^USER streamvision$", text.Split('\n').First(l => l.StartsWith("USER")));
+        Assert.Contains("/app/docker/streamvision.docker.yaml", text);
+        Assert.Contains("aspnet:10.0", text); // the HTTP API needs the ASP.NET Core runtime
+        Assert.Contains($"docker build -f docker/{dockerfile}", Read("README.md"));
+        Assert.Contains($"docker build -f docker/{dockerfile}", Read("docs", "DEPLOY.md"));
+    }
+
+    [Fact]
+    public void The_compose_setup_wires_the_camera_broker_and_ports_it_declares()
+    {
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(Read("docker", "docker-compose.yml")));
+        var services = (YamlMappingNode)((YamlMappingNode)yaml.Documents[0].RootNode)["services"];
+        var names = services.Children.Keys.Select(k => k.ToString()).ToHashSet();
+        Assert.Equal(new HashSet<string> { "mosquitto", "rtsp", "streamvision" }, names);
+        var sv = (YamlMappingNode)services["streamvision"];
+        Assert.Equal("docker/Dockerfile.cpu", ((YamlMappingNode)sv["build"])["dockerfile"].ToString());
+        var ports = ((YamlSequenceNode)sv["ports"]).Select(p => p.ToString()).ToList();
+        Assert.All(ports, p => Assert.StartsWith("127.0.0.1:", p));
+
+        var config = Config("docker", "compose", "streamvision.compose.yaml");
+        Assert.Contains(config.Mqtt.Host, names);
+        Assert.False(config.Mqtt.Embedded.Enabled);
+        Assert.Equal($"127.0.0.1:{config.Http.Port}:{config.Http.Port}", Assert.Single(ports));
+        var camera = new Uri(Assert.Single(config.Cameras).Url);
+        Assert.Contains(camera.Host, names);
+        Assert.Contains($"  {camera.AbsolutePath.Trim('/')}:", Read("docker", "compose", "mediamtx.yml"));
+        Assert.Contains($"rtspAddress: :{camera.Port}", Read("docker", "compose", "mediamtx.yml"));
+    }
+
+    [Fact]
+    public void The_systemd_unit_matches_the_install_steps()
+    {
+        var unit = Read("docker", "systemd", "streamvision.service");
+        var deploy = Read("docs", "DEPLOY.md");
+        var exec = Regex.Match(unit, @"^ExecStart=(\S+) run --forever --config (\S+)$", RegexOptions.Multiline);
+        Assert.True(exec.Success, "ExecStart runs the service with a config file");
+        Assert.Contains($"-o {Path.GetDirectoryName(exec.Groups[1].Value)}", deploy);
+        Assert.Contains(exec.Groups[2].Value, deploy);
+        Assert.Contains("KillSignal=SIGTERM", unit);
+        Assert.Contains("User=streamvision", unit);
+        Assert.Contains("docker/systemd/streamvision.service", deploy);
+    }
+}
