@@ -26,7 +26,7 @@ public sealed class MetricsTests
         using var loggers = TestLogging.Quiet();
         await using var host = await ServiceHost.StartAsync(config, loggers, CancellationToken.None);
         var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (DateTime.UtcNow < deadline && (host.Pipeline.Sources[0].Stats.Reconnects < 2 || host.Pipeline.StageStats.Single(s => s.CameraId == "up").Processed < 20))
+        while (DateTime.UtcNow < deadline && (host.Pipeline.Source("down")!.Stats.Reconnects < 2 || host.Pipeline.StageStats.Single(s => s.CameraId == "up").Processed < 20))
         {
             await Task.Delay(100);
         }

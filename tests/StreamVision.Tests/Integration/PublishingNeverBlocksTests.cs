@@ -14,7 +14,7 @@ public sealed class PublishingNeverBlocksTests
         var config = new ServiceConfig
         {
             Cameras = { new CameraConfig { Id = "cam", Url = "synthetic://pattern?width=320&height=180&fps=30", MaxFrames = 120 } },
-            Mqtt = { Port = deadPort, Queue = 16, Embedded = { Enabled = false } },
+            Mqtt = { Port = deadPort, Queue = 16, Embedded = { Enabled = false }, StatsIntervalSeconds = 0 },
             Http = { Enabled = false },
         };
         using var loggers = TestLogging.Quiet();
@@ -29,8 +29,9 @@ public sealed class PublishingNeverBlocksTests
         Assert.Equal(0, host.Pipeline.ResultsDropped);
         Assert.True(stage.Processed >= 30, $"only {stage.Processed} of 120 frames processed");
         Assert.True(host.Publisher.QueueDepth <= 16);
-        // Two messages (JSON + mask) per result and two camera status changes (streaming, ended), at
-        // most 16 held: the rest were dropped, oldest first.
-        Assert.Equal(2 * stage.Processed + 2 - host.Publisher.QueueDepth, host.Publisher.Stats.Dropped);
+        // Two messages (JSON + mask) per result, two camera status changes (streaming, ended) and the
+        // retained state of each setting (the stage, max_fps), at most 16 held: the rest were dropped.
+        var settings = host.Pipeline.StageNames.Count + 1;
+        Assert.Equal(2 * stage.Processed + 2 + settings - host.Publisher.QueueDepth, host.Publisher.Stats.Dropped);
     }
 }
