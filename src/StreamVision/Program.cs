@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using StreamVision.Host.Cli;
 
 // Ctrl-C and SIGTERM (docker stop, systemd) stop the service cleanly: sources stop, queued results
-// are published, 'offline' is announced. A second signal falls through to the default (immediate exit).
+// are published, 'stopped' is announced. A second signal falls through to the default (immediate exit).
 using var stop = new CancellationTokenSource();
 void OnSignal(PosixSignalContext context)
 {

@@ -48,6 +48,8 @@ public sealed class HttpApi : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        // The service handles SIGTERM/SIGINT itself (Program): the web host must not hook them too.
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, ServiceOwnedLifetime>();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Parse(config.Bind), config.Port));
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
@@ -220,6 +222,14 @@ public sealed class HttpApi : IAsyncDisposable
         : Error(StatusCodes.Status404NotFound, host.Pipeline.StageNames.Contains(stage)
             ? $"camera '{id}' has no {stage} result yet."
             : $"no stage '{stage}'; stages: {string.Join(", ", host.Pipeline.StageNames)}.");
+
+    /// <summary>A host lifetime that leaves signals and shutdown to the service.</summary>
+    private sealed class ServiceOwnedLifetime : Microsoft.Extensions.Hosting.IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 
     public async ValueTask DisposeAsync()
     {
