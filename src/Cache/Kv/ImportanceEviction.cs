@@ -1,0 +1,31 @@
+namespace StreamVision.Cache.Kv;
+
+/// <summary>
+/// Importance-based eviction (after Locret): tokens are dropped lowest score first, and the most
+/// recent <c>protectedRecent</c> tokens — the "stabiliser" window the model needs for coherent
+/// continuation — are never dropped, whatever their score. System tokens are never dropped either.
+/// </summary>
+public static class ImportanceEviction
+{
+    /// <summary>Per block, which tokens to keep after dropping up to <paramref name="tokensToDrop"/>.</summary>
+    public static Dictionary<KvBlock, bool[]> Plan(IReadOnlyList<KvBlock> blocks, int protectedRecent, int tokensToDrop)
+    {
+        var all = blocks.SelectMany(b => Enumerable.Range(0, b.Tokens).Select(t => (Block: b, Token: t, Position: b.Positions[t], Score: b.Scores[t]))).ToList();
+        var protectedFrom = all.Count <= protectedRecent ? long.MinValue : all.Select(x => x.Position).OrderDescending().ElementAt(protectedRecent - 1 < 0 ? 0 : protectedRecent - 1);
+        var keep = blocks.ToDictionary(b => b, b => Enumerable.Repeat(true, b.Tokens).ToArray());
+        if (protectedRecent <= 0)
+        {
+            protectedFrom = long.MaxValue;
+        }
+        var candidates = all
+            .Where(x => x.Block.Kind != TokenKind.System && x.Position < protectedFrom)
+            .OrderBy(x => x.Score)
+            .ThenBy(x => x.Position) // equal importance: the older goes first
+            .Take(tokensToDrop);
+        foreach (var (block, token, _, _) in candidates)
+        {
+            keep[block][token] = false;
+        }
+        return keep;
+    }
+}

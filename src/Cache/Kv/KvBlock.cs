@@ -1,0 +1,220 @@
+namespace StreamVision.Cache.Kv;
+
+/// <summary>
+/// The keys and values of a run of consecutive tokens of one kind (a frame's visual tokens, a text
+/// segment, the system prompt) for every layer and KV head, each as a [tokens, head_dim] matrix:
+/// full precision, or quantised (<see cref="QuantizedMatrix"/>), or moved to a slower tier
+/// (<see cref="IKvTier"/>, per head as HeadInfer does). <see cref="Bytes"/> is what the block holds
+/// in memory right now; the cache accounts it against its budget.
+/// </summary>
+public sealed class KvBlock
+{
+    private readonly KvLayout _layout;
+    private readonly float[]?[] _full;           // per matrix: (layer × heads + head) × 2 + (0 key, 1 value)
+    private readonly QuantizedMatrix?[] _quantized;
+    private readonly string?[] _offloaded;       // tier key per matrix, when moved out
+    private IKvTier? _tier;
+
+    /// <param name="matrices">Per matrix (see above) [tokens × head_dim] values.</param>
+    public KvBlock(KvLayout layout, TokenKind kind, IReadOnlyList<long> positions, float[][] matrices)
+    {
+        if (matrices.Length != layout.VectorsPerToken)
+        {
+            throw new ArgumentException($"a block holds {layout.VectorsPerToken} matrices (keys and values per layer and head), got {matrices.Length}");
+        }
+        _layout = layout;
+        Kind = kind;
+        Positions = positions.ToArray();
+        Scores = new float[Positions.Length];
+        foreach (var m in matrices)
+        {
+            if (m.Length != Positions.Length * layout.HeadDim)
+            {
+                throw new ArgumentException($"each matrix holds tokens × head_dim = {Positions.Length * layout.HeadDim} values, got {m.Length}");
+            }
+        }
+        _full = matrices.Select(m => (float[]?)m).ToArray();
+        _quantized = new QuantizedMatrix?[matrices.Length];
+        _offloaded = new string?[matrices.Length];
+    }
+
+    public TokenKind Kind { get; }
+
+    /// <summary>Position of each token in the decoder's sequence.</summary>
+    public long[] Positions { get; private set; }
+
+    /// <summary>Importance of each token (e.g. attention received), for eviction.</summary>
+    public float[] Scores { get; private set; }
+
+    public int Tokens => Positions.Length;
+
+    /// <summary>Bits per value when quantised; null at full precision.</summary>
+    public int? Bits => _quantized.FirstOrDefault(q => q is not null)?.Bits;
+
+    public bool IsOffloaded => _offloaded.Any(k => k is not null);
+
+    public static int MatrixIndex(KvLayout layout, int layer, int head, bool value) => (layer * layout.KvHeads + head) * 2 + (value ? 1 : 0);
+
+    /// <summary>Bytes held in memory (not counting what is offloaded).</summary>
+    public long Bytes
+    {
+        get
+        {
+            long bytes = Positions.Length * (sizeof(long) + sizeof(float));
+            for (var i = 0; i < _full.Length; i++)
+            {
+                bytes += _full[i] is { } f ? (long)f.Length * sizeof(float) : _quantized[i]?.Bytes ?? 0;
+            }
+            return bytes;
+        }
+    }
+
+    /// <summary>Reads one matrix as floats (dequantised, or fetched back from its tier).</summary>
+    public void Read(int layer, int head, bool value, Span<float> into)
+    {
+        var i = MatrixIndex(_layout, layer, head, value);
+        if (_offloaded[i] is { } key)
+        {
+            KvSerializer.Read(_tier!.Load(key), into);
+        }
+        else if (_full[i] is { } full)
+        {
+            full.CopyTo(into);
+        }
+        else
+        {
+            _quantized[i]!.Dequantize(into);
+        }
+    }
+
+    /// <summary>Quantises (or re-quantises to fewer bits) every matrix held in memory. Only visual
+    /// tokens are quantised: text and system tokens keep full precision.</summary>
+    public void Quantize(int bits, float clip)
+    {
+        if (Kind != TokenKind.Visual)
+        {
+            throw new InvalidOperationException($"{Kind} tokens stay at full precision; only visual KV is quantised");
+        }
+        if (Bits is { } current && current <= bits)
+        {
+            return;
+        }
+        var scratch = new float[Tokens * _layout.HeadDim];
+        for (var i = 0; i < _full.Length; i++)
+        {
+            if (_offloaded[i] is not null)
+            {
+                continue;
+            }
+            ReadHeld(i, scratch);
+            _quantized[i] = QuantizedMatrix.Quantize(scratch, Tokens, _layout.HeadDim, bits, clip);
+            _full[i] = null;
+        }
+    }
+
+    private void ReadHeld(int i, Span<float> into)
+    {
+        if (_full[i] is { } full)
+        {
+            full.CopyTo(into);
+        }
+        else
+        {
+            _quantized[i]!.Dequantize(into);
+        }
+    }
+
+    /// <summary>Keeps the tokens whose flag is set and forgets the others.</summary>
+    public void Keep(ReadOnlySpan<bool> keep)
+    {
+        var kept = new List<int>();
+        for (var t = 0; t < Tokens; t++)
+        {
+            if (keep[t])
+            {
+                kept.Add(t);
+            }
+        }
+        var dim = _layout.HeadDim;
+        var scratch = new float[Tokens * dim];
+        for (var i = 0; i < _full.Length; i++)
+        {
+            if (_offloaded[i] is { } key)
+            {
+                // Bring it back, trim it, send it out again: offloaded heads stay offloaded.
+                KvSerializer.Read(_tier!.Load(key), scratch);
+                _tier.Store(key, KvSerializer.Write(Select(scratch, kept, dim)));
+            }
+            else if (_full[i] is { } full)
+            {
+                _full[i] = Select(full, kept, dim);
+            }
+            else
+            {
+                _quantized[i] = _quantized[i]!.Select(keep);
+            }
+        }
+        Positions = kept.Select(t => Positions[t]).ToArray();
+        Scores = kept.Select(t => Scores[t]).ToArray();
+    }
+
+    private static float[] Select(ReadOnlySpan<float> values, List<int> tokens, int dim)
+    {
+        var selected = new float[tokens.Count * dim];
+        for (var r = 0; r < tokens.Count; r++)
+        {
+            values.Slice(tokens[r] * dim, dim).CopyTo(selected.AsSpan(r * dim, dim));
+        }
+        return selected;
+    }
+
+    /// <summary>Moves the keys and values of <paramref name="heads"/> (every layer) to <paramref name="tier"/>.</summary>
+    /// <returns>Bytes no longer held in memory.</returns>
+    public long Offload(IKvTier tier, IEnumerable<int> heads, string keyPrefix)
+    {
+        if (_tier is not null && !ReferenceEquals(_tier, tier))
+        {
+            throw new InvalidOperationException("a block offloads to one tier");
+        }
+        var before = Bytes;
+        var scratch = new float[Tokens * _layout.HeadDim];
+        foreach (var head in heads)
+        {
+            for (var layer = 0; layer < _layout.Layers; layer++)
+            {
+                foreach (var value in new[] { false, true })
+                {
+                    var i = MatrixIndex(_layout, layer, head, value);
+                    if (_offloaded[i] is not null)
+                    {
+                        continue;
+                    }
+                    ReadHeld(i, scratch);
+                    var key = $"{keyPrefix}-{i}";
+                    if (!tier.Store(key, KvSerializer.Write(scratch)))
+                    {
+                        return before - Bytes; // the tier is full: what moved so far stays moved
+                    }
+                    _tier = tier;
+                    _offloaded[i] = key;
+                    _full[i] = null;
+                    _quantized[i] = null;
+                }
+            }
+        }
+        return before - Bytes;
+    }
+
+    /// <summary>Forgets what this block put in its tier.</summary>
+    public void ReleaseTier()
+    {
+        for (var i = 0; i < _offloaded.Length; i++)
+        {
+            if (_offloaded[i] is { } key)
+            {
+                _tier!.Remove(key);
+                _offloaded[i] = null;
+            }
+        }
+    }
+}

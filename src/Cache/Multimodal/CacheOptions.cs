@@ -1,0 +1,36 @@
+using StreamVision.Cache.Kv;
+
+namespace StreamVision.Cache.Multimodal;
+
+/// <summary>What the cache does when its budget is reached, in the order given.</summary>
+public enum CachePolicy
+{
+    /// <summary>Quantise visual KV, oldest first, stepping down 8 → 4 → 2 → 1 bits.</summary>
+    Quantize,
+
+    /// <summary>Drop the least important tokens outside the protected recent window.</summary>
+    Evict,
+
+    /// <summary>Move KV heads of the oldest blocks to host memory, then disk.</summary>
+    Offload,
+}
+
+/// <summary>How a camera's multimodal cache is shaped.</summary>
+/// <param name="VisualWindow">Visual tokens are kept for this long; older frames become text.</param>
+/// <param name="TokensPerFrame">Visual tokens per frame (from the projector's manifest).</param>
+/// <param name="EmbeddingDim">Size of one visual token embedding.</param>
+/// <param name="Kv">The decoder's KV layout.</param>
+/// <param name="TextTokenCap">Long-term text beyond this many tokens is compacted (oldest segments merged).</param>
+public sealed record CacheOptions(TimeSpan VisualWindow, int TokensPerFrame, int EmbeddingDim, KvLayout Kv, int TextTokenCap = 1024)
+{
+    public IReadOnlyList<CachePolicy> Policies { get; init; } = [CachePolicy.Quantize, CachePolicy.Evict, CachePolicy.Offload];
+
+    /// <summary>The quantisation steps, in order (CalibQuant goes down to 1 bit).</summary>
+    public IReadOnlyList<int> QuantizationBits { get; init; } = [8, 4, 2, 1];
+
+    /// <summary>CalibQuant's clip factor per bit width: the fraction of each channel's range kept.</summary>
+    public Func<int, float> Clip { get; init; } = QuantizedMatrix.CalibratedClip;
+
+    /// <summary>Most recent tokens never evicted (Locret's stabiliser window).</summary>
+    public int ProtectedRecentTokens { get; init; } = 64;
+}

@@ -1,0 +1,311 @@
+using StreamVision.Cache.Kv;
+
+namespace StreamVision.Cache.Multimodal;
+
+/// <summary>A frame in the short-term window: its visual token embeddings, facts and KV.</summary>
+public sealed record VisualFrame(double Time, float[] Embeddings, FrameFacts Facts, KvBlock? Kv);
+
+/// <summary>The cache could not make room even after every policy (the budget is smaller than the
+/// protected part of the memory).</summary>
+public sealed class CacheBudgetException(string message) : Exception(message);
+
+/// <summary>
+/// One camera's memory for the VideoLLM, after ProVideLLM: the long-term past as verbalized text
+/// segments with their time ranges, the last <see cref="CacheOptions.VisualWindow"/> as visual
+/// tokens, and the decoder's KV cache — all under one <see cref="ByteBudget"/>, accounted from the
+/// bytes actually held. When the window slides, expiring frames are verbalized (by the LLM when one
+/// writes narration, otherwise by <see cref="IVerbalizer"/> from the perception facts). When the
+/// budget is reached, the configured policies run in order until the new data fits: quantise visual
+/// KV (8 → 4 → 2 → 1 bits), evict by importance outside a protected recent window, offload KV heads
+/// to host memory and then disk. Not thread-safe: one stage thread owns a camera's cache.
+/// </summary>
+public sealed class MultimodalCache : IDisposable
+{
+    private readonly CacheOptions _options;
+    private readonly ByteBudget _budget;
+    private readonly IVerbalizer _verbalizer;
+    private readonly Func<string, int> _countTokens;
+    private readonly IKvTier? _host;
+    private readonly IKvTier? _disk;
+    private readonly List<(TextSegment Segment, KvBlock? Kv)> _segments = new();
+    private readonly LinkedList<VisualFrame> _frames = new();
+    private KvBlock? _system;
+    private long _offloadSerial;
+
+    public MultimodalCache(CacheOptions options, ByteBudget budget, IVerbalizer verbalizer, Func<string, int> countTokens, IKvTier? host = null, IKvTier? disk = null)
+    {
+        _options = options;
+        _budget = budget;
+        _verbalizer = verbalizer;
+        _countTokens = countTokens;
+        _host = host;
+        _disk = disk;
+    }
+
+    public ByteBudget Budget => _budget;
+
+    /// <summary>Bytes held for this camera (what the budget accounts).</summary>
+    public long BytesHeld => _budget.Held;
+
+    public IReadOnlyList<TextSegment> LongTerm => _segments.Select(s => s.Segment).ToList();
+    public IReadOnlyCollection<VisualFrame> ShortTerm => _frames;
+
+    public int TextTokens => _segments.Sum(s => s.Segment.Tokens);
+    public int VisualTokens => _frames.Count * _options.TokensPerFrame;
+    public int SystemTokens => _system?.Tokens ?? 0;
+    public int TokensHeld => SystemTokens + TextTokens + VisualTokens;
+
+    /// <summary>Counters of what the policies did.</summary>
+    public long QuantizedBlocks { get; private set; }
+    public long EvictedTokens { get; private set; }
+    public long OffloadedBytes { get; private set; }
+
+    /// <summary>Every KV block held (system, text, visual), oldest first.</summary>
+    public IEnumerable<KvBlock> KvBlocks =>
+        new[] { _system }.Concat(_segments.Select(s => s.Kv)).Concat(_frames.Select(f => f.Kv)).OfType<KvBlock>();
+
+    /// <summary>Bytes the structures hold right now, counted from them (the budget must equal it).</summary>
+    public long CountHeldBytes() =>
+        KvBlocks.Sum(b => b.Bytes)
+        + _frames.Sum(f => (long)f.Embeddings.Length * sizeof(float))
+        + _segments.Sum(s => TextBytes(s.Segment));
+
+    private static long TextBytes(TextSegment segment) => (long)segment.Text.Length * sizeof(char);
+
+    /// <summary>The system prompt's KV (never quantised or evicted).</summary>
+    public void SetSystem(KvBlock system)
+    {
+        Hold(system.Bytes);
+        if (_system is not null)
+        {
+            Drop(_system);
+        }
+        _system = system;
+    }
+
+    /// <summary>Adds a frame's visual tokens at <paramref name="time"/> (stream seconds), first moving
+    /// frames older than the window into long-term text.</summary>
+    public void AppendFrame(double time, float[] embeddings, FrameFacts facts, KvBlock? kv = null)
+    {
+        if (embeddings.Length != _options.TokensPerFrame * _options.EmbeddingDim)
+        {
+            throw new ArgumentException($"a frame has {_options.TokensPerFrame} visual tokens of {_options.EmbeddingDim} values, got {embeddings.Length} values");
+        }
+        Slide(time);
+        Hold((long)embeddings.Length * sizeof(float) + (kv?.Bytes ?? 0));
+        _frames.AddLast(new VisualFrame(time, embeddings, facts, kv));
+    }
+
+    /// <summary>Adds text the LLM wrote (narration) as long-term memory for a time range.</summary>
+    public void AppendText(double start, double end, SegmentFacts facts, KvBlock? kv = null)
+    {
+        var segment = new TextSegment(start, end, facts, 0);
+        segment = segment with { Tokens = _countTokens(segment.Text) };
+        Hold(TextBytes(segment) + (kv?.Bytes ?? 0));
+        _segments.Add((segment, kv));
+        Compact();
+    }
+
+    /// <summary>Long-term memory as the prompt's text, one line per segment.</summary>
+    public string LongTermText() => string.Join('\n', _segments.Select(s => s.Segment.Text));
+
+    private void Slide(double now)
+    {
+        var expired = new List<VisualFrame>();
+        while (_frames.First is { } first && first.Value.Time < now - _options.VisualWindow.TotalSeconds)
+        {
+            expired.Add(first.Value);
+            _frames.RemoveFirst();
+            _budget.Release((long)first.Value.Embeddings.Length * sizeof(float));
+            if (first.Value.Kv is { } kv)
+            {
+                Drop(kv);
+            }
+        }
+        if (expired.Count == 0)
+        {
+            return;
+        }
+        var facts = _verbalizer.Describe(expired.Select(f => f.Facts).ToList());
+        var start = expired[0].Time;
+        var end = expired[^1].Time;
+        if (_segments.Count > 0 && _segments[^1] is var (last, lastKv) && lastKv is null && last.Facts.SameAs(facts) && start - last.End <= _options.VisualWindow.TotalSeconds)
+        {
+            // Nothing new happened: the last segment now covers this time too.
+            Replace(_segments.Count - 1, last with { End = end });
+            return;
+        }
+        AppendText(start, end, facts);
+    }
+
+    private void Replace(int index, TextSegment segment)
+    {
+        var old = _segments[index];
+        segment = segment with { Tokens = _countTokens(segment.Text) };
+        _budget.Release(TextBytes(old.Segment));
+        if (old.Kv is not null)
+        {
+            Drop(old.Kv); // the text changed: its KV no longer matches it
+        }
+        Hold(TextBytes(segment));
+        _segments[index] = (segment, null);
+    }
+
+    /// <summary>Keeps long-term text under its token cap by merging the oldest segments into coarser ones.</summary>
+    private void Compact()
+    {
+        while (TextTokens > _options.TextTokenCap && _segments.Count >= 2)
+        {
+            var (a, aKv) = _segments[0];
+            var (b, bKv) = _segments[1];
+            var merged = new TextSegment(a.Start, b.End, _verbalizer.Merge(a.Facts, b.Facts), 0);
+            _budget.Release(TextBytes(a) + TextBytes(b));
+            foreach (var kv in new[] { aKv, bKv }.OfType<KvBlock>())
+            {
+                Drop(kv);
+            }
+            _segments.RemoveAt(0);
+            merged = merged with { Tokens = _countTokens(merged.Text) };
+            Hold(TextBytes(merged));
+            _segments[0] = (merged, null);
+        }
+    }
+
+    private void Drop(KvBlock block)
+    {
+        _budget.Release(block.Bytes);
+        block.ReleaseTier();
+    }
+
+    /// <summary>Reserves <paramref name="bytes"/>, running the policies until they fit.</summary>
+    private void Hold(long bytes)
+    {
+        if (_budget.TryReserve(bytes))
+        {
+            return;
+        }
+        foreach (var policy in _options.Policies)
+        {
+            while (true)
+            {
+                if (_budget.TryReserve(bytes))
+                {
+                    return;
+                }
+                if (!Step(policy, bytes - _budget.Available))
+                {
+                    break;
+                }
+            }
+        }
+        if (!_budget.TryReserve(bytes))
+        {
+            throw new CacheBudgetException(
+                $"cache budget '{_budget.Name}' ({_budget.Limit:N0} bytes) cannot hold {bytes:N0} more bytes even after {string.Join(", ", _options.Policies).ToLowerInvariant()}: " +
+                $"{_budget.Held:N0} bytes are held by protected memory. Raise the budget or shorten the visual window.");
+        }
+    }
+
+    /// <summary>One step of a policy; false when it can free nothing more.</summary>
+    private bool Step(CachePolicy policy, long needed) => policy switch
+    {
+        CachePolicy.Quantize => QuantizeStep(needed),
+        CachePolicy.Evict => EvictStep(needed),
+        CachePolicy.Offload => OffloadStep(needed),
+        _ => false,
+    };
+
+    private bool QuantizeStep(long needed)
+    {
+        var visual = _frames.Select(f => f.Kv).OfType<KvBlock>().Where(b => !b.IsOffloaded).ToList();
+        foreach (var bits in _options.QuantizationBits)
+        {
+            var freed = 0L;
+            // All visual KV goes to this precision, oldest first, before any goes further down.
+            foreach (var block in visual.Where(b => b.Bits is null || b.Bits > bits))
+            {
+                freed += Reaccount(block, () => block.Quantize(bits, _options.Clip(bits)));
+                QuantizedBlocks++;
+                if (freed >= needed)
+                {
+                    return true;
+                }
+            }
+            if (freed > 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private bool EvictStep(long needed)
+    {
+        var blocks = KvBlocks.Where(b => b.Kind != TokenKind.System && b.Tokens > 0).ToList();
+        var tokens = blocks.Sum(b => b.Tokens);
+        if (tokens == 0)
+        {
+            return false;
+        }
+        var perToken = Math.Max(1, blocks.Sum(b => b.Bytes) / tokens);
+        var drop = (int)Math.Min(tokens, Math.Max(1, (needed + perToken - 1) / perToken));
+        var plan = ImportanceEviction.Plan(blocks, _options.ProtectedRecentTokens, drop);
+        var freed = 0L;
+        foreach (var (block, keep) in plan)
+        {
+            var dropped = keep.Count(k => !k);
+            if (dropped > 0)
+            {
+                freed += Reaccount(block, () => block.Keep(keep));
+                EvictedTokens += dropped;
+            }
+        }
+        return freed > 0;
+    }
+
+    private bool OffloadStep(long needed)
+    {
+        var freed = 0L;
+        foreach (var block in KvBlocks.Where(b => b.Kind != TokenKind.System && !b.IsOffloaded && b.Tokens > 0))
+        {
+            foreach (var tier in new[] { _host, _disk }.OfType<IKvTier>())
+            {
+                var key = $"b{Interlocked.Increment(ref _offloadSerial)}";
+                var moved = Reaccount(block, () => block.Offload(tier, Enumerable.Range(0, _options.Kv.KvHeads), key));
+                if (moved > 0)
+                {
+                    OffloadedBytes += moved;
+                    freed += moved;
+                    break;
+                }
+            }
+            if (freed >= needed)
+            {
+                return true;
+            }
+        }
+        return freed > 0;
+    }
+
+    /// <summary>Runs a change that shrinks a block and gives back the bytes it no longer holds.</summary>
+    private long Reaccount(KvBlock block, Action change)
+    {
+        var before = block.Bytes;
+        change();
+        var freed = before - block.Bytes;
+        if (freed > 0)
+        {
+            _budget.Release(freed);
+        }
+        return freed;
+    }
+
+    public void Dispose()
+    {
+        foreach (var block in KvBlocks)
+        {
+            block.ReleaseTier();
+        }
+        _budget.Release(_budget.Held);
+    }
+}

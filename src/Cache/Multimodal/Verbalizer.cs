@@ -1,0 +1,65 @@
+using System.Globalization;
+
+namespace StreamVision.Cache.Multimodal;
+
+/// <summary>What the perception stages said about one frame, as short facts (e.g. "persons" → "2",
+/// "motion" → "left", "nearest" → "3 m"). The structured verbalizer turns runs of them into text.</summary>
+public sealed record FrameFacts(IReadOnlyDictionary<string, string> Facts)
+{
+    public static readonly FrameFacts None = new(new Dictionary<string, string>());
+}
+
+/// <summary>Turns expiring visual memory into long-term text.</summary>
+public interface IVerbalizer
+{
+    /// <summary>One description of the frames' facts (their most frequent value per fact).</summary>
+    SegmentFacts Describe(IReadOnlyList<FrameFacts> frames);
+
+    /// <summary>A coarser description covering two segments (used when long-term text is compacted).</summary>
+    SegmentFacts Merge(SegmentFacts older, SegmentFacts newer);
+}
+
+/// <summary>Facts of a text segment: per fact the values seen (one value, or several after a merge).</summary>
+public sealed record SegmentFacts(IReadOnlyDictionary<string, IReadOnlyList<string>> Values)
+{
+    public string Describe() => Values.Count == 0
+        ? "nothing noted"
+        : string.Join("; ", Values.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {string.Join("/", kv.Value)}"));
+
+    public bool SameAs(SegmentFacts other) => Describe() == other.Describe();
+}
+
+/// <summary>
+/// The verbalizer used when no LLM writes the long-term memory: per fact the most frequent value
+/// over the expiring frames, rendered as "[00:41–00:52] motion left; persons 2". Merging keeps every
+/// distinct value, so compaction loses detail but never invents any.
+/// </summary>
+public sealed class StructuredVerbalizer : IVerbalizer
+{
+    public SegmentFacts Describe(IReadOnlyList<FrameFacts> frames)
+    {
+        var values = frames.SelectMany(f => f.Facts)
+            .GroupBy(kv => kv.Key)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)[g.GroupBy(kv => kv.Value).OrderByDescending(v => v.Count()).ThenBy(v => v.Key, StringComparer.Ordinal).First().Key]);
+        return new SegmentFacts(values);
+    }
+
+    public SegmentFacts Merge(SegmentFacts older, SegmentFacts newer)
+    {
+        var keys = older.Values.Keys.Union(newer.Values.Keys);
+        return new SegmentFacts(keys.ToDictionary(k => k, k => (IReadOnlyList<string>)
+            older.Values.GetValueOrDefault(k, []).Concat(newer.Values.GetValueOrDefault(k, [])).Distinct().ToList()));
+    }
+
+    public static string Clock(double seconds)
+    {
+        var t = TimeSpan.FromSeconds(Math.Max(0, seconds));
+        return t.TotalHours >= 1 ? t.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : t.ToString(@"mm\:ss", CultureInfo.InvariantCulture);
+    }
+}
+
+/// <summary>A piece of long-term memory: a time range of the stream and what happened in it.</summary>
+public sealed record TextSegment(double Start, double End, SegmentFacts Facts, int Tokens)
+{
+    public string Text => $"[{StructuredVerbalizer.Clock(Start)}–{StructuredVerbalizer.Clock(End)}] {Facts.Describe()}";
+}
