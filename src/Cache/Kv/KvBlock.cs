@@ -60,6 +60,10 @@ public sealed class KvBlock
     {
         get
         {
+            if (Positions.Length == 0)
+            {
+                return 0; // every token evicted: nothing left worth its quantisation ranges
+            }
             long bytes = Positions.Length * (sizeof(long) + sizeof(float));
             for (var i = 0; i < _full.Length; i++)
             {
@@ -72,6 +76,10 @@ public sealed class KvBlock
     /// <summary>Reads one matrix as floats (dequantised, or fetched back from its tier).</summary>
     public void Read(int layer, int head, bool value, Span<float> into)
     {
+        if (Tokens == 0)
+        {
+            return;
+        }
         var i = MatrixIndex(_layout, layer, head, value);
         if (_offloaded[i] is { } key)
         {
@@ -95,7 +103,7 @@ public sealed class KvBlock
         {
             throw new InvalidOperationException($"{Kind} tokens stay at full precision; only visual KV is quantised");
         }
-        if (Bits is { } current && current <= bits)
+        if (Tokens == 0 || Bits is { } current && current <= bits)
         {
             return;
         }
@@ -156,6 +164,12 @@ public sealed class KvBlock
         }
         Positions = kept.Select(t => Positions[t]).ToArray();
         Scores = kept.Select(t => Scores[t]).ToArray();
+        if (kept.Count == 0)
+        {
+            ReleaseTier();
+            Array.Clear(_full);
+            Array.Clear(_quantized);
+        }
     }
 
     private static float[] Select(ReadOnlySpan<float> values, List<int> tokens, int dim)
@@ -175,6 +189,10 @@ public sealed class KvBlock
         if (_tier is not null && !ReferenceEquals(_tier, tier))
         {
             throw new InvalidOperationException("a block offloads to one tier");
+        }
+        if (Tokens == 0)
+        {
+            return 0;
         }
         var before = Bytes;
         var scratch = new float[Tokens * _layout.HeadDim];

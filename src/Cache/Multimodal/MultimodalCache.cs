@@ -217,7 +217,7 @@ public sealed class MultimodalCache : IDisposable
 
     private bool QuantizeStep(long needed)
     {
-        var visual = _frames.Select(f => f.Kv).OfType<KvBlock>().Where(b => !b.IsOffloaded).ToList();
+        var visual = _frames.Select(f => f.Kv).OfType<KvBlock>().Where(b => !b.IsOffloaded && b.Tokens > 0).ToList();
         foreach (var bits in _options.QuantizationBits)
         {
             var freed = 0L;
