@@ -35,6 +35,37 @@ internal static class OnnxGraphBuilder
         return tensor;
     }
 
+    /// <summary>A tensor whose dimensions are numbers or names (symbolic, e.g. "batch", "sequence").</summary>
+    public static ValueInfoProto Tensor(string name, TensorProto.Types.DataType type, params object[] dims)
+    {
+        var shape = new TensorShapeProto();
+        foreach (var d in dims)
+        {
+            shape.Dim.Add(d is string symbol ? new TensorShapeProto.Types.Dimension { DimParam = symbol } : new TensorShapeProto.Types.Dimension { DimValue = Convert.ToInt64(d, System.Globalization.CultureInfo.InvariantCulture) });
+        }
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } },
+        };
+    }
+
+    public static TensorProto ScalarInt64(string name, long value)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        tensor.Int64Data.Add(value);
+        return tensor;
+    }
+
+    public static TensorProto ScalarFloat(string name, float value)
+    {
+        var tensor = new TensorProto { Name = name, DataType = FloatType };
+        tensor.FloatData.Add(value);
+        return tensor;
+    }
+
+    public static AttributeProto Float(string name, float value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
+
     public static TensorProto Int64Initializer(string name, params long[] values)
     {
         var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };

@@ -12,6 +12,8 @@ public static class ReferenceModelSet
         (ReferenceFlowModel.FileName, ReferenceFlowModel.Build),
         (ReferenceSemDepthModel.FileName, ReferenceSemDepthModel.Build),
         (ReferenceBodyModel.FileName, ReferenceBodyModel.Build),
+        (ReferenceDecoderModel.FileName, ReferenceDecoderModel.Build),
+        (ReferenceEmbedModel.FileName, ReferenceEmbedModel.Build),
     ];
 
     /// <summary>Writes every generated model into <paramref name="directory"/>; returns the paths.</summary>

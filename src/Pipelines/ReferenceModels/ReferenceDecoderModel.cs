@@ -1,0 +1,139 @@
+using Onnx;
+using static StreamVision.Pipelines.ReferenceModels.OnnxGraphBuilder;
+
+namespace StreamVision.Pipelines.ReferenceModels;
+
+/// <summary>
+/// A tiny but real decoder-only transformer with the tensor contract of SmolVLM's
+/// <c>decoder_model_merged.onnx</c>: inputs <c>inputs_embeds</c> [batch, sequence, hidden],
+/// <c>attention_mask</c> int64 [batch, past + sequence], <c>position_ids</c> int64 [batch, sequence]
+/// and <c>past_key_values.{i}.key/value</c> [batch, heads, past, head_dim]; outputs <c>logits</c>
+/// [batch, sequence, vocab] and <c>present.{i}.key/value</c> [batch, heads, past + sequence, head_dim].
+/// Per layer: RMS norm, multi-head attention over past and new keys with a causal mask, residual,
+/// RMS norm, ReLU MLP, residual; learned position embeddings (positions wrap at <see cref="MaxPositions"/>);
+/// a final norm and the LM head. Weights
+/// are fixed pseudo-random numbers from a seed, so the file is reproducible and the logits are
+/// those of a real computation (tests compare cached decoding with recomputation).
+/// </summary>
+public static class ReferenceDecoderModel
+{
+    public const string Id = "reference_llm_decoder";
+    public const string FileName = "reference_llm_decoder.onnx";
+    public const int Vocab = 64;
+    public const int Hidden = 32;
+    public const int Heads = 2;
+    public const int HeadDim = Hidden / Heads;
+    public const int Layers = 2;
+    public const int Mlp = 64;
+    /// <summary>Size of the learned position table; positions wrap around it, so long streams never run out.</summary>
+    public const int MaxPositions = 512;
+
+    public static byte[] Build()
+    {
+        var random = new Random(20261127);
+        float[] Weights(int count, float scale) => Enumerable.Range(0, count).Select(_ => (float)((random.NextDouble() * 2 - 1) * scale)).ToArray();
+        var graph = new GraphProto { Name = Id };
+        const TensorProto.Types.DataType f = TensorProto.Types.DataType.Float, i64 = TensorProto.Types.DataType.Int64;
+        graph.Input.Add(Tensor("inputs_embeds", f, "batch", "sequence", Hidden));
+        graph.Input.Add(Tensor("attention_mask", i64, "batch", "total"));
+        graph.Input.Add(Tensor("position_ids", i64, "batch", "sequence"));
+        graph.Output.Add(Tensor("logits", f, "batch", "sequence", Vocab));
+        for (var l = 0; l < Layers; l++)
+        {
+            graph.Input.Add(Tensor($"past_key_values.{l}.key", f, "batch", Heads, "past", HeadDim));
+            graph.Input.Add(Tensor($"past_key_values.{l}.value", f, "batch", Heads, "past", HeadDim));
+            graph.Output.Add(Tensor($"present.{l}.key", f, "batch", Heads, "total", HeadDim));
+            graph.Output.Add(Tensor($"present.{l}.value", f, "batch", Heads, "total", HeadDim));
+        }
+        void Init(string name, long[] shape, float[] values) => graph.Initializer.Add(Initializer(name, shape, values));
+        void N(string op, string[] inputs, string output, params AttributeProto[] attributes) => graph.Node.Add(Node(op, inputs, [output], attributes));
+
+        Init("position_table", [MaxPositions, Hidden], Weights(MaxPositions * Hidden, 0.1f));
+        graph.Initializer.Add(ScalarFloat("eps", 1e-5f));
+        graph.Initializer.Add(ScalarFloat("one", 1f));
+        graph.Initializer.Add(ScalarFloat("big", 1e9f));
+        graph.Initializer.Add(ScalarFloat("negative_big", -1e9f));
+        graph.Initializer.Add(ScalarFloat("zero", 0f));
+        graph.Initializer.Add(ScalarFloat("attention_scale", 1f / MathF.Sqrt(HeadDim)));
+        graph.Initializer.Add(ScalarInt64("index_one", 1));
+        graph.Initializer.Add(ScalarInt64("start", 0));
+        graph.Initializer.Add(ScalarInt64("step", 1));
+        graph.Initializer.Add(Int64Initializer("axes_0", 0));
+        graph.Initializer.Add(Int64Initializer("axes_1", 1));
+        graph.Initializer.Add(Int64Initializer("axes_12", 1, 2));
+        graph.Initializer.Add(Int64Initializer("split_heads", 0, 0, Heads, HeadDim));
+        graph.Initializer.Add(Int64Initializer("merge_heads", 0, 0, Hidden));
+
+        // Positions and masks.
+        graph.Initializer.Add(ScalarInt64("max_positions", MaxPositions));
+        N("Mod", ["position_ids", "max_positions"], "table_positions");
+        N("Gather", ["position_table", "table_positions"], "position_embeds");
+        N("Add", ["inputs_embeds", "position_embeds"], "h0");
+        N("Cast", ["attention_mask"], "mask_float", Int("to", (int)f));
+        N("Sub", ["mask_float", "one"], "mask_off");                  // 0 where attended, -1 where masked
+        N("Mul", ["mask_off", "big"], "mask_bias_2d");
+        N("Unsqueeze", ["mask_bias_2d", "axes_12"], "mask_bias");      // [batch, 1, 1, total]
+        N("Shape", ["inputs_embeds"], "embeds_shape");
+        N("Gather", ["embeds_shape", "index_one"], "sequence_length");
+        N("Shape", ["attention_mask"], "mask_shape");
+        N("Gather", ["mask_shape", "index_one"], "total_length");
+        N("Sub", ["total_length", "sequence_length"], "past_length");
+        N("Range", ["past_length", "total_length", "step"], "query_positions");
+        N("Range", ["start", "total_length", "step"], "key_positions");
+        N("Unsqueeze", ["query_positions", "axes_1"], "query_column");
+        N("Unsqueeze", ["key_positions", "axes_0"], "key_row");
+        N("Greater", ["key_row", "query_column"], "future");           // a key after the query
+        N("Where", ["future", "negative_big", "zero"], "causal_bias");
+        N("Add", ["mask_bias", "causal_bias"], "attention_bias");      // [batch, 1, sequence, total]
+
+        void RmsNorm(string input, string output, string gain)
+        {
+            Init(gain, [Hidden], Enumerable.Repeat(1f, Hidden).Select(v => v + (float)((random.NextDouble() - 0.5) * 0.2)).ToArray());
+            N("Mul", [input, input], $"{output}_squared");
+            N("ReduceMean", [$"{output}_squared"], $"{output}_mean", Ints("axes", -1), Int("keepdims", 1));
+            N("Add", [$"{output}_mean", "eps"], $"{output}_mean_eps");
+            N("Sqrt", [$"{output}_mean_eps"], $"{output}_rms");
+            N("Div", [input, $"{output}_rms"], $"{output}_normed");
+            N("Mul", [$"{output}_normed", gain], output);
+        }
+
+        var h = "h0";
+        for (var l = 0; l < Layers; l++)
+        {
+            var p = $"l{l}";
+            RmsNorm(h, $"{p}_x", $"{p}_attention_norm");
+            foreach (var name in new[] { "q", "k", "v" })
+            {
+                Init($"{p}_w{name}", [Hidden, Hidden], Weights(Hidden * Hidden, 0.3f));
+                N("MatMul", [$"{p}_x", $"{p}_w{name}"], $"{p}_{name}_flat");
+                N("Reshape", [$"{p}_{name}_flat", "split_heads"], $"{p}_{name}_split");
+                N("Transpose", [$"{p}_{name}_split"], name == "q" ? $"{p}_q" : $"{p}_{name}_new", Ints("perm", 0, 2, 1, 3));
+            }
+            N("Concat", [$"past_key_values.{l}.key", $"{p}_k_new"], $"present.{l}.key", Int("axis", 2));
+            N("Concat", [$"past_key_values.{l}.value", $"{p}_v_new"], $"present.{l}.value", Int("axis", 2));
+            N("Transpose", [$"present.{l}.key"], $"{p}_k_t", Ints("perm", 0, 1, 3, 2));
+            N("MatMul", [$"{p}_q", $"{p}_k_t"], $"{p}_scores_raw");
+            N("Mul", [$"{p}_scores_raw", "attention_scale"], $"{p}_scores_scaled");
+            N("Add", [$"{p}_scores_scaled", "attention_bias"], $"{p}_scores");
+            N("Softmax", [$"{p}_scores"], $"{p}_probs", Int("axis", -1));
+            N("MatMul", [$"{p}_probs", $"present.{l}.value"], $"{p}_context");
+            N("Transpose", [$"{p}_context"], $"{p}_context_t", Ints("perm", 0, 2, 1, 3));
+            N("Reshape", [$"{p}_context_t", "merge_heads"], $"{p}_context_flat");
+            Init($"{p}_wo", [Hidden, Hidden], Weights(Hidden * Hidden, 0.3f));
+            N("MatMul", [$"{p}_context_flat", $"{p}_wo"], $"{p}_attention_out");
+            N("Add", [h, $"{p}_attention_out"], $"{p}_h_mid");
+            RmsNorm($"{p}_h_mid", $"{p}_y", $"{p}_mlp_norm");
+            Init($"{p}_w1", [Hidden, Mlp], Weights(Hidden * Mlp, 0.3f));
+            Init($"{p}_w2", [Mlp, Hidden], Weights(Mlp * Hidden, 0.3f));
+            N("MatMul", [$"{p}_y", $"{p}_w1"], $"{p}_up");
+            N("Relu", [$"{p}_up"], $"{p}_act");
+            N("MatMul", [$"{p}_act", $"{p}_w2"], $"{p}_down");
+            N("Add", [$"{p}_h_mid", $"{p}_down"], $"{p}_h_out");
+            h = $"{p}_h_out";
+        }
+        RmsNorm(h, "final", "final_norm");
+        Init("lm_head", [Hidden, Vocab], Weights(Hidden * Vocab, 0.5f));
+        N("MatMul", ["final", "lm_head"], "logits");
+        return Serialize(graph, "streamvision-reference-models");
+    }
+}

@@ -1,0 +1,102 @@
+using Microsoft.ML.OnnxRuntime;
+using StreamVision.Cache.Kv;
+
+namespace StreamVision.Pipelines.VideoLlm;
+
+/// <summary>
+/// A decoder-only LLM split the way SmolVLM publishes it — <c>decoder_model_merged</c> taking
+/// <c>inputs_embeds</c>, <c>attention_mask</c>, <c>position_ids</c> and <c>past_key_values.{i}.key/value</c>,
+/// returning <c>logits</c> and <c>present.{i}.key/value</c> — run with a KV cache that is ours: the
+/// past comes from <see cref="KvBlock"/>s (which the multimodal cache may have quantised, evicted or
+/// offloaded) and each step's new keys and values come back as a new block.
+/// </summary>
+public sealed class DecoderSession : IDisposable
+{
+    private readonly InferenceSession _session;
+
+    public DecoderSession(string modelPath, KvLayout layout, int hidden, int vocab)
+    {
+        Layout = layout;
+        Hidden = hidden;
+        Vocab = vocab;
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, InterOpNumThreads = 1 };
+        _session = new InferenceSession(modelPath, options);
+    }
+
+    public KvLayout Layout { get; }
+    public int Hidden { get; }
+    public int Vocab { get; }
+
+    /// <summary>The result of one run: logits for each new position and the new tokens' KV.</summary>
+    public sealed record Step(float[] Logits, int Count, KvBlock Kv)
+    {
+        /// <summary>Logits of the last new position.</summary>
+        public ReadOnlySpan<float> Last(int vocab) => Logits.AsSpan((Count - 1) * vocab, vocab);
+    }
+
+    /// <param name="embeds">[count, hidden] input embeddings (text or visual tokens).</param>
+    /// <param name="past">Blocks of earlier tokens in position order; their tokens are attended to.</param>
+    /// <param name="kind">What the new tokens are (their KV block's kind).</param>
+    public Step Run(ReadOnlySpan<float> embeds, int count, IReadOnlyList<KvBlock> past, TokenKind kind, long firstPosition)
+    {
+        var pastLength = past.Sum(b => b.Tokens);
+        var total = pastLength + count;
+        var (heads, dim) = (Layout.KvHeads, Layout.HeadDim);
+        var inputs = new Dictionary<string, OrtValue>();
+        try
+        {
+            inputs["inputs_embeds"] = OrtValue.CreateTensorValueFromMemory(embeds.ToArray(), [1, count, Hidden]);
+            inputs["attention_mask"] = OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(1L, total).ToArray(), [1, total]);
+            inputs["position_ids"] = OrtValue.CreateTensorValueFromMemory(Enumerable.Range(0, count).Select(i => firstPosition + i).ToArray(), [1, count]);
+            var scratch = new float[past.Count == 0 ? 0 : past.Max(b => b.Tokens) * dim];
+            for (var layer = 0; layer < Layout.Layers; layer++)
+            {
+                foreach (var value in new[] { false, true })
+                {
+                    // [1, heads, past, dim]: per head, the blocks' tokens one after another.
+                    var tensor = new float[heads * pastLength * dim];
+                    for (var head = 0; head < heads; head++)
+                    {
+                        var offset = head * pastLength * dim;
+                        foreach (var block in past)
+                        {
+                            var span = scratch.AsSpan(0, block.Tokens * dim);
+                            block.Read(layer, head, value, span);
+                            span.CopyTo(tensor.AsSpan(offset));
+                            offset += span.Length;
+                        }
+                    }
+                    inputs[$"past_key_values.{layer}.{(value ? "value" : "key")}"] = OrtValue.CreateTensorValueFromMemory(tensor, [1, heads, pastLength, dim]);
+                }
+            }
+            using var runOptions = new RunOptions();
+            using var outputs = _session.Run(runOptions, inputs.Keys.ToArray(), inputs.Values.ToArray(), _session.OutputNames.ToArray());
+            var names = _session.OutputNames.ToList();
+            var logits = outputs[names.IndexOf("logits")].GetTensorDataAsSpan<float>().ToArray();
+            var matrices = new float[Layout.VectorsPerToken][];
+            for (var layer = 0; layer < Layout.Layers; layer++)
+            {
+                foreach (var value in new[] { false, true })
+                {
+                    var present = outputs[names.IndexOf($"present.{layer}.{(value ? "value" : "key")}")].GetTensorDataAsSpan<float>();
+                    for (var head = 0; head < heads; head++)
+                    {
+                        // The new tokens are the last `count` rows of this head.
+                        matrices[KvBlock.MatrixIndex(Layout, layer, head, value)] = present.Slice((head * total + pastLength) * dim, count * dim).ToArray();
+                    }
+                }
+            }
+            var positions = Enumerable.Range(0, count).Select(i => firstPosition + i).ToList();
+            return new Step(logits, count, new KvBlock(Layout, kind, positions, matrices));
+        }
+        finally
+        {
+            foreach (var value in inputs.Values)
+            {
+                value.Dispose();
+            }
+        }
+    }
+
+    public void Dispose() => _session.Dispose();
+}

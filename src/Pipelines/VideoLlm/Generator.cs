@@ -1,0 +1,85 @@
+using StreamVision.Cache.Kv;
+
+namespace StreamVision.Pipelines.VideoLlm;
+
+/// <summary>How to pick tokens.</summary>
+/// <param name="Temperature">0 picks the most likely token (greedy); above 0 samples from softmax(logits / temperature).</param>
+/// <param name="Seed">Sampling seed, so a run can be repeated.</param>
+public sealed record GenerationOptions(int MaxTokens, IReadOnlySet<long> StopTokens, float Temperature = 0, int Seed = 0);
+
+/// <summary>What came out: the tokens (stop token excluded) and why generation ended.</summary>
+public sealed record Generation(IReadOnlyList<long> Tokens, bool Stopped, long NextPosition);
+
+/// <summary>
+/// The generation loop, ours rather than a library's, so the KV cache it extends is the multimodal
+/// cache's: the prompt's embeddings are run once (prefill), then one token at a time, each step
+/// attending to every block in <paramref name="cache"/> and adding its own.
+/// </summary>
+public static class Generator
+{
+    /// <param name="cache">Earlier context as KV blocks in position order; the prompt's and the
+    /// generated tokens' blocks are appended to it.</param>
+    public static Generation Generate(DecoderSession decoder, TokenEmbedder embedder, ReadOnlySpan<float> prompt, int promptTokens,
+        List<KvBlock> cache, long firstPosition, GenerationOptions options)
+    {
+        var step = decoder.Run(prompt, promptTokens, cache, TokenKind.Text, firstPosition);
+        cache.Add(step.Kv);
+        var position = firstPosition + promptTokens;
+        var random = new Random(options.Seed);
+        var tokens = new List<long>();
+        while (tokens.Count < options.MaxTokens)
+        {
+            var next = Pick(step.Last(decoder.Vocab), options.Temperature, random);
+            if (options.StopTokens.Contains(next))
+            {
+                return new Generation(tokens, true, position);
+            }
+            tokens.Add(next);
+            if (tokens.Count == options.MaxTokens)
+            {
+                break;
+            }
+            step = decoder.Run(embedder.Embed([next]), 1, cache, TokenKind.Text, position++);
+            cache.Add(step.Kv);
+        }
+        return new Generation(tokens, false, position);
+    }
+
+    public static long Pick(ReadOnlySpan<float> logits, float temperature, Random random)
+    {
+        if (temperature <= 0)
+        {
+            var best = 0;
+            for (var i = 1; i < logits.Length; i++)
+            {
+                if (logits[i] > logits[best])
+                {
+                    best = i;
+                }
+            }
+            return best;
+        }
+        var max = float.MinValue;
+        foreach (var l in logits)
+        {
+            max = Math.Max(max, l);
+        }
+        Span<double> weights = stackalloc double[logits.Length];
+        double sum = 0;
+        for (var i = 0; i < logits.Length; i++)
+        {
+            weights[i] = Math.Exp((logits[i] - max) / temperature);
+            sum += weights[i];
+        }
+        var r = random.NextDouble() * sum;
+        for (var i = 0; i < logits.Length; i++)
+        {
+            r -= weights[i];
+            if (r <= 0)
+            {
+                return i;
+            }
+        }
+        return logits.Length - 1;
+    }
+}

@@ -1,0 +1,99 @@
+using StreamVision.Cache.Kv;
+using StreamVision.Pipelines.ReferenceModels;
+using StreamVision.Pipelines.VideoLlm;
+using StreamVision.Tests.Support;
+
+namespace StreamVision.Tests.Unit;
+
+/// <summary>The generation loop with our own KV cache against the generated transformer (a real
+/// ONNX Runtime session): cached decoding must give what recomputing from scratch gives.</summary>
+public sealed class DecoderKvCacheTests
+{
+    private static readonly KvLayout Layout = new(ReferenceDecoderModel.Layers, ReferenceDecoderModel.Heads, ReferenceDecoderModel.HeadDim);
+
+    private static DecoderSession Decoder() => new(Path.Combine(SharedData.ProjectModels, ReferenceDecoderModel.FileName), Layout, ReferenceDecoderModel.Hidden, ReferenceDecoderModel.Vocab);
+
+    private static TokenEmbedder Embedder() => new(Path.Combine(SharedData.ProjectModels, ReferenceEmbedModel.FileName), ReferenceDecoderModel.Hidden);
+
+    private static float[] RandomEmbeds(int tokens, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, tokens * ReferenceDecoderModel.Hidden).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+    }
+
+    /// <summary>
+    /// Tolerance 1e-4 on logits of magnitude ~1–10: the cached and the full runs do the same
+    /// arithmetic on the same numbers, but ONNX Runtime's MatMul kernels sum in a different order for
+    /// different sequence lengths, which moves float32 results by a few ulps (~1e-6 relative); 1e-4
+    /// absolute leaves two orders of magnitude of margin while any real mistake (a wrong position,
+    /// a missing or duplicated past token, a causal-mask error) moves logits by 1e-2 or more.
+    /// </summary>
+    [Fact]
+    public void Decoding_with_our_kv_cache_gives_the_logits_of_recomputing_from_scratch()
+    {
+        using var decoder = Decoder();
+        const int total = 12, prefix = 5;
+        var embeds = RandomEmbeds(total, 7);
+        var full = decoder.Run(embeds, total, [], TokenKind.Text, 0);
+
+        var cache = new List<KvBlock>();
+        var prefill = decoder.Run(embeds.AsSpan(0, prefix * ReferenceDecoderModel.Hidden), prefix, cache, TokenKind.Text, 0);
+        cache.Add(prefill.Kv);
+        var cached = new List<float>(prefill.Logits);
+        for (var t = prefix; t < total; t++)
+        {
+            var step = decoder.Run(embeds.AsSpan(t * ReferenceDecoderModel.Hidden, ReferenceDecoderModel.Hidden), 1, cache, TokenKind.Visual, t);
+            cache.Add(step.Kv);
+            cached.AddRange(step.Logits);
+        }
+        Assert.Equal(full.Logits.Length, cached.Count);
+        var worst = full.Logits.Zip(cached).Max(p => Math.Abs(p.First - p.Second));
+        Assert.True(worst < 1e-4, $"largest logit difference {worst:E2}");
+        // The cache really matters: dropping the oldest block changes the answer.
+        var partial = decoder.Run(embeds.AsSpan((total - 1) * ReferenceDecoderModel.Hidden, ReferenceDecoderModel.Hidden), 1, cache.Skip(1).Take(cache.Count - 2).ToList(), TokenKind.Text, total - 1);
+        Assert.True(partial.Logits.Zip(full.Logits.AsSpan((total - 1) * ReferenceDecoderModel.Vocab).ToArray()).Max(p => Math.Abs(p.First - p.Second)) > 1e-3);
+    }
+
+    [Fact]
+    public void Greedy_generation_with_the_cache_picks_the_tokens_recomputation_picks()
+    {
+        using var decoder = Decoder();
+        using var embedder = Embedder();
+        var prompt = embedder.Embed([3, 14, 15, 9, 26]);
+        var generated = Generator.Generate(decoder, embedder, prompt, 5, [], 0, new GenerationOptions(12, new HashSet<long>()));
+        Assert.Equal(12, generated.Tokens.Count);
+
+        // The same, recomputing every step from the whole sequence with no cache.
+        var ids = new List<long> { 3, 14, 15, 9, 26 };
+        var recomputed = new List<long>();
+        for (var i = 0; i < 12; i++)
+        {
+            var step = decoder.Run(embedder.Embed(ids.ToArray()), ids.Count, [], TokenKind.Text, 0);
+            var next = Generator.Pick(step.Last(decoder.Vocab), 0, new Random(0));
+            recomputed.Add(next);
+            ids.Add(next);
+        }
+        Assert.Equal(recomputed, generated.Tokens);
+    }
+
+    [Fact]
+    public void Stop_tokens_max_tokens_and_seeded_sampling()
+    {
+        using var decoder = Decoder();
+        using var embedder = Embedder();
+        var prompt = embedder.Embed([1, 2, 3]);
+        var greedy = Generator.Generate(decoder, embedder, prompt, 3, [], 0, new GenerationOptions(8, new HashSet<long>()));
+        var stopAt = greedy.Tokens[2];
+        var stopped = Generator.Generate(decoder, embedder, prompt, 3, [], 0, new GenerationOptions(8, new HashSet<long> { stopAt }));
+        Assert.True(stopped.Stopped);
+        Assert.Equal(greedy.Tokens.TakeWhile(t => t != stopAt), stopped.Tokens);
+        Assert.Equal(4, Generator.Generate(decoder, embedder, prompt, 3, [], 0, new GenerationOptions(4, new HashSet<long>())).Tokens.Count);
+
+        var hot1 = Generator.Generate(decoder, embedder, prompt, 3, [], 0, new GenerationOptions(16, new HashSet<long>(), Temperature: 5f, Seed: 42));
+        var hot2 = Generator.Generate(decoder, embedder, prompt, 3, [], 0, new GenerationOptions(16, new HashSet<long>(), Temperature: 5f, Seed: 42));
+        var hot3 = Generator.Generate(decoder, embedder, prompt, 3, [], 0, new GenerationOptions(16, new HashSet<long>(), Temperature: 5f, Seed: 43));
+        Assert.Equal(hot1.Tokens, hot2.Tokens);        // same seed, same words
+        Assert.NotEqual(hot1.Tokens, hot3.Tokens);     // another seed, other words
+        Assert.All(hot1.Tokens, t => Assert.InRange(t, 0, ReferenceDecoderModel.Vocab - 1));
+    }
+}
