@@ -19,7 +19,8 @@ public static class ReferenceDecoderModel
 {
     public const string Id = "reference_llm_decoder";
     public const string FileName = "reference_llm_decoder.onnx";
-    public const int Vocab = 64;
+    /// <summary>The reference tokenizer's vocabulary size (<see cref="ReferenceTokenizer"/>).</summary>
+    public static readonly int Vocab = ReferenceTokenizer.Size;
     public const int Hidden = 32;
     public const int Heads = 2;
     public const int HeadDim = Hidden / Heads;

@@ -14,6 +14,8 @@ public static class ReferenceModelSet
         (ReferenceBodyModel.FileName, ReferenceBodyModel.Build),
         (ReferenceDecoderModel.FileName, ReferenceDecoderModel.Build),
         (ReferenceEmbedModel.FileName, ReferenceEmbedModel.Build),
+        (ReferenceTokenizer.VocabFile, () => ReferenceTokenizer.Build().Vocab),
+        (ReferenceTokenizer.MergesFile, () => ReferenceTokenizer.Build().Merges),
     ];
 
     /// <summary>Writes every generated model into <paramref name="directory"/>; returns the paths.</summary>

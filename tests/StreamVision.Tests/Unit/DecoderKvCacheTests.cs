@@ -97,3 +97,21 @@ public sealed class DecoderKvCacheTests
         Assert.All(hot1.Tokens, t => Assert.InRange(t, 0, ReferenceDecoderModel.Vocab - 1));
     }
 }
+
+public sealed class LlmTokenizerTests
+{
+    [Fact]
+    public void The_reference_tokenizer_files_round_trip_text_through_microsoft_ml_tokenizers()
+    {
+        var tokenizer = new LlmTokenizer(
+            Path.Combine(SharedData.ProjectModels, ReferenceTokenizer.VocabFile),
+            Path.Combine(SharedData.ProjectModels, ReferenceTokenizer.MergesFile),
+            [ReferenceTokenizer.EndToken, ReferenceTokenizer.ImageToken]);
+        const string text = "[00:41–00:52] the person walks in; camera panning left.";
+        var ids = tokenizer.Encode(text);
+        Assert.Equal(text, tokenizer.Decode(ids));
+        Assert.True(ids.Length < System.Text.Encoding.UTF8.GetByteCount(text), "merges shorten common pairs");
+        Assert.All(ids, id => Assert.InRange(id, 0, ReferenceDecoderModel.Vocab - 1));
+        Assert.Equal([tokenizer.Special[ReferenceTokenizer.EndToken]], tokenizer.Encode(ReferenceTokenizer.EndToken));
+    }
+}
