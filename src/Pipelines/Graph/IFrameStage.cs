@@ -7,8 +7,9 @@ namespace StreamVision.Pipelines.Graph;
 /// <see cref="IStageFactory"/>.</summary>
 public interface IFrameStage : IDisposable
 {
-    /// <summary>Computes the result for <paramref name="frame"/>. The frame stays owned by the caller.</summary>
-    StageResult Process(Frame frame);
+    /// <summary>Computes the result for <paramref name="frame"/>, or null when this frame yields none
+    /// (e.g. the VideoLLM between narrations). The frame stays owned by the caller.</summary>
+    StageResult? Process(Frame frame);
 }
 
 /// <summary>Makes a stage instance per camera; owns what the instances share.</summary>

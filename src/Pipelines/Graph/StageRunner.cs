@@ -93,7 +93,10 @@ internal sealed class StageRunner
                 {
                     result = _stage.Process(frame);
                     Stats.CountProcessed(clock.Elapsed);
-                    Stats.FrameAge.Record(result.CompletedAt - result.CaptureTime);
+                    if (result is not null)
+                    {
+                        Stats.FrameAge.Record(result.CompletedAt - result.CaptureTime);
+                    }
                 }
                 catch (Exception e)
                 {

@@ -40,7 +40,7 @@ public static class ManifestLoader
             $"Download it (see {manifest.Provenance.SourceUrl}) into one of those folders, or add its folder to models.search_paths.");
     }
 
-    private static readonly string[] Tasks = ["segmentation", "detection", "depth", "flow", "segmentation_depth", "body"];
+    private static readonly string[] Tasks = ["segmentation", "detection", "depth", "flow", "segmentation_depth", "body", "videollm"];
 
     private static void Validate(ModelManifest m)
     {
@@ -55,6 +55,11 @@ public static class ManifestLoader
         Require(m.Id.Length > 0, "'id' is missing; give the model a stable name.");
         Require(Tasks.Contains(m.Task), $"task '{m.Task}' is not supported by this build; use one of {string.Join(", ", Tasks.Select(t => $"'{t}'"))}.");
         Require(m.File.Length > 0, "'file' is missing; name the .onnx file.");
+        if (m.Task == "videollm")
+        {
+            ValidateVideoLlm(m, Require);
+            return;
+        }
         Require(m.Input.Name.Length > 0, "'input.name' is missing; use the graph's input tensor name (streamvision models check prints it).");
         Require(m.Input.Shape.Count == 4 && m.Input.Shape.All(d => d > 0), $"'input.shape' must be four positive numbers (batch and three image axes), got [{string.Join(", ", m.Input.Shape)}].");
         Require(m.Input.Channels == 3, $"'input.shape' has {m.Input.Channels} colour channels for layout {m.Input.Layout}; a colour image needs 3. Check 'input.layout'.");
@@ -110,6 +115,21 @@ public static class ManifestLoader
                 BodyContract.Validate(m, Require);
                 break;
         }
+    }
+
+    private static void ValidateVideoLlm(ModelManifest m, Action<bool, string> require)
+    {
+        var v = m.Videollm;
+        require(v is not null, "a videollm model needs a 'videollm' section (vision_encoder, embed_tokens, decoder, tokenizer, tokens_per_frame).");
+        require(v!.VisionEncoder.File.Length > 0 && v.VisionEncoder.Input.Name.Length > 0 && v.VisionEncoder.Output.Length > 0,
+            "'videollm.vision_encoder' needs 'file', 'input' (name, shape, layout, normalisation) and 'output'.");
+        require(v.VisionEncoder.Input.Shape.Count == 4 && v.VisionEncoder.Input.Channels == 3, "'videollm.vision_encoder.input.shape' must be an image: [1, 3, H, W] or [1, H, W, 3].");
+        require(v.Projector is null || (v.Projector.File.Length > 0 && v.Projector.Input.Length > 0 && v.Projector.Output.Length > 0), "'videollm.projector' needs 'file', 'input' and 'output'.");
+        require(v.EmbedTokens.Length > 0, "'videollm.embed_tokens' is missing; name the token-embedding .onnx file.");
+        require(v.Decoder is { Layers: > 0, KvHeads: > 0, HeadDim: > 0, Hidden: > 0, Vocab: > 0 }, "'videollm.decoder' needs positive layers, kv_heads, head_dim, hidden and vocab.");
+        require(v.Tokenizer.Vocab.Length > 0 && v.Tokenizer.Merges.Length > 0, "'videollm.tokenizer' needs 'vocab' (vocab.json) and 'merges' (merges.txt).");
+        require(v.Tokenizer.EndToken.Length > 0 && v.Tokenizer.SpecialTokens.Contains(v.Tokenizer.EndToken), "'videollm.tokenizer.end_token' must be one of its 'special_tokens'.");
+        require(v.TokensPerFrame > 0, "'videollm.tokens_per_frame' must be positive (the projector's number of visual tokens).");
     }
 
     private static void ValidateDepthHead(OutputTensorSpec o, string key, Action<bool, string> require)

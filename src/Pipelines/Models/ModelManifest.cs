@@ -40,6 +40,9 @@ public sealed class ModelManifest
     /// the same camera, and zeroed when the camera's stream starts over (reconnect, loop).</summary>
     public List<StatePairSpec> State { get; set; } = new();
 
+    /// <summary>For task <c>videollm</c>: the other files and the decoder's shape (<c>file</c> is the decoder).</summary>
+    public VideoLlmSpec? Videollm { get; set; }
+
     /// <summary>Where the manifest was read from (not part of the file).</summary>
     [YamlIgnore]
     public string SourcePath { get; set; } = "";
@@ -209,6 +212,63 @@ public sealed class PoseInputsSpec
         => new (string, TensorRef?)[] { ("rotation", Rotation), ("translation", Translation), ("new_trajectory", NewTrajectory), ("intrinsics", Intrinsics) }
             .Where(p => p.Item2 is not null)
             .Select(p => (p.Item1, p.Item2!));
+}
+
+/// <summary>
+/// A VideoLLM split the way SmolVLM publishes it: a vision encoder (image → features), an optional
+/// projector / query former (features → visual tokens), the token embedder, and the decoder with
+/// past key/values (the manifest's <c>file</c>), plus the tokenizer's own files.
+/// </summary>
+public sealed class VideoLlmSpec
+{
+    public ImageModelSpec VisionEncoder { get; set; } = new();
+    public FeatureModelSpec? Projector { get; set; }
+    public string EmbedTokens { get; set; } = "";
+    public DecoderSpec Decoder { get; set; } = new();
+    public TokenizerSpec Tokenizer { get; set; } = new();
+
+    /// <summary>Visual tokens per frame (the projector's output length).</summary>
+    public int TokensPerFrame { get; set; }
+
+    /// <summary>Text before everything else in each prompt.</summary>
+    public string SystemPrompt { get; set; } = "";
+
+    /// <summary>What the model is asked when it narrates.</summary>
+    public string NarrationPrompt { get; set; } = "What is happening now?";
+}
+
+public sealed class ImageModelSpec
+{
+    public string File { get; set; } = "";
+    public InputTensorSpec Input { get; set; } = new();
+    public string Output { get; set; } = "";
+    public List<long> OutputShape { get; set; } = new();
+}
+
+public sealed class FeatureModelSpec
+{
+    public string File { get; set; } = "";
+    public string Input { get; set; } = "";
+    public string Output { get; set; } = "";
+}
+
+public sealed class DecoderSpec
+{
+    public int Layers { get; set; }
+    public int KvHeads { get; set; }
+    public int HeadDim { get; set; }
+    public int Hidden { get; set; }
+    public int Vocab { get; set; }
+}
+
+public sealed class TokenizerSpec
+{
+    public string Vocab { get; set; } = "";
+    public string Merges { get; set; } = "";
+    public List<string> SpecialTokens { get; set; } = new();
+
+    /// <summary>Ends a turn: generation stops on it.</summary>
+    public string EndToken { get; set; } = "";
 }
 
 public sealed class StatePairSpec

@@ -14,6 +14,8 @@ public static class ReferenceModelSet
         (ReferenceBodyModel.FileName, ReferenceBodyModel.Build),
         (ReferenceDecoderModel.FileName, ReferenceDecoderModel.Build),
         (ReferenceEmbedModel.FileName, ReferenceEmbedModel.Build),
+        (ReferenceVisionModels.EncoderFile, ReferenceVisionModels.BuildEncoder),
+        (ReferenceVisionModels.ProjectorFile, ReferenceVisionModels.BuildProjector),
         (ReferenceTokenizer.VocabFile, () => ReferenceTokenizer.Build().Vocab),
         (ReferenceTokenizer.MergesFile, () => ReferenceTokenizer.Build().Merges),
     ];

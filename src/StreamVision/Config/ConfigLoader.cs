@@ -137,6 +137,23 @@ public static class ConfigLoader
         {
             throw Bad("stages.semdepth.pose.tolerance_ms", config.Stages.Semdepth.Pose.ToleranceMs, "use a positive number of milliseconds (about half the pose rate's interval).");
         }
+        var n = config.Stages.Narration;
+        if (!(n.IngestFps is > 0 and <= 30))
+        {
+            throw Bad("stages.narration.ingest_fps", n.IngestFps, "use 0 < fps <= 30 (2 is ProVideLLM's per-frame rate).");
+        }
+        if (n.NarrationIntervalSeconds < 0 || !(n.VisualWindowSeconds > 0))
+        {
+            throw Bad("stages.narration.visual_window_seconds", n.VisualWindowSeconds, "use a positive window, and a narration interval of 0 (never) or more seconds.");
+        }
+        if (!(n.CameraBudgetMb > 0) || n.TotalBudgetMb < n.CameraBudgetMb)
+        {
+            throw Bad("stages.narration.camera_budget_mb", n.CameraBudgetMb, "use a positive budget no larger than total_budget_mb.");
+        }
+        if (n.MaxTokens is < 1 or > 4096 || n.Temperature < 0)
+        {
+            throw Bad("stages.narration.max_tokens", n.MaxTokens, "use 1..4096 tokens and a temperature of 0 or more.");
+        }
         if (config.Stages.Body.ScoreThreshold is <= 0 or >= 1)
         {
             throw Bad("stages.body.score_threshold", config.Stages.Body.ScoreThreshold, "use a score between 0 and 1.");
@@ -261,6 +278,7 @@ public static class ConfigLoader
         ("flow", stages.Flow),
         ("semdepth", stages.Semdepth),
         ("body", stages.Body),
+        ("narration", stages.Narration),
     ];
 
     /// <summary>How the ingest layer should read <paramref name="camera"/>.</summary>

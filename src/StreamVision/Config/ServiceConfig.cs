@@ -95,8 +95,9 @@ public sealed class StagesConfig
     public FlowStageConfig Flow { get; set; } = new();
     public SegDepthStageConfig Semdepth { get; set; } = new();
     public BodyStageConfig Body { get; set; } = new();
+    public NarrationStageConfig Narration { get; set; } = new();
 
-    public bool AnyEnabled => Segmentation.Enabled || Detection.Enabled || Depth.Enabled || Flow.Enabled || Semdepth.Enabled || Body.Enabled;
+    public bool AnyEnabled => Segmentation.Enabled || Detection.Enabled || Depth.Enabled || Flow.Enabled || Semdepth.Enabled || Body.Enabled || Narration.Enabled;
 }
 
 /// <summary>What every stage that runs an ONNX model is configured with.</summary>
@@ -230,6 +231,33 @@ public sealed class BodyStageConfig : OnnxStageConfig
 
     /// <summary>Person slots scoring below this are not published.</summary>
     public double ScoreThreshold { get; set; } = 0.5;
+}
+
+/// <summary>The procedural VideoLLM: memory per camera, narration, questions.</summary>
+public sealed class NarrationStageConfig : OnnxStageConfig
+{
+    /// <summary>A videollm manifest (SmolVLM split layout); reference_videollm is the generated test model.</summary>
+    public override string Model { get; set; } = "reference_videollm";
+
+    /// <summary>Frames per second that enter the memory.</summary>
+    public double IngestFps { get; set; } = 2;
+
+    /// <summary>Seconds between narrations on &lt;prefix&gt;/&lt;camera&gt;/narration; 0 narrates never (questions only).</summary>
+    public double NarrationIntervalSeconds { get; set; } = 10;
+
+    /// <summary>Seconds of visual tokens kept; older frames become text.</summary>
+    public double VisualWindowSeconds { get; set; } = 10;
+
+    /// <summary>Each camera's memory budget.</summary>
+    public double CameraBudgetMb { get; set; } = 2048;
+
+    /// <summary>All cameras' memory together.</summary>
+    public double TotalBudgetMb { get; set; } = 2048;
+
+    public int MaxTokens { get; set; } = 48;
+
+    /// <summary>0 is greedy; above 0 samples.</summary>
+    public double Temperature { get; set; }
 }
 
 public sealed class ModelsConfig

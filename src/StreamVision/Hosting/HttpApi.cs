@@ -122,12 +122,51 @@ public sealed class HttpApi : IAsyncDisposable
             return HttpResults.Bytes(snapshot.Jpeg, "image/jpeg");
         });
         // The VideoLLM stage answers these; without it they say so.
-        api.MapGet("/cameras/{id}/narration", (string id) => host.HasCamera(id)
-            ? Error(StatusCodes.Status404NotFound, "no narration: the VideoLLM stage is not enabled (stages.videollm).")
-            : NotFound(id));
-        api.MapPost("/cameras/{id}/ask", (string id) => host.HasCamera(id)
-            ? Error(StatusCodes.Status501NotImplemented, "questions need the VideoLLM stage, which is not enabled (stages.videollm).")
-            : NotFound(id));
+        api.MapGet("/cameras/{id}/narration", (string id) =>
+        {
+            if (!host.HasCamera(id))
+            {
+                return NotFound(id);
+            }
+            if (host.VideoLlm is null)
+            {
+                return Error(StatusCodes.Status404NotFound, "no narration: the VideoLLM stage is not enabled (stages.narration).");
+            }
+            return host.Latest.Get(id, Pipelines.VideoLlm.VideoLlmStageFactory.StageName) is { } latest
+                ? HttpResults.Bytes(latest.Json, "application/json")
+                : Error(StatusCodes.Status404NotFound, $"camera '{id}' has no narration yet.");
+        });
+        api.MapPost("/cameras/{id}/ask", async (string id, HttpRequest request) =>
+        {
+            if (!host.HasCamera(id))
+            {
+                return NotFound(id);
+            }
+            if (host.VideoLlm is null)
+            {
+                return Error(StatusCodes.Status501NotImplemented, "questions need the VideoLLM stage, which is not enabled (stages.narration).");
+            }
+            string? question;
+            try
+            {
+                question = (await JsonDocument.ParseAsync(request.Body).ConfigureAwait(false)).RootElement.GetProperty("question").GetString();
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                return Error(StatusCodes.Status400BadRequest, "send {\"question\": \"…\"}.");
+            }
+            if (string.IsNullOrWhiteSpace(question) || question.Length > QuestionHandler.MaxQuestionBytes)
+            {
+                return Error(StatusCodes.Status400BadRequest, $"ask a question of 1..{QuestionHandler.MaxQuestionBytes} characters.");
+            }
+            var answered = new TaskCompletionSource<Pipelines.VideoLlm.Answer>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!host.VideoLlm.Ask(id, question, answered.SetResult))
+            {
+                return Error(StatusCodes.Status503ServiceUnavailable, $"camera '{id}' has too many questions waiting; ask again shortly.");
+            }
+            var answer = await answered.Task.WaitAsync(TimeSpan.FromMinutes(2)).ConfigureAwait(false);
+            return HttpResults.Bytes(QuestionHandler.Json(answer), "application/json");
+        });
         api.MapGet("/cameras", () => host.Pipeline.Sources.Select(s => Describe(host, s)));
         api.MapGet("/cameras/{id}", (string id) => host.Pipeline.Source(id) is { } s ? HttpResults.Json(Describe(host, s)) : NotFound(id));
         api.MapPost("/cameras", async (HttpRequest request) =>

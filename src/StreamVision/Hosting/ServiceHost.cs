@@ -59,6 +59,9 @@ public sealed class ServiceHost : IAsyncDisposable
     /// <summary>Applies settings (MQTT commands and REST share it).</summary>
     public CommandHandler Commands { get; private set; } = null!;
 
+    /// <summary>The VideoLLM stage, when enabled (questions, memory stats).</summary>
+    public Pipelines.VideoLlm.VideoLlmStageFactory? VideoLlm { get; private set; }
+
     /// <summary>The HTTP API, when enabled.</summary>
     public HttpApi? Http => _http;
 
@@ -89,7 +92,8 @@ public sealed class ServiceHost : IAsyncDisposable
         EnsureThreadPoolHeadroom();
         var policy = DeliveryPolicy.LatestOnly(config.Live.Queue);
         var poses = config.Stages.Semdepth is { Enabled: true, Pose.Mqtt: true } ? new PoseBoard() : null;
-        var stages = StageBuilder.Build(config, log, poses);
+        var facts = new PerceptionFacts();
+        var stages = StageBuilder.Build(config, log, poses, facts.Of);
         var sources = new List<FrameSource>();
         var failures = new Dictionary<string, string>();
         EmbeddedBroker? broker = null;
@@ -121,7 +125,7 @@ public sealed class ServiceHost : IAsyncDisposable
             var publisher = new MqttPublisher(mqtt.Endpoint, mqtt.Topics, loggers.CreateLogger("mqtt"), config.Mqtt.Queue);
             var pipeline = new Pipeline(sources, stages, policy, log);
             var latest = new LatestResults();
-            var router = new ResultRouter([new MqttResultSink(publisher, mqtt.Topics, new ResultEncoding(config.Stages), mqtt.Qos, latest)], log);
+            var router = new ResultRouter([new MqttResultSink(publisher, mqtt.Topics, new ResultEncoding(config.Stages), mqtt.Qos, latest), facts], log);
             var host = new ServiceHost(config, mqtt, pipeline, stages, broker, publisher, router, latest, log);
             foreach (var camera in config.Cameras.Where(c => failures.ContainsKey(c.Id)))
             {
@@ -134,6 +138,11 @@ public sealed class ServiceHost : IAsyncDisposable
             var commands = new CommandHandler(host, loggers.CreateLogger("commands"));
             host.Commands = commands;
             commands.Subscribe();
+            if (stages.OfType<Pipelines.VideoLlm.VideoLlmStageFactory>().FirstOrDefault() is { } videollm)
+            {
+                host.VideoLlm = videollm;
+                new QuestionHandler(host, videollm, loggers.CreateLogger("videollm")).Subscribe();
+            }
             foreach (var source in sources)
             {
                 source.StatusChanged += host.AnnounceStatus;

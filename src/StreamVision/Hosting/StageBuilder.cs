@@ -17,7 +17,8 @@ namespace StreamVision.Host.Hosting;
 public static class StageBuilder
 {
     /// <param name="poses">Poses received over MQTT, for stages whose models take a camera pose.</param>
-    public static List<IStageFactory> Build(ServiceConfig config, ILogger log, PoseBoard? poses = null)
+    /// <param name="facts">What perception says about a camera now, for the VideoLLM's verbalizer.</param>
+    public static List<IStageFactory> Build(ServiceConfig config, ILogger log, PoseBoard? poses = null, Func<string, Cache.Multimodal.FrameFacts>? facts = null)
     {
         var stages = new List<IStageFactory>();
         var s = config.Stages;
@@ -36,6 +37,10 @@ public static class StageBuilder
             }
             Add(stages, "semdepth", s.Semdepth, config, log, model => new SegDepthStageFactory(model, PoseSettingsOf(config, s.Semdepth.Pose.Mqtt ? poses : null)));
             Add(stages, "body", s.Body, config, log, model => new BodyStageFactory(model, (float)s.Body.ScoreThreshold));
+            if (s.Narration.Enabled)
+            {
+                stages.Add(VideoLlm(config, log, facts ?? (_ => Cache.Multimodal.FrameFacts.None)));
+            }
             return stages;
         }
         catch
@@ -62,6 +67,19 @@ public static class StageBuilder
             model.Dispose();
             throw;
         }
+    }
+
+    private static IStageFactory VideoLlm(ServiceConfig config, ILogger log, Func<string, Cache.Multimodal.FrameFacts> facts)
+    {
+        var n = config.Stages.Narration;
+        var manifest = ModelCatalog.LoadManifest(n.Model, config, "stages.narration.model");
+        var model = new Pipelines.VideoLlm.VideoLlmModel(manifest, ModelCatalog.SearchPaths(config));
+        const double mb = 1024 * 1024;
+        var overall = new Cache.ByteBudget("videollm", (long)(n.TotalBudgetMb * mb));
+        var settings = new Pipelines.VideoLlm.VideoLlmSettings(n.IngestFps, TimeSpan.FromSeconds(n.NarrationIntervalSeconds), TimeSpan.FromSeconds(n.VisualWindowSeconds),
+            (long)(n.CameraBudgetMb * mb), overall, n.MaxTokens, (float)n.Temperature);
+        log.LogInformation("model {Model} (videollm) runs on cpu: {Tokens} visual tokens per frame at {Fps} fps, memory {Budget} MiB per camera", model.Id, model.TokensPerFrame, n.IngestFps, n.CameraBudgetMb);
+        return new Pipelines.VideoLlm.VideoLlmStageFactory(model, settings, facts);
     }
 
     private static FlowSettings FlowSettingsOf(FlowStageConfig flow)

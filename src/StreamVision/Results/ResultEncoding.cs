@@ -21,6 +21,7 @@ public sealed class ResultEncoding(StagesConfig stages)
         FlowResult f => FlowEncoder.Encode(f, publishTime, stages.Flow.PublishField, stages.Flow.PublishImage, companionLocation),
         SegDepthResult j => SegDepthEncoder.Encode(j, publishTime, stages.Semdepth.PublishMask, stages.Semdepth.PublishDepth, companionLocation),
         BodyResult b => BodyEncoder.Encode(b, publishTime),
+        Pipelines.VideoLlm.NarrationResult n => NarrationEncoder.Encode(n, publishTime),
         _ => throw new NotSupportedException($"no encoder for {result.GetType().Name} results"),
     };
 }

@@ -29,7 +29,7 @@ public sealed class RecurrentStateTests
         source.Open();
         await source.RunAsync(frame =>
         {
-            using (var result = (DepthResult)stage.Process(frame))
+            using (var result = (DepthResult)stage.Process(frame)!)
             {
                 mins.Add((frame.Sequence, result.Min));
             }
@@ -51,7 +51,7 @@ public sealed class RecurrentStateTests
         var frame = pool.Rent(CancellationToken.None);
         float Min(Pipelines.Graph.IFrameStage stage)
         {
-            using var result = (DepthResult)stage.Process(frame);
+            using var result = (DepthResult)stage.Process(frame)!;
             return result.Min;
         }
         Assert.Equal([1f, 2f, 3f], [Min(a), Min(a), Min(a)]);

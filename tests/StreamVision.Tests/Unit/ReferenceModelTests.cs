@@ -30,7 +30,7 @@ public class ReferenceModelTests
         using var pool = new FramePool(640, 360, PixelFormat.Bgr24, 1);
         var frame = pool.Rent(CancellationToken.None);
         SyntheticPattern.Draw(frame.Mat, 40);
-        using var result = (SegmentationResult)stage.Process(frame);
+        using var result = (SegmentationResult)stage.Process(frame)!;
         frame.Release();
 
         var g = SyntheticPattern.At(40, 640, 360);

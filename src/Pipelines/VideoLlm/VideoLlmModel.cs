@@ -1,0 +1,85 @@
+using Microsoft.ML.OnnxRuntime;
+using StreamVision.Cache.Kv;
+using StreamVision.Ingest.Frames;
+using StreamVision.Pipelines.Models;
+using StreamVision.Pipelines.Preprocessing;
+
+namespace StreamVision.Pipelines.VideoLlm;
+
+/// <summary>
+/// Every part of a VideoLLM manifest, loaded once and shared by all cameras (ONNX Runtime sessions
+/// are thread-safe): vision encoder → projector → visual tokens; tokenizer → embedder → decoder.
+/// </summary>
+public sealed class VideoLlmModel : IDisposable
+{
+    private readonly InferenceSession _vision;
+    private readonly InferenceSession? _projector;
+    private readonly VideoLlmSpec _spec;
+
+    public VideoLlmModel(ModelManifest manifest, IEnumerable<string> searchPaths)
+    {
+        _spec = manifest.Videollm ?? throw new ModelContractException($"model '{manifest.Id}' is a {manifest.Task} model; the narration stage needs a videollm model.");
+        Manifest = manifest;
+        var paths = searchPaths.ToList();
+        string Resolve(string file) => ManifestLoader.ResolveModelFile(new ModelManifest { Id = manifest.Id, File = file, SourcePath = manifest.SourcePath, Provenance = manifest.Provenance }, paths);
+        Layout = new KvLayout(_spec.Decoder.Layers, _spec.Decoder.KvHeads, _spec.Decoder.HeadDim);
+        try
+        {
+            _vision = new InferenceSession(Resolve(_spec.VisionEncoder.File));
+            _projector = _spec.Projector is { } p ? new InferenceSession(Resolve(p.File)) : null;
+            Embedder = new TokenEmbedder(Resolve(_spec.EmbedTokens), _spec.Decoder.Hidden);
+            Decoder = new DecoderSession(Resolve(manifest.File), Layout, _spec.Decoder.Hidden, _spec.Decoder.Vocab);
+            Tokenizer = new LlmTokenizer(Resolve(_spec.Tokenizer.Vocab), Resolve(_spec.Tokenizer.Merges), _spec.Tokenizer.SpecialTokens);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelContractException($"model '{manifest.Id}': a part is not a loadable ONNX model ({e.Message.Trim()}). Re-download it and compare its SHA-256 with the manifest.", e);
+        }
+        EndToken = Tokenizer.Special[_spec.Tokenizer.EndToken];
+    }
+
+    public ModelManifest Manifest { get; }
+    public string Id => Manifest.Id;
+    public KvLayout Layout { get; }
+    public DecoderSession Decoder { get; }
+    public TokenEmbedder Embedder { get; }
+    public LlmTokenizer Tokenizer { get; }
+    public long EndToken { get; }
+    public int TokensPerFrame => _spec.TokensPerFrame;
+    public int Hidden => _spec.Decoder.Hidden;
+    public string SystemPrompt => _spec.SystemPrompt;
+    public string NarrationPrompt => _spec.NarrationPrompt;
+
+    /// <summary>A camera's pre-processor for the vision encoder (it keeps scratch buffers).</summary>
+    public TensorPreprocessor CreatePreprocessor() => new(_spec.VisionEncoder.Input);
+
+    /// <summary>The frame's visual tokens: [tokens_per_frame, hidden].</summary>
+    public float[] EncodeFrame(Frame frame, TensorPreprocessor preprocessor, float[] pixels)
+    {
+        preprocessor.Run(frame, pixels);
+        using var runOptions = new RunOptions();
+        using var input = OrtValue.CreateTensorValueFromMemory(pixels, _spec.VisionEncoder.Input.Shape.ToArray());
+        using var features = _vision.Run(runOptions, [_spec.VisionEncoder.Input.Name], [input], [_spec.VisionEncoder.Output]);
+        if (_projector is null)
+        {
+            return Checked(features[0].GetTensorDataAsSpan<float>().ToArray());
+        }
+        using var projected = _projector.Run(runOptions, [_spec.Projector!.Input], [features[0]], [_spec.Projector.Output]);
+        return Checked(projected[0].GetTensorDataAsSpan<float>().ToArray());
+    }
+
+    private float[] Checked(float[] tokens) => tokens.Length == TokensPerFrame * Hidden
+        ? tokens
+        : throw new ModelContractException($"model '{Id}': the vision side gave {tokens.Length} values per frame; tokens_per_frame × hidden = {TokensPerFrame * Hidden}. Fix 'videollm.tokens_per_frame' or 'decoder.hidden' in {Manifest.SourcePath}.");
+
+    /// <summary>Size of one frame's pre-processed image.</summary>
+    public int PixelCount => (int)_spec.VisionEncoder.Input.Shape.Aggregate(1L, (a, b) => a * b);
+
+    public void Dispose()
+    {
+        _vision.Dispose();
+        _projector?.Dispose();
+        Embedder.Dispose();
+        Decoder.Dispose();
+    }
+}

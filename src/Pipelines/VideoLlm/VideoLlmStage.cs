@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using StreamVision.Cache;
+using StreamVision.Cache.Kv;
+using StreamVision.Cache.Multimodal;
+using StreamVision.Ingest.Frames;
+using StreamVision.Pipelines.Graph;
+
+namespace StreamVision.Pipelines.VideoLlm;
+
+/// <summary>How the VideoLLM stage runs per camera.</summary>
+/// <param name="IngestFps">Frames entering the cache per second (the rest pass by).</param>
+/// <param name="NarrationInterval">Time between narrations (0: never).</param>
+/// <param name="CameraBudgetBytes">Each camera's cache budget (drawn from <paramref name="Overall"/>).</param>
+public sealed record VideoLlmSettings(double IngestFps, TimeSpan NarrationInterval, TimeSpan VisualWindow, long CameraBudgetBytes, ByteBudget Overall,
+    int MaxTokens = 32, float Temperature = 0, int TextTokenCap = 1024);
+
+/// <summary>What the model said about a stretch of the stream.</summary>
+public sealed class NarrationResult(string text, double from, double to) : StageResult
+{
+    public string Text { get; } = text;
+
+    /// <summary>Stream seconds the memory behind the text covers.</summary>
+    public double From { get; } = from;
+
+    public double To { get; } = to;
+}
+
+/// <summary>An answer to a question, with the time range of the memory it drew on.</summary>
+public sealed record Answer(string Camera, string Question, string Text, double From, double To, TimeSpan Latency);
+
+/// <summary>
+/// The procedural VideoLLM (ProVideLLM): frames enter each camera's <see cref="MultimodalCache"/>
+/// at <see cref="VideoLlmSettings.IngestFps"/> as visual tokens with their KV; the model narrates
+/// every <see cref="VideoLlmSettings.NarrationInterval"/>; questions are answered on a separate
+/// thread per camera from a snapshot of the memory, so answering never stalls ingestion.
+/// </summary>
+public sealed class VideoLlmStageFactory(VideoLlmModel model, VideoLlmSettings settings, Func<string, FrameFacts> facts) : IStageFactory
+{
+    public const string StageName = "narration";
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, VideoLlmCamera> _cameras = new();
+
+    public string Name => StageName;
+    public string ModelId => model.Id;
+    public string Provider => "cpu";
+    public VideoLlmModel Model => model;
+
+    public IFrameStage Create(string cameraId) => _cameras[cameraId] = new VideoLlmCamera(model, settings, facts, cameraId, () => _cameras.TryRemove(cameraId, out _));
+
+    /// <summary>The running camera's memory, for stats (null if the camera is unknown).</summary>
+    public MultimodalCache? CacheOf(string camera) => _cameras.TryGetValue(camera, out var c) ? c.Cache : null;
+
+    public long IngestedFrames(string camera) => _cameras.TryGetValue(camera, out var c) ? Interlocked.Read(ref c.Ingested) : 0;
+
+    /// <summary>Queues a question; <paramref name="reply"/> is called on the camera's answer thread.
+    /// False when the camera is unknown.</summary>
+    public bool Ask(string camera, string question, Action<Answer> reply)
+        => _cameras.TryGetValue(camera, out var c) && c.Ask(question, reply);
+
+    public void Dispose() => model.Dispose();
+}
+
+internal sealed class VideoLlmCamera : IFrameStage
+{
+    private readonly VideoLlmModel _model;
+    private readonly VideoLlmSettings _settings;
+    private readonly Func<string, FrameFacts> _facts;
+    private readonly string _camera;
+    private readonly Action _onDispose;
+    private readonly Preprocessing.TensorPreprocessor _preprocessor;
+    private readonly float[] _pixels;
+    private readonly object _gate = new();
+    private readonly Channel<(string Question, Action<Answer> Reply, long Asked)> _questions =
+        Channel.CreateBounded<(string, Action<Answer>, long)>(new BoundedChannelOptions(16) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly Task _answers;
+    private long _position;
+    private double _lastIngest = double.NegativeInfinity;
+    private double _lastNarration;
+    public long Ingested;
+
+    public VideoLlmCamera(VideoLlmModel model, VideoLlmSettings settings, Func<string, FrameFacts> facts, string camera, Action onDispose)
+    {
+        _model = model;
+        _settings = settings;
+        _facts = facts;
+        _camera = camera;
+        _onDispose = onDispose;
+        _preprocessor = model.CreatePreprocessor();
+        _pixels = new float[model.PixelCount];
+        var options = new CacheOptions(settings.VisualWindow, model.TokensPerFrame, model.Hidden, model.Layout, settings.TextTokenCap);
+        Cache = new MultimodalCache(options, new ByteBudget($"videollm/{camera}", settings.CameraBudgetBytes, settings.Overall), new StructuredVerbalizer(), model.Tokenizer.Count);
+        var system = model.Tokenizer.Encode(model.SystemPrompt);
+        if (system.Length > 0)
+        {
+            var step = model.Decoder.Run(model.Embedder.Embed(system), system.Length, [], TokenKind.System, 0);
+            Cache.SetSystem(step.Kv);
+            _position = system.Length;
+        }
+        _answers = Task.Factory.StartNew(AnswerLoop, TaskCreationOptions.LongRunning);
+    }
+
+    public MultimodalCache Cache { get; }
+
+    public StageResult? Process(Frame frame)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var time = frame.Pts.TotalSeconds;
+        if (time - _lastIngest < 0.999 / _settings.IngestFps)
+        {
+            return null;
+        }
+        _lastIngest = time;
+        var embeds = _model.EncodeFrame(frame, _preprocessor, _pixels);
+        lock (_gate)
+        {
+            var step = _model.Decoder.Run(embeds, _model.TokensPerFrame, Cache.KvBlocks.ToList(), TokenKind.Visual, _position);
+            _position += _model.TokensPerFrame;
+            Cache.AppendFrame(time, embeds, _facts(_camera), step.Kv);
+        }
+        Interlocked.Increment(ref Ingested);
+        if (_settings.NarrationInterval <= TimeSpan.Zero || time - _lastNarration < _settings.NarrationInterval.TotalSeconds)
+        {
+            return null;
+        }
+        _lastNarration = time;
+        var (text, from, to) = Generate(_model.NarrationPrompt);
+        return new NarrationResult(text, from, to).Describe<StageResult>(frame, VideoLlmStageFactory.StageName, _model.Id, started);
+    }
+
+    public bool Ask(string question, Action<Answer> reply) => _questions.Writer.TryWrite((question, reply, Stopwatch.GetTimestamp()));
+
+    private void AnswerLoop()
+    {
+        var reader = _questions.Reader;
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            while (reader.TryRead(out var q))
+            {
+                try
+                {
+                    var (text, from, to) = Generate(q.Question);
+                    q.Reply(new Answer(_camera, q.Question, text, from, to, Stopwatch.GetElapsedTime(q.Asked)));
+                }
+                catch (Exception e)
+                {
+                    q.Reply(new Answer(_camera, q.Question, $"error: {e.Message}", 0, 0, Stopwatch.GetElapsedTime(q.Asked)));
+                }
+            }
+        }
+    }
+
+    /// <summary>Answers <paramref name="prompt"/> from a snapshot of the memory: the cache is locked
+    /// only while its KV is copied, so ingestion continues while the model writes.</summary>
+    private (string Text, double From, double To) Generate(string prompt)
+    {
+        KvBlock snapshot;
+        string longTerm;
+        long position;
+        double from, to;
+        lock (_gate)
+        {
+            snapshot = Snapshot(Cache.KvBlocks.ToList());
+            longTerm = Cache.LongTermText();
+            position = _position;
+            from = Cache.LongTerm.Count > 0 ? Cache.LongTerm[0].Start : Cache.ShortTerm.FirstOrDefault()?.Time ?? 0;
+            to = Cache.ShortTerm.LastOrDefault()?.Time ?? from;
+        }
+        var ids = _model.Tokenizer.Encode($"{longTerm}\n{prompt}\n");
+        var generation = Generator.Generate(_model.Decoder, _model.Embedder, _model.Embedder.Embed(ids), ids.Length, [snapshot], position,
+            new GenerationOptions(_settings.MaxTokens, new HashSet<long> { _model.EndToken }, _settings.Temperature));
+        return (_model.Tokenizer.Decode(generation.Tokens).Trim(), from, to);
+    }
+
+    /// <summary>Every token of <paramref name="blocks"/> copied into one full-precision block.</summary>
+    private KvBlock Snapshot(List<KvBlock> blocks)
+    {
+        var layout = _model.Layout;
+        var tokens = blocks.Sum(b => b.Tokens);
+        var matrices = Enumerable.Range(0, layout.VectorsPerToken).Select(_ => new float[tokens * layout.HeadDim]).ToArray();
+        var scratch = new float[blocks.Count == 0 ? 0 : blocks.Max(b => b.Tokens) * layout.HeadDim];
+        for (var layer = 0; layer < layout.Layers; layer++)
+        {
+            for (var head = 0; head < layout.KvHeads; head++)
+            {
+                foreach (var value in new[] { false, true })
+                {
+                    var target = matrices[KvBlock.MatrixIndex(layout, layer, head, value)];
+                    var offset = 0;
+                    foreach (var block in blocks)
+                    {
+                        var span = scratch.AsSpan(0, block.Tokens * layout.HeadDim);
+                        block.Read(layer, head, value, span);
+                        span.CopyTo(target.AsSpan(offset));
+                        offset += span.Length;
+                    }
+                }
+            }
+        }
+        return new KvBlock(layout, TokenKind.Text, blocks.SelectMany(b => b.Positions).ToList(), matrices);
+    }
+
+    public void Dispose()
+    {
+        _questions.Writer.TryComplete();
+        _answers.Wait(TimeSpan.FromSeconds(30));
+        _onDispose();
+        lock (_gate)
+        {
+            Cache.Dispose();
+        }
+    }
+}
