@@ -8,6 +8,51 @@ namespace StreamVision.Host.Cli;
 /// measured in the same run.</summary>
 internal static class BenchCommand
 {
+    private static Command VideoLlm(TextWriter output, TextWriter error)
+    {
+        var model = new Option<string>("--model") { Description = "A videollm manifest or model id.", DefaultValueFactory = _ => "reference_videollm" };
+        var frames = new Option<int>("--frames") { Description = "Frames appended for the rate measurement.", DefaultValueFactory = _ => 120 };
+        var tokens = new Option<int>("--tokens") { Description = "Most tokens per answer.", DefaultValueFactory = _ => 32 };
+        var minutes = new Option<double>("--minutes") { Description = "Simulated stream length for the memory curve.", DefaultValueFactory = _ => 60 };
+        var outDir = new Option<string>("--out") { Description = "Folder for the JSON, the PNG plot and the table.", DefaultValueFactory = _ => "bench-out" };
+        var modelsDir = new Option<string[]>("--models-dir") { Description = "Extra folder with model files (repeatable)." };
+        var command = new Command("videollm", "VideoLLM: append rate vs encoding only, answer tokens/s with vs without memory, bytes held vs stream length (PNG).") { model, frames, tokens, minutes, outDir, modelsDir };
+        command.SetAction((parse, ct) => ErrorReporting.Guard(error, async () =>
+        {
+            var cfg = Config.ConfigLoader.Default();
+            cfg.Models.SearchPaths.AddRange(parse.GetValue(modelsDir) ?? []);
+            var manifest = Hosting.ModelCatalog.LoadManifest(parse.GetValue(model)!, cfg, "--model");
+            var dir = parse.GetValue(outDir)!;
+            var report = await VideoLlmBenchmark.RunAsync(manifest, Hosting.ModelCatalog.SearchPaths(cfg), Math.Max(4, parse.GetValue(frames)), Math.Max(1, parse.GetValue(tokens)), Math.Max(0.1, parse.GetValue(minutes)), dir, ct).ConfigureAwait(false);
+            var table = new System.Text.StringBuilder();
+            table.AppendLine($"videollm benchmark: {report.Model}");
+            table.AppendLine("| measured | value | baseline (same run) | baseline value | ratio |");
+            table.AppendLine("|---|---|---|---|---|");
+            foreach (var r in report.Rates)
+            {
+                table.AppendLine($"| {r.What} | {r.Value:0.0} {r.Unit} | {r.Baseline} | {r.BaselineValue:0.0} {r.Unit} | {r.Ratio:0.00} |");
+            }
+            table.AppendLine("| memory after the stream | bytes held | tokens held |  |  |");
+            foreach (var curve in report.Memory)
+            {
+                var last = curve.Points[^1];
+                table.AppendLine($"| {curve.Name} ({last.Minutes:0} min) | {last.Bytes / 1024.0:0} KiB | {last.Tokens} |  |  |");
+            }
+            output.Write(table.ToString());
+            await File.WriteAllTextAsync(Path.Combine(dir, "videollm.md"), table.ToString(), ct).ConfigureAwait(false);
+            await File.WriteAllTextAsync(Path.Combine(dir, "videollm.json"), JsonSerializer.Serialize(new
+            {
+                report.Model,
+                rates = report.Rates,
+                memory = report.Memory.Select(c => new { c.Name, points = c.Points.Select(p => new { minutes = p.Minutes, bytes = p.Bytes, tokens = p.Tokens }) }),
+                plot = report.Plot,
+            }, new JsonSerializerOptions { WriteIndented = true }), ct).ConfigureAwait(false);
+            output.WriteLine($"plot: {report.Plot}");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
     public static Command Create(TextWriter output, TextWriter error)
     {
         var command = new Command("bench", "Benchmarks (ratios against baselines measured in the same run).");
@@ -39,6 +84,7 @@ internal static class BenchCommand
             return ExitCodes.Ok;
         }));
         command.Subcommands.Add(decode);
+        command.Subcommands.Add(VideoLlm(output, error));
         return command;
     }
 }

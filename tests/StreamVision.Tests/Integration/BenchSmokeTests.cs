@@ -26,5 +26,23 @@ public sealed class BenchSmokeTests : IDisposable
         Assert.Contains("ratio streamvision / ffmpeg:", run.Output);
     }
 
+    [Fact]
+    public async Task VideoLlm_benchmark_measures_rates_against_baselines_and_plots_memory()
+    {
+        var run = await CliRun.InvokeAsync("bench", "videollm", "--frames", "8", "--tokens", "4", "--minutes", "2", "--out", _dir.Path);
+
+        Assert.True(run.ExitCode == ExitCodes.Ok, run.Error);
+        var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir.Path, "videollm.json"))).RootElement;
+        Assert.Equal(2, report.GetProperty("rates").GetArrayLength());
+        Assert.All(report.GetProperty("rates").EnumerateArray(), r => Assert.True(r.GetProperty("Ratio").GetDouble() > 0));
+        var curves = report.GetProperty("memory").EnumerateArray().ToList();
+        Assert.Equal(3, curves.Count);
+        long Last(int i) => curves[i].GetProperty("points").EnumerateArray().Last().GetProperty("bytes").GetInt64();
+        Assert.True(Last(0) > Last(1) && Last(1) >= Last(2), "keeping everything holds most, the budget least");
+        using var plot = OpenCvSharp.Cv2.ImRead(Path.Combine(_dir.Path, "videollm-memory.png"));
+        Assert.Equal(900, plot.Width);
+        Assert.Contains("| frames appended to the memory |", run.Output);
+    }
+
     public void Dispose() => _dir.Dispose();
 }
