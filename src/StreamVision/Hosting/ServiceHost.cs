@@ -302,7 +302,9 @@ public sealed class ServiceHost : IAsyncDisposable
     private void Start()
     {
         Pipeline.FrameTap = Snapshots.Offer;
-        Metrics = new ServiceMetrics(Pipeline, _stages, Publisher);
+        Metrics = new ServiceMetrics(Pipeline, _stages, Publisher, () => VideoLlm is { } videollm
+            ? Pipeline.Sources.Select(s => (s.CameraId, videollm.CacheOf(s.CameraId)?.BytesHeld ?? 0))
+            : []);
         Router.Observe = Metrics.Record;
         var pipelineRun = Pipeline.RunAsync(_stop.Token);
         var routerRun = Router.RunAsync(Pipeline);

@@ -18,7 +18,8 @@ public sealed class ServiceMetrics : IDisposable
     /// <summary>This service's meter (several services in one process each have their own).</summary>
     public Meter Meter => _meter;
 
-    public ServiceMetrics(Pipeline pipeline, IReadOnlyList<IStageFactory> stages, Publish.Mqtt.MqttPublisher publisher)
+    /// <param name="cacheBytes">Per camera, the bytes its VideoLLM memory holds (none without the stage).</param>
+    public ServiceMetrics(Pipeline pipeline, IReadOnlyList<IStageFactory> stages, Publish.Mqtt.MqttPublisher publisher, Func<IEnumerable<(string Camera, long Bytes)>>? cacheBytes = null)
     {
         _meter.CreateObservableGauge("stage.provider", () => stages.Select(s => new Measurement<int>(1,
                 new KeyValuePair<string, object?>("stage", s.Name), new KeyValuePair<string, object?>("model", s.ModelId), new KeyValuePair<string, object?>("provider", s.Provider))),
@@ -37,6 +38,8 @@ public sealed class ServiceMetrics : IDisposable
         _meter.CreateObservableGauge("mqtt.connected", () => publisher.IsConnected ? 1 : 0, description: "1 while the broker connection is up");
         _meter.CreateObservableCounter("mqtt.published", () => publisher.Stats.Published, unit: "{message}", description: "Messages the broker took");
         _meter.CreateObservableCounter("mqtt.dropped", () => publisher.Stats.Dropped, unit: "{message}", description: "Messages dropped because the outgoing queue was full");
+        _meter.CreateObservableGauge("cache.bytes", () => (cacheBytes?.Invoke() ?? []).Select(c => Measure(c.Bytes, c.Camera)),
+            unit: "By", description: "Bytes the camera's VideoLLM memory holds (text, visual tokens, KV), against its budget");
         _age = _meter.CreateHistogram<double>("frame.age", unit: "ms", description: "Capture to hand-over to MQTT, per result");
         _latency = _meter.CreateHistogram<double>("stage.latency", unit: "ms", description: "Time a stage spent on a frame");
     }

@@ -72,6 +72,7 @@ public sealed class VideoLlmTests
 
         // The same over REST, and refused questions are answered with the reason.
         using var http = new HttpClient { BaseAddress = host.Http!.Address };
+        Assert.Matches(@"streamvision_cache_bytes\S*\{[^}]*camera=""cam""[^}]*\} [1-9]", await http.GetStringAsync("metrics"));
         var rest = await http.PostAsJsonAsync("api/cameras/cam/ask", new { question = "Anyone there?" });
         Assert.True(rest.IsSuccessStatusCode, await rest.Content.ReadAsStringAsync());
         Assert.True(JsonDocument.Parse(await rest.Content.ReadAsStringAsync()).RootElement.GetProperty("ok").GetBoolean());
