@@ -235,12 +235,25 @@ public sealed class VideoLlmSpec
 
     /// <summary>What the model is asked when it narrates.</summary>
     public string NarrationPrompt { get; set; } = "What is happening now?";
+
+    /// <summary>How a request is laid out for the model: {context} is the long-term memory, {question}
+    /// the question (SmolVLM: "&lt;|im_start|&gt;User:{context}\n{question}&lt;end_of_utterance&gt;\nAssistant:").</summary>
+    public string PromptTemplate { get; set; } = "{context}\n{question}\n";
 }
 
 public sealed class ImageModelSpec
 {
     public string File { get; set; } = "";
+
+    /// <summary>The image tensor as pre-processed (4-D: batch, channels and size in its layout).</summary>
     public InputTensorSpec Input { get; set; } = new();
+
+    /// <summary>The shape the graph takes when it has more axes than the image (SmolVLM: [1, 1, 3, 512, 512], batch × images).</summary>
+    public List<long>? TensorShape { get; set; }
+
+    /// <summary>A boolean mask input marking real pixels (SmolVLM's <c>pixel_attention_mask</c>), fed all true.</summary>
+    public TensorRef? PixelMask { get; set; }
+
     public string Output { get; set; } = "";
     public List<long> OutputShape { get; set; } = new();
 }
@@ -269,6 +282,9 @@ public sealed class TokenizerSpec
 
     /// <summary>Ends a turn: generation stops on it.</summary>
     public string EndToken { get; set; } = "";
+
+    /// <summary>Tokens added after training with their ids (HF <c>added_tokens.json</c>), when the vocabulary lacks them.</summary>
+    public string? AddedTokens { get; set; }
 }
 
 public sealed class StatePairSpec

@@ -14,15 +14,17 @@ public sealed partial class LlmTokenizer
 
     private readonly BpeTokenizer _bpe;
 
-    public LlmTokenizer(string vocabFile, string mergesFile, IReadOnlyList<string> specialTokens)
+    /// <param name="addedTokensFile">Optional HF added_tokens.json (token → id) for special tokens not in the vocabulary.</param>
+    public LlmTokenizer(string vocabFile, string mergesFile, IReadOnlyList<string> specialTokens, string? addedTokensFile = null)
     {
-        using var vocabStream = File.OpenRead(vocabFile);
-        var vocab = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, int>>(vocabStream)
-            ?? throw new InvalidDataException($"'{vocabFile}' is not a vocabulary (a JSON object of token → id)");
+        var vocab = ReadTokenMap(vocabFile);
+        var added = addedTokensFile is null ? new Dictionary<string, int>() : ReadTokenMap(addedTokensFile);
         var specials = new Dictionary<string, int>();
         foreach (var token in specialTokens)
         {
-            specials[token] = vocab.TryGetValue(token, out var id) ? id : throw new InvalidDataException($"special token '{token}' is not in '{vocabFile}'");
+            specials[token] = vocab.TryGetValue(token, out var id) || added.TryGetValue(token, out id)
+                ? id
+                : throw new InvalidDataException($"special token '{token}' is in neither '{vocabFile}' nor the added tokens");
         }
         _bpe = BpeTokenizer.Create(new BpeOptions(vocabFile, mergesFile)
         {
@@ -35,6 +37,13 @@ public sealed partial class LlmTokenizer
     }
 
     public IReadOnlyDictionary<string, int> Special { get; }
+
+    private static Dictionary<string, int> ReadTokenMap(string file)
+    {
+        using var stream = File.OpenRead(file);
+        return System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, int>>(stream)
+            ?? throw new InvalidDataException($"'{file}' is not a token map (a JSON object of token → id)");
+    }
 
     public long[] Encode(string text) => _bpe.EncodeToIds(text).Select(id => (long)id).ToArray();
 

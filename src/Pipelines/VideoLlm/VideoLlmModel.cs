@@ -29,7 +29,8 @@ public sealed class VideoLlmModel : IDisposable
             _projector = _spec.Projector is { } p ? new InferenceSession(Resolve(p.File)) : null;
             Embedder = new TokenEmbedder(Resolve(_spec.EmbedTokens), _spec.Decoder.Hidden);
             Decoder = new DecoderSession(Resolve(manifest.File), Layout, _spec.Decoder.Hidden, _spec.Decoder.Vocab);
-            Tokenizer = new LlmTokenizer(Resolve(_spec.Tokenizer.Vocab), Resolve(_spec.Tokenizer.Merges), _spec.Tokenizer.SpecialTokens);
+            Tokenizer = new LlmTokenizer(Resolve(_spec.Tokenizer.Vocab), Resolve(_spec.Tokenizer.Merges), _spec.Tokenizer.SpecialTokens,
+                _spec.Tokenizer.AddedTokens is { } added ? Resolve(added) : null);
         }
         catch (OnnxRuntimeException e)
         {
@@ -50,6 +51,9 @@ public sealed class VideoLlmModel : IDisposable
     public string SystemPrompt => _spec.SystemPrompt;
     public string NarrationPrompt => _spec.NarrationPrompt;
 
+    /// <summary>The request text for <paramref name="question"/> with the long-term memory as context.</summary>
+    public string Prompt(string context, string question) => _spec.PromptTemplate.Replace("{context}", context, StringComparison.Ordinal).Replace("{question}", question, StringComparison.Ordinal);
+
     /// <summary>A camera's pre-processor for the vision encoder (it keeps scratch buffers).</summary>
     public TensorPreprocessor CreatePreprocessor() => new(_spec.VisionEncoder.Input);
 
@@ -58,8 +62,12 @@ public sealed class VideoLlmModel : IDisposable
     {
         preprocessor.Run(frame, pixels);
         using var runOptions = new RunOptions();
-        using var input = OrtValue.CreateTensorValueFromMemory(pixels, _spec.VisionEncoder.Input.Shape.ToArray());
-        using var features = _vision.Run(runOptions, [_spec.VisionEncoder.Input.Name], [input], [_spec.VisionEncoder.Output]);
+        var encoder = _spec.VisionEncoder;
+        using var input = OrtValue.CreateTensorValueFromMemory(pixels, (encoder.TensorShape ?? encoder.Input.Shape).ToArray());
+        using var mask = encoder.PixelMask is { } m ? OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(true, (int)m.Shape.Aggregate(1L, (a, b) => a * b)).ToArray(), m.Shape.ToArray()) : null;
+        using var features = mask is null
+            ? _vision.Run(runOptions, [encoder.Input.Name], [input], [encoder.Output])
+            : _vision.Run(runOptions, [encoder.Input.Name, encoder.PixelMask!.Name], [input, mask], [encoder.Output]);
         if (_projector is null)
         {
             return Checked(features[0].GetTensorDataAsSpan<float>().ToArray());

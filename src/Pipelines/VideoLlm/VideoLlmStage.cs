@@ -165,7 +165,7 @@ internal sealed class VideoLlmCamera : IFrameStage
             from = Cache.LongTerm.Count > 0 ? Cache.LongTerm[0].Start : Cache.ShortTerm.FirstOrDefault()?.Time ?? 0;
             to = Cache.ShortTerm.LastOrDefault()?.Time ?? from;
         }
-        var ids = _model.Tokenizer.Encode($"{longTerm}\n{prompt}\n");
+        var ids = _model.Tokenizer.Encode(_model.Prompt(longTerm, prompt));
         var generation = Generator.Generate(_model.Decoder, _model.Embedder, _model.Embedder.Embed(ids), ids.Length, [snapshot], position,
             new GenerationOptions(_settings.MaxTokens, new HashSet<long> { _model.EndToken }, _settings.Temperature));
         return (_model.Tokenizer.Decode(generation.Tokens).Trim(), from, to);

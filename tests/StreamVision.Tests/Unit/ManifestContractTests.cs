@@ -44,3 +44,28 @@ public sealed class ManifestContractTests
         Assert.Contains(key, e.Message);
     }
 }
+
+public sealed class VideoLlmManifestTests
+{
+    [Theory]
+    [InlineData("reference_videollm")]
+    [InlineData("smolvlm_256m_instruct")]
+    public void Videollm_manifests_are_complete(string id)
+    {
+        var manifest = ManifestLoader.Load(Path.Combine(SharedData.ProjectModels, $"{id}.yaml"));
+        var v = manifest.Videollm!;
+        Assert.Equal("videollm", manifest.Task);
+        Assert.True(v.TokensPerFrame > 0 && v.Decoder.Hidden > 0);
+        Assert.Contains(v.Tokenizer.EndToken, v.Tokenizer.SpecialTokens);
+        Assert.Contains("{question}", v.PromptTemplate);
+    }
+
+    [Fact]
+    public void A_videollm_manifest_without_its_parts_is_refused_with_the_key()
+    {
+        using var dir = new TempDir();
+        var text = File.ReadAllText(Path.Combine(SharedData.ProjectModels, "reference_videollm.yaml")).Replace("  tokens_per_frame: 4\n", "");
+        var e = Assert.Throws<ConfigurationException>(() => ManifestLoader.Load(dir.File("v.yaml", text)));
+        Assert.Contains("'videollm.tokens_per_frame'", e.Message);
+    }
+}
