@@ -54,6 +54,18 @@ public sealed class ModelProvenance
     public string License { get; set; } = "";
     public string Sha256 { get; set; } = "";
     public string Notes { get; set; } = "";
+
+    /// <summary>For models made of several files (a VideoLLM): each file with its URL and SHA-256;
+    /// <c>models pull</c> fetches them all.</summary>
+    public List<ProvidedFile> Files { get; set; } = new();
+}
+
+/// <summary>One file of a multi-file model: its path relative to the manifest, where it comes from, its checksum.</summary>
+public sealed class ProvidedFile
+{
+    public string File { get; set; } = "";
+    public string Url { get; set; } = "";
+    public string Sha256 { get; set; } = "";
 }
 
 public enum TensorLayout

@@ -32,7 +32,7 @@ internal static class ModelsCommand
             var manifest = ModelCatalog.LoadManifest(parse.GetValue(name)!, cfg, "NAME");
             using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
             var lastReport = DateTime.MinValue;
-            var result = await new ModelDownloader(http).PullAsync(manifest, parse.GetValue(dir) ?? ModelCatalog.UserDirectory, parse.GetValue(mirror), (done, total) =>
+            var results = await new ModelDownloader(http).PullAllAsync(manifest, parse.GetValue(dir) ?? ModelCatalog.UserDirectory, parse.GetValue(mirror), (done, total) =>
             {
                 if (DateTime.UtcNow - lastReport > TimeSpan.FromSeconds(1))
                 {
@@ -40,9 +40,12 @@ internal static class ModelsCommand
                     output.WriteLine(total is { } t ? $"  {done:N0} of {t:N0} bytes" : $"  {done:N0} bytes");
                 }
             }, ct).ConfigureAwait(false);
-            output.WriteLine(result.AlreadyInstalled
-                ? $"model {manifest.Id}: already installed and verified at {result.Path}"
-                : $"model {manifest.Id}: installed {result.Path} ({result.Bytes:N0} bytes{(result.ResumedFrom > 0 ? $", resumed at {result.ResumedFrom:N0}" : "")}), SHA-256 verified");
+            foreach (var result in results)
+            {
+                output.WriteLine(result.AlreadyInstalled
+                    ? $"model {manifest.Id}: already installed and verified at {result.Path}"
+                    : $"model {manifest.Id}: installed {result.Path} ({result.Bytes:N0} bytes{(result.ResumedFrom > 0 ? $", resumed at {result.ResumedFrom:N0}" : "")}), SHA-256 verified");
+            }
             return ExitCodes.Ok;
         }));
         return command;

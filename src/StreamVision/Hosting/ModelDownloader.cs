@@ -21,20 +21,47 @@ public sealed class ModelDownloader(HttpClient http)
 {
     /// <param name="mirror">Base URL to fetch the file from instead of the manifest's source
     /// (an internal mirror, or a test server); the file name is appended.</param>
-    public async Task<PullResult> PullAsync(ModelManifest manifest, string directory, string? mirror, Action<long, long?>? progress, CancellationToken cancellationToken)
+    /// <summary>Every file of the model: the one <c>file</c> with <c>provenance.sha256</c>, or each of
+    /// <c>provenance.files</c> (kept at its relative path, e.g. onnx/decoder.onnx).</summary>
+    public async Task<IReadOnlyList<PullResult>> PullAllAsync(ModelManifest manifest, string directory, string? mirror, Action<long, long?>? progress, CancellationToken cancellationToken)
     {
-        var expected = manifest.Provenance.Sha256.Trim().ToLowerInvariant();
+        if (manifest.Provenance.Files.Count == 0)
+        {
+            return [await PullAsync(manifest, directory, mirror, progress, cancellationToken)];
+        }
+        var results = new List<PullResult>();
+        foreach (var file in manifest.Provenance.Files)
+        {
+            var url = mirror is null ? file.Url : mirror.TrimEnd('/') + "/" + string.Join('/', file.File.Split('/').Select(Uri.EscapeDataString));
+            results.Add(await PullFileAsync(manifest.Id, file.File, url, file.Sha256, directory, progress, cancellationToken));
+        }
+        return results;
+    }
+
+    public Task<PullResult> PullAsync(ModelManifest manifest, string directory, string? mirror, Action<long, long?>? progress, CancellationToken cancellationToken)
+    {
+        var url = mirror is null ? manifest.Provenance.SourceUrl : mirror.TrimEnd('/') + "/" + Uri.EscapeDataString(Path.GetFileName(manifest.File));
+        return PullFileAsync(manifest.Id, Path.GetFileName(manifest.File), url, manifest.Provenance.Sha256, directory, progress, cancellationToken);
+    }
+
+    private async Task<PullResult> PullFileAsync(string id, string relativeFile, string url, string sha256, string directory, Action<long, long?>? progress, CancellationToken cancellationToken)
+    {
+        var manifest = new ModelManifest { Id = id };
+        var expected = sha256.Trim().ToLowerInvariant();
         if (expected.Length != 64)
         {
-            throw new ConfigurationException($"model '{manifest.Id}': its manifest has no SHA-256 (provenance.sha256), so a download could not be verified; it cannot be pulled.");
+            throw new ConfigurationException($"model '{id}': its manifest has no SHA-256 for '{relativeFile}' (provenance.sha256 or provenance.files), so a download could not be verified; it cannot be pulled.");
         }
-        var url = mirror is null ? manifest.Provenance.SourceUrl : mirror.TrimEnd('/') + "/" + Uri.EscapeDataString(Path.GetFileName(manifest.File));
+        if (Path.IsPathRooted(relativeFile) || relativeFile.Split('/', '\\').Contains(".."))
+        {
+            throw new ConfigurationException($"model '{id}': file '{relativeFile}' must be a path inside the model folder.");
+        }
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
             throw new ConfigurationException($"model '{manifest.Id}': '{url}' is not an http(s) URL to download from.");
         }
-        Directory.CreateDirectory(directory);
-        var target = Path.Combine(directory, Path.GetFileName(manifest.File));
+        var target = Path.Combine(directory, relativeFile);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         if (File.Exists(target) && await Sha256Async(target, cancellationToken) == expected)
         {
             return new PullResult(target, new FileInfo(target).Length, 0, AlreadyInstalled: true);
