@@ -31,6 +31,10 @@ public sealed record CacheOptions(TimeSpan VisualWindow, int TokensPerFrame, int
     /// <summary>CalibQuant's clip factor per bit width: the fraction of each channel's range kept.</summary>
     public Func<int, float> Clip { get; init; } = QuantizedMatrix.CalibratedClip;
 
+    /// <summary>Expired frames are verbalized together once they span this long (0: one by one, as they
+    /// expire). An LLM verbalizer wants chunks: one generation per chunk, not per frame.</summary>
+    public TimeSpan VerbalizeEvery { get; init; } = TimeSpan.Zero;
+
     /// <summary>Most recent tokens never evicted (Locret's stabiliser window).</summary>
     public int ProtectedRecentTokens { get; init; } = 64;
 }

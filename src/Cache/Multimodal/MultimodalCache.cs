@@ -29,6 +29,7 @@ public sealed class MultimodalCache : IDisposable
     private readonly IKvTier? _disk;
     private readonly List<(TextSegment Segment, KvBlock? Kv)> _segments = new();
     private readonly LinkedList<VisualFrame> _frames = new();
+    private readonly List<VisualFrame> _expiring = new(); // out of the window, waiting to be verbalized
     private KvBlock? _system;
     private long _offloadSerial;
 
@@ -51,7 +52,7 @@ public sealed class MultimodalCache : IDisposable
     public IReadOnlyCollection<VisualFrame> ShortTerm => _frames;
 
     public int TextTokens => _segments.Sum(s => s.Segment.Tokens);
-    public int VisualTokens => _frames.Count * _options.TokensPerFrame;
+    public int VisualTokens => (_frames.Count + _expiring.Count) * _options.TokensPerFrame;
     public int SystemTokens => _system?.Tokens ?? 0;
     public int TokensHeld => SystemTokens + TextTokens + VisualTokens;
 
@@ -62,12 +63,12 @@ public sealed class MultimodalCache : IDisposable
 
     /// <summary>Every KV block held (system, text, visual), oldest first.</summary>
     public IEnumerable<KvBlock> KvBlocks =>
-        new[] { _system }.Concat(_segments.Select(s => s.Kv)).Concat(_frames.Select(f => f.Kv)).OfType<KvBlock>();
+        new[] { _system }.Concat(_segments.Select(s => s.Kv)).Concat(_expiring.Select(f => f.Kv)).Concat(_frames.Select(f => f.Kv)).OfType<KvBlock>();
 
     /// <summary>Bytes the structures hold right now, counted from them (the budget must equal it).</summary>
     public long CountHeldBytes() =>
         KvBlocks.Sum(b => b.Bytes)
-        + _frames.Sum(f => (long)f.Embeddings.Length * sizeof(float))
+        + _frames.Concat(_expiring).Sum(f => (long)f.Embeddings.Length * sizeof(float))
         + _segments.Sum(s => TextBytes(s.Segment));
 
     private static long TextBytes(TextSegment segment) => (long)segment.Text.Length * sizeof(char);
@@ -111,25 +112,30 @@ public sealed class MultimodalCache : IDisposable
 
     private void Slide(double now)
     {
-        var expired = new List<VisualFrame>();
         while (_frames.First is { } first && first.Value.Time < now - _options.VisualWindow.TotalSeconds)
         {
-            expired.Add(first.Value);
+            _expiring.Add(first.Value);
             _frames.RemoveFirst();
-            _budget.Release((long)first.Value.Embeddings.Length * sizeof(float));
-            if (first.Value.Kv is { } kv)
+        }
+        if (_expiring.Count == 0 || _expiring[^1].Time - _expiring[0].Time < _options.VerbalizeEvery.TotalSeconds)
+        {
+            return;
+        }
+        // The verbalizer may read the frames' visual tokens and KV (an LLM does): release them after.
+        var expired = _expiring.ToList();
+        _expiring.Clear();
+        var facts = _verbalizer.Describe(expired);
+        foreach (var frame in expired)
+        {
+            _budget.Release((long)frame.Embeddings.Length * sizeof(float));
+            if (frame.Kv is { } kv)
             {
                 Drop(kv);
             }
         }
-        if (expired.Count == 0)
-        {
-            return;
-        }
-        var facts = _verbalizer.Describe(expired.Select(f => f.Facts).ToList());
         var start = expired[0].Time;
         var end = expired[^1].Time;
-        if (_segments.Count > 0 && _segments[^1] is var (last, lastKv) && lastKv is null && last.Facts.SameAs(facts) && start - last.End <= _options.VisualWindow.TotalSeconds)
+        if (_segments.Count > 0 && _segments[^1] is var (last, lastKv) && lastKv is null && last.Facts.SameAs(facts) && start - last.End <= _options.VisualWindow.TotalSeconds + _options.VerbalizeEvery.TotalSeconds)
         {
             // Nothing new happened: the last segment now covers this time too.
             Replace(_segments.Count - 1, last with { End = end });
@@ -217,7 +223,7 @@ public sealed class MultimodalCache : IDisposable
 
     private bool QuantizeStep(long needed)
     {
-        var visual = _frames.Select(f => f.Kv).OfType<KvBlock>().Where(b => !b.IsOffloaded && b.Tokens > 0).ToList();
+        var visual = _expiring.Concat(_frames).Select(f => f.Kv).OfType<KvBlock>().Where(b => !b.IsOffloaded && b.Tokens > 0).ToList();
         foreach (var bits in _options.QuantizationBits)
         {
             var freed = 0L;
@@ -299,6 +305,9 @@ public sealed class MultimodalCache : IDisposable
         }
         return freed;
     }
+
+    /// <summary>Frames out of the window still waiting to be verbalized.</summary>
+    public IReadOnlyList<VisualFrame> Expiring => _expiring;
 
     public void Dispose()
     {

@@ -12,8 +12,8 @@ public sealed record FrameFacts(IReadOnlyDictionary<string, string> Facts)
 /// <summary>Turns expiring visual memory into long-term text.</summary>
 public interface IVerbalizer
 {
-    /// <summary>One description of the frames' facts (their most frequent value per fact).</summary>
-    SegmentFacts Describe(IReadOnlyList<FrameFacts> frames);
+    /// <summary>One description of the expiring frames (their facts, or — for an LLM — their visual tokens).</summary>
+    SegmentFacts Describe(IReadOnlyList<VisualFrame> frames);
 
     /// <summary>A coarser description covering two segments (used when long-term text is compacted).</summary>
     SegmentFacts Merge(SegmentFacts older, SegmentFacts newer);
@@ -22,9 +22,14 @@ public interface IVerbalizer
 /// <summary>Facts of a text segment: per fact the values seen (one value, or several after a merge).</summary>
 public sealed record SegmentFacts(IReadOnlyDictionary<string, IReadOnlyList<string>> Values)
 {
+    /// <summary>Free text (an LLM's words) is kept under the empty key and rendered as it is.</summary>
+    public const string TextKey = "";
+
+    public static SegmentFacts FromText(string text) => new(new Dictionary<string, IReadOnlyList<string>> { [TextKey] = [text] });
+
     public string Describe() => Values.Count == 0
         ? "nothing noted"
-        : string.Join("; ", Values.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {string.Join("/", kv.Value)}"));
+        : string.Join("; ", Values.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key == TextKey ? string.Join(" / ", kv.Value) : $"{kv.Key} {string.Join("/", kv.Value)}"));
 
     public bool SameAs(SegmentFacts other) => Describe() == other.Describe();
 }
@@ -36,9 +41,9 @@ public sealed record SegmentFacts(IReadOnlyDictionary<string, IReadOnlyList<stri
 /// </summary>
 public sealed class StructuredVerbalizer : IVerbalizer
 {
-    public SegmentFacts Describe(IReadOnlyList<FrameFacts> frames)
+    public SegmentFacts Describe(IReadOnlyList<VisualFrame> frames)
     {
-        var values = frames.SelectMany(f => f.Facts)
+        var values = frames.SelectMany(f => f.Facts.Facts)
             .GroupBy(kv => kv.Key)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)[g.GroupBy(kv => kv.Value).OrderByDescending(v => v.Count()).ThenBy(v => v.Key, StringComparer.Ordinal).First().Key]);
         return new SegmentFacts(values);

@@ -12,8 +12,11 @@ namespace StreamVision.Pipelines.VideoLlm;
 /// <param name="IngestFps">Frames entering the cache per second (the rest pass by).</param>
 /// <param name="NarrationInterval">Time between narrations (0: never).</param>
 /// <param name="CameraBudgetBytes">Each camera's cache budget (drawn from <paramref name="Overall"/>).</param>
+/// <param name="LlmVerbalizes">The LLM writes the long-term text from the expiring frames' visual
+/// tokens (ProVideLLM), every <paramref name="VerbalizeEvery"/>; otherwise the structured verbalizer
+/// writes it from the perception facts.</param>
 public sealed record VideoLlmSettings(double IngestFps, TimeSpan NarrationInterval, TimeSpan VisualWindow, long CameraBudgetBytes, ByteBudget Overall,
-    int MaxTokens = 32, float Temperature = 0, int TextTokenCap = 1024);
+    int MaxTokens = 32, float Temperature = 0, int TextTokenCap = 1024, bool LlmVerbalizes = false, TimeSpan VerbalizeEvery = default);
 
 /// <summary>What the model said about a stretch of the stream.</summary>
 public sealed class NarrationResult(string text, double from, double to) : StageResult
@@ -87,8 +90,11 @@ internal sealed class VideoLlmCamera : IFrameStage
         _onDispose = onDispose;
         _preprocessor = model.CreatePreprocessor();
         _pixels = new float[model.PixelCount];
-        var options = new CacheOptions(settings.VisualWindow, model.TokensPerFrame, model.Hidden, model.Layout, settings.TextTokenCap);
-        Cache = new MultimodalCache(options, new ByteBudget($"videollm/{camera}", settings.CameraBudgetBytes, settings.Overall), new StructuredVerbalizer(), model.Tokenizer.Count);
+        var options = new CacheOptions(settings.VisualWindow, model.TokensPerFrame, model.Hidden, model.Layout, settings.TextTokenCap) { VerbalizeEvery = settings.VerbalizeEvery };
+        IVerbalizer verbalizer = settings.LlmVerbalizes
+            ? new LlmVerbalizer(model, () => Cache?.KvBlocks.FirstOrDefault(b => b.Kind == TokenKind.System), () => _position, settings.MaxTokens)
+            : new StructuredVerbalizer();
+        Cache = new MultimodalCache(options, new ByteBudget($"videollm/{camera}", settings.CameraBudgetBytes, settings.Overall), verbalizer, model.Tokenizer.Count);
         var system = model.Tokenizer.Encode(model.SystemPrompt);
         if (system.Length > 0)
         {

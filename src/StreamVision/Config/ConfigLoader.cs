@@ -150,6 +150,10 @@ public static class ConfigLoader
         {
             throw Bad("stages.narration.camera_budget_mb", n.CameraBudgetMb, "use a positive budget no larger than total_budget_mb.");
         }
+        if (n.Verbalizer is not ("structured" or "llm") || n.VerbalizeEverySeconds < 0)
+        {
+            throw Bad("stages.narration.verbalizer", n.Verbalizer, "use structured (perception facts) or llm (the model writes), and verbalize_every_seconds of 0 or more.");
+        }
         if (n.MaxTokens is < 1 or > 4096 || n.Temperature < 0)
         {
             throw Bad("stages.narration.max_tokens", n.MaxTokens, "use 1..4096 tokens and a temperature of 0 or more.");

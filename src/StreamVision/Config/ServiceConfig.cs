@@ -258,6 +258,12 @@ public sealed class NarrationStageConfig : OnnxStageConfig
 
     /// <summary>0 is greedy; above 0 samples.</summary>
     public double Temperature { get; set; }
+
+    /// <summary>Who writes long-term memory: structured (perception facts) or llm (the model, from the expiring visual tokens).</summary>
+    public string Verbalizer { get; set; } = "structured";
+
+    /// <summary>Expired frames are verbalized together once they span this long (llm: one generation per chunk).</summary>
+    public double VerbalizeEverySeconds { get; set; } = 10;
 }
 
 public sealed class ModelsConfig

@@ -77,7 +77,8 @@ public static class StageBuilder
         const double mb = 1024 * 1024;
         var overall = new Cache.ByteBudget("videollm", (long)(n.TotalBudgetMb * mb));
         var settings = new Pipelines.VideoLlm.VideoLlmSettings(n.IngestFps, TimeSpan.FromSeconds(n.NarrationIntervalSeconds), TimeSpan.FromSeconds(n.VisualWindowSeconds),
-            (long)(n.CameraBudgetMb * mb), overall, n.MaxTokens, (float)n.Temperature);
+            (long)(n.CameraBudgetMb * mb), overall, n.MaxTokens, (float)n.Temperature,
+            LlmVerbalizes: n.Verbalizer == "llm", VerbalizeEvery: TimeSpan.FromSeconds(n.Verbalizer == "llm" ? n.VerbalizeEverySeconds : 0));
         log.LogInformation("model {Model} (videollm) runs on cpu: {Tokens} visual tokens per frame at {Fps} fps, memory {Budget} MiB per camera", model.Id, model.TokensPerFrame, n.IngestFps, n.CameraBudgetMb);
         return new Pipelines.VideoLlm.VideoLlmStageFactory(model, settings, facts);
     }

@@ -85,3 +85,40 @@ public sealed class VideoLlmTests
         Assert.Contains(refused, r => r.GetProperty("error").GetString()!.Contains("no camera 'nobody'"));
     }
 }
+
+[Trait("Category", "Integration")]
+public sealed class LlmVerbalizerTests
+{
+    [Fact]
+    public async Task With_the_llm_verbalizer_the_model_writes_long_term_memory_in_chunks()
+    {
+        var mqttPort = FreePort.Next();
+        var config = new ServiceConfig
+        {
+            Cameras = { new CameraConfig { Id = "cam", Url = "synthetic://p?width=320&height=180&fps=10" } },
+            Stages =
+            {
+                Segmentation = { PublishMask = false },
+                Narration = { Enabled = true, IngestFps = 4, NarrationIntervalSeconds = 0, VisualWindowSeconds = 1, Verbalizer = "llm", VerbalizeEverySeconds = 1.5, MaxTokens = 12 },
+            },
+            Mqtt = { Port = mqttPort, Prefix = "l", StatsIntervalSeconds = 0 },
+            Http = { Enabled = false },
+            SummaryIntervalSeconds = 0,
+        };
+        using var loggers = TestLogging.Quiet();
+        await using var host = await ServiceHost.StartAsync(config, loggers, CancellationToken.None);
+        var cache = host.VideoLlm!.CacheOf("cam")!;
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (cache.LongTerm.Count < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        var segments = cache.LongTerm;
+        Assert.True(segments.Count >= 2, $"{segments.Count} segments");
+        // Written by the model, not from perception facts, and each covering a chunk of frames.
+        Assert.DoesNotContain(segments, s => s.Text.Contains("scene"));
+        Assert.All(segments, s => Assert.True(s.End - s.Start >= 1.4, s.Text));
+        Assert.All(segments, s => Assert.Matches(@"^\[\d\d:\d\d–\d\d:\d\d\] \S", s.Text));
+        Assert.True(cache.BytesHeld <= cache.Budget.Limit);
+    }
+}
