@@ -11,7 +11,9 @@ public sealed record BrokerUser(string Username, string Password, bool Commands)
 /// <summary>Who may connect to the embedded broker and who may publish to input topics. No users:
 /// anyone on the bound address may connect and command (the loopback default).</summary>
 /// <param name="InputFilters">Topic filters of the service's input topics (commands, poses, questions).</param>
-public sealed record BrokerAccess(IReadOnlyList<BrokerUser> Users, IReadOnlyList<string> InputFilters)
+/// <param name="MaxInputBytes">Largest payload accepted on an input topic; bigger publishes are refused
+/// by the broker before the service sees them.</param>
+public sealed record BrokerAccess(IReadOnlyList<BrokerUser> Users, IReadOnlyList<string> InputFilters, int MaxInputBytes = 64 * 1024)
 {
     public static readonly BrokerAccess Open = new([], []);
 }
@@ -50,6 +52,9 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         if (access.Users.Count > 0)
         {
             server.ValidatingConnectionAsync += e => Authenticate(e, access);
+        }
+        if (access.InputFilters.Count > 0)
+        {
             server.InterceptingPublishAsync += e => Authorise(e, access);
         }
         try
@@ -106,13 +111,24 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     private static bool FixedTimeEquals(string a, string b)
         => System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(a), System.Text.Encoding.UTF8.GetBytes(b));
 
-    // Only users allowed to command may publish into the service's input topics; anyone logged in may
-    // publish elsewhere (the service's own results, other applications' topics).
+    // Input topics take small payloads only, and — with users — only from users allowed to command;
+    // anyone logged in may publish elsewhere (the service's own results, other applications' topics).
     private static Task Authorise(InterceptingPublishEventArgs e, BrokerAccess access)
     {
         var topic = e.ApplicationMessage.Topic;
         var input = access.InputFilters.Any(f => MQTTnet.MqttTopicFilterComparer.Compare(topic, f) == MQTTnet.MqttTopicFilterCompareResult.IsMatch);
-        if (input && access.Users.FirstOrDefault(u => u.Username == e.UserName) is not { Commands: true })
+        if (!input)
+        {
+            return Task.CompletedTask;
+        }
+        if (e.ApplicationMessage.Payload.Length > access.MaxInputBytes)
+        {
+            e.ProcessPublish = false;
+            e.Response.ReasonCode = MQTTnet.Protocol.MqttPubAckReasonCode.QuotaExceeded;
+            e.Response.ReasonString = $"{e.ApplicationMessage.Payload.Length} bytes is more than an input topic takes ({access.MaxInputBytes})";
+            return Task.CompletedTask;
+        }
+        if (access.Users.Count > 0 && access.Users.FirstOrDefault(u => u.Username == e.UserName) is not { Commands: true })
         {
             e.ProcessPublish = false;
             e.Response.ReasonCode = MQTTnet.Protocol.MqttPubAckReasonCode.NotAuthorized;

@@ -38,7 +38,7 @@ public sealed class MqttSetup
             : null;
         var endpoint = new MqttEndpoint(m.Embedded.Enabled ? "127.0.0.1" : m.Host, m.Port, m.ClientId, username, password, tls,
             m.CleanStart, m.SessionExpirySeconds, m.KeepAliveSeconds);
-        return new MqttSetup(endpoint, new BrokerAccess(users, users.Count > 0 ? topics.InputFilters : []), new MqttQos(m.Qos.Results, m.Qos.Companions, m.Qos.State, m.Qos.Stats), topics);
+        return new MqttSetup(endpoint, new BrokerAccess(users, topics.InputFilters), new MqttQos(m.Qos.Results, m.Qos.Companions, m.Qos.State, m.Qos.Stats), topics);
     }
 
     private static string? Path(ServiceConfig config, string? file) => file is null ? null : ConfigLoader.ResolvePath(config, file);

@@ -92,7 +92,10 @@ public sealed class CommandTests
         await client.PublishAsync("c/a/max_fps/set", "-3");
         await client.PublishAsync("c/a/colour/set", "ON");
         await client.PublishAsync("c/nope/segmentation/set", "OFF");
-        await client.PublishAsync("c/a/segmentation/set", new string('x', 100_000));
+        await client.PublishAsync("c/a/segmentation/set", new string('x', 10_000));
+        // Hostile sizes never reach the service: the embedded broker refuses them on input topics.
+        var huge = await client.PublishAsync("c/a/segmentation/set", new byte[1_000_000]);
+        Assert.Equal(MQTTnet.MqttClientPublishReasonCode.QuotaExceeded, huge.ReasonCode);
         await client.PublishAsync("c/a/max_fps/set", new byte[] { 0xff, 0xfe, 0x00 });
         // An MQTT 5 request: the answer goes to its response topic with its correlation data.
         await client.PublishAsync("c/a/segmentation/set", Encoding.UTF8.GetBytes("sideways"), responseTopic: "c/replies/me", correlation: [1, 2, 3]);
@@ -104,7 +107,7 @@ public sealed class CommandTests
         Assert.Contains(errors, e => e.Contains("max_fps '-3' is not a frame rate"));
         Assert.Contains("'colour' is not a setting", Error("c/a/colour/error"));
         Assert.Contains("no camera 'nope'", Error("c/nope/segmentation/error"));
-        Assert.Contains(errors, e => e.Contains("100000 bytes refused"));
+        Assert.Contains(errors, e => e.Contains("10000 bytes refused"));
         Assert.Contains(errors, e => e.Contains("not UTF-8"));
         var reply = client.Messages.First(m => m.Topic == "c/replies/me");
         Assert.Equal([1, 2, 3], reply.CorrelationData);

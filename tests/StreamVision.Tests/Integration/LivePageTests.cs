@@ -17,7 +17,7 @@ public sealed class LivePageTests
         var config = new ServiceConfig
         {
             Cameras = { new CameraConfig { Id = "yard", Url = "synthetic://p?width=640&height=360&fps=10" } },
-            Stages = { Depth = { Enabled = true }, Flow = { Enabled = true, PublishImage = true } },
+            Stages = { Depth = { Enabled = true }, Flow = { Enabled = true, PublishImage = true }, Narration = { Enabled = true, NarrationIntervalSeconds = 1, MaxTokens = 8 } },
             Mqtt = { Port = mqttPort },
             Http = { Port = httpPort },
             SummaryIntervalSeconds = 0,
@@ -38,7 +38,21 @@ public sealed class LivePageTests
         var stats = (string?)await browser.EvaluateAsync("document.querySelector('.camera .stats').textContent");
         Assert.Contains("segmentation", stats);
         Assert.Contains("depth", stats);
-        Assert.Contains("VideoLLM", (string?)await browser.EvaluateAsync("document.querySelector('.camera .narration').textContent"));
+        // Narration shows, and the ask box gets an answer from the VideoLLM with its latency.
+        deadline = DateTime.UtcNow.AddSeconds(15);
+        while (((string?)await browser.EvaluateAsync("document.querySelector('.camera .narration').textContent") ?? "").Contains("VideoLLM stage is not running") && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+        Assert.DoesNotContain("not running", (string?)await browser.EvaluateAsync("document.querySelector('.camera .narration').textContent"));
+        await browser.EvaluateAsync("document.querySelector('.camera form.ask input').value = 'What is there?'; document.querySelector('.camera form.ask button').click(); 1");
+        deadline = DateTime.UtcNow.AddSeconds(30);
+        string answer;
+        while (!System.Text.RegularExpressions.Regex.IsMatch(answer = (string?)await browser.EvaluateAsync("document.querySelector('.camera .answer').textContent") ?? "", @"\(\d+(\.\d+)? ms\)$") && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+        Assert.Matches(@"\(\d+(\.\d+)? ms\)$", answer);
 
         using var shot = Cv2.ImDecode(await browser.ScreenshotAsync(), ImreadModes.Color);
         // The red disc (RGB 220, 30, 30) under the 'red' class overlay (magenta at 45 %) becomes
