@@ -5,7 +5,8 @@ using StreamVision.Publish.Mqtt;
 namespace StreamVision.Host.Results;
 
 /// <summary>Publishes each result's JSON on &lt;prefix&gt;/&lt;camera&gt;/&lt;task&gt; and each companion on
-/// …/&lt;task&gt;/&lt;kind&gt; with its content type and the frame's identity as user properties.</summary>
+/// …/&lt;task&gt;/&lt;kind&gt; with its content type and the frame's identity (camera, seq, pts, capture
+/// time, model) as MQTT 5 user properties.</summary>
 /// <remarks>Each encoded result is also kept as the latest of its camera and stage (<paramref name="latest"/>).</remarks>
 public sealed class MqttResultSink(MqttPublisher publisher, MqttTopics topics, ResultEncoding encoding, MqttQos qos, LatestResults? latest = null) : IResultSink
 {
@@ -21,6 +22,7 @@ public sealed class MqttResultSink(MqttPublisher publisher, MqttTopics topics, R
                 new("camera", r.CameraId),
                 new("seq", r.Sequence.ToString(CultureInfo.InvariantCulture)),
                 new("pts", r.Pts.TotalSeconds.ToString("0.######", CultureInfo.InvariantCulture)),
+                new("capture_time", r.CaptureTime.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)),
                 new("model", r.ModelId),
             ]));
         }

@@ -40,6 +40,15 @@ public sealed class ServiceMqttTests
         var png = messages.Where(m => m.Topic == "sv-test/lobby/segmentation/mask").ToDictionary(m => long.Parse(m.UserProperties["seq"]));
         Assert.True(json.Count >= 100, $"only {json.Count} JSON results arrived");
         Assert.All(json, m => Assert.Equal("application/json", m.ContentType));
+        // A companion names its frame the way the JSON does: camera, seq, pts and capture time.
+        foreach (var m in json.Take(20))
+        {
+            var doc = JsonDocument.Parse(m.Payload).RootElement;
+            var mask = png[doc.GetProperty("seq").GetInt64()];
+            Assert.Equal("lobby", mask.UserProperties["camera"]);
+            Assert.Equal(doc.GetProperty("capture_time").GetString(), mask.UserProperties["capture_time"]);
+            Assert.Equal(doc.GetProperty("pts").GetDouble(), double.Parse(mask.UserProperties["pts"], System.Globalization.CultureInfo.InvariantCulture), 6);
+        }
 
         var docs = json.Select(m => JsonDocument.Parse(m.Payload).RootElement).ToList();
         var seqs = docs.Select(d => d.GetProperty("seq").GetInt64()).ToList();
