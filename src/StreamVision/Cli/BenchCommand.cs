@@ -8,6 +8,42 @@ namespace StreamVision.Host.Cli;
 /// measured in the same run.</summary>
 internal static class BenchCommand
 {
+    private static Command Limit(TextWriter output, TextWriter error)
+    {
+        var clip = new Option<string>("--clip") { Description = "Video file.", Required = true };
+        var model = new Option<string>("--model") { Description = "Segmentation model id or manifest.", DefaultValueFactory = _ => "reference_color_segmentation" };
+        var modelsDir = new Option<string[]>("--models-dir") { Description = "Extra folder with model files (repeatable)." };
+        var repeat = new Option<int>("--repeat") { Description = "Repetitions (the median is reported).", DefaultValueFactory = _ => 3 };
+        var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file." };
+        var command = new Command("limit", "The pipeline against its physical limit: decode alone, the model alone, the whole pipeline, in one run.") { clip, model, modelsDir, repeat, json };
+        command.SetAction((parse, ct) => ErrorReporting.Guard(error, async () =>
+        {
+            var file = parse.GetValue(clip)!;
+            if (!File.Exists(file))
+            {
+                throw new Pipelines.Configuration.ConfigurationException($"--clip '{file}' does not exist.");
+            }
+            var cfg = Config.ConfigLoader.Default();
+            cfg.Stages.Segmentation.Model = parse.GetValue(model)!;
+            cfg.Models.SearchPaths.AddRange(parse.GetValue(modelsDir) ?? []);
+            var report = await LimitBenchmark.RunAsync(cfg, file, Math.Max(1, parse.GetValue(repeat)), ct).ConfigureAwait(false);
+            output.WriteLine($"limit benchmark: {Path.GetFileName(file)}, {report.Frames} frames, model {report.Model}, median of {parse.GetValue(repeat)}");
+            output.WriteLine("| part | fps | runs |");
+            output.WriteLine("|---|---|---|");
+            foreach (var m in report.Measurements)
+            {
+                output.WriteLine($"| {m.Description} | {m.FramesPerSecond:0.0} | {string.Join(", ", m.Runs.Select(r => r.ToString("0.0")))} |");
+            }
+            output.WriteLine($"pipeline / slowest part: {report.Efficiency:0.00} (goal 0.95)");
+            if (parse.GetValue(json) is { } path)
+            {
+                await File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }), ct).ConfigureAwait(false);
+            }
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
     private static Command VideoLlm(TextWriter output, TextWriter error)
     {
         var model = new Option<string>("--model") { Description = "A videollm manifest or model id.", DefaultValueFactory = _ => "reference_videollm" };
@@ -85,6 +121,7 @@ internal static class BenchCommand
         }));
         command.Subcommands.Add(decode);
         command.Subcommands.Add(VideoLlm(output, error));
+        command.Subcommands.Add(Limit(output, error));
         return command;
     }
 }

@@ -27,6 +27,22 @@ public sealed class BenchSmokeTests : IDisposable
     }
 
     [Fact]
+    public async Task Limit_benchmark_measures_decode_model_and_pipeline_on_the_same_clip()
+    {
+        var json = Path.Combine(_dir.Path, "limit.json");
+        var run = await CliRun.InvokeAsync("bench", "limit", "--clip", SharedData.CarClip, "--repeat", "1", "--json", json);
+
+        Assert.True(run.ExitCode == ExitCodes.Ok, run.Error);
+        var report = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
+        Assert.Equal(377, report.GetProperty("Frames").GetInt64());
+        var fps = report.GetProperty("Measurements").EnumerateArray().Select(m => m.GetProperty("FramesPerSecond").GetDouble()).ToList();
+        Assert.Equal(3, fps.Count);
+        Assert.All(fps, f => Assert.True(f > 0));
+        Assert.Equal(fps[2] / Math.Min(fps[0], fps[1]), report.GetProperty("Efficiency").GetDouble(), 6);
+        Assert.Contains("pipeline / slowest part:", run.Output);
+    }
+
+    [Fact]
     public async Task VideoLlm_benchmark_measures_rates_against_baselines_and_plots_memory()
     {
         var run = await CliRun.InvokeAsync("bench", "videollm", "--frames", "8", "--tokens", "4", "--minutes", "2", "--out", _dir.Path);
