@@ -11,12 +11,11 @@ public static class ImportanceEviction
     public static Dictionary<KvBlock, bool[]> Plan(IReadOnlyList<KvBlock> blocks, int protectedRecent, int tokensToDrop)
     {
         var all = blocks.SelectMany(b => Enumerable.Range(0, b.Tokens).Select(t => (Block: b, Token: t, Position: b.Positions[t], Score: b.Scores[t]))).ToList();
-        var protectedFrom = all.Count <= protectedRecent ? long.MinValue : all.Select(x => x.Position).OrderDescending().ElementAt(protectedRecent - 1 < 0 ? 0 : protectedRecent - 1);
+        // Tokens at or after this position are the protected recent window.
+        var protectedFrom = protectedRecent <= 0 ? long.MaxValue
+            : all.Count <= protectedRecent ? long.MinValue
+            : all.Select(x => x.Position).OrderDescending().ElementAt(protectedRecent - 1);
         var keep = blocks.ToDictionary(b => b, b => Enumerable.Repeat(true, b.Tokens).ToArray());
-        if (protectedRecent <= 0)
-        {
-            protectedFrom = long.MaxValue;
-        }
         var candidates = all
             .Where(x => x.Block.Kind != TokenKind.System && x.Position < protectedFrom)
             .OrderBy(x => x.Score)

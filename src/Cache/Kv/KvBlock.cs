@@ -95,6 +95,19 @@ public sealed class KvBlock
         }
     }
 
+    /// <summary>One matrix of several blocks read one after another into <paramref name="into"/>
+    /// ([Σ tokens, head_dim]): the past as a decoder takes it, or a snapshot of a memory.</summary>
+    public static void ReadConcatenated(IReadOnlyList<KvBlock> blocks, int layer, int head, bool value, Span<float> into)
+    {
+        var offset = 0;
+        foreach (var block in blocks)
+        {
+            var length = block.Tokens * block._layout.HeadDim;
+            block.Read(layer, head, value, into.Slice(offset, length));
+            offset += length;
+        }
+    }
+
     /// <summary>Quantises (or re-quantises to fewer bits) every matrix held in memory. Only visual
     /// tokens are quantised: text and system tokens keep full precision.</summary>
     public void Quantize(int bits, float clip)

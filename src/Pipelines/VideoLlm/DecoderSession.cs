@@ -48,7 +48,6 @@ public sealed class DecoderSession : IDisposable
             inputs["inputs_embeds"] = OrtValue.CreateTensorValueFromMemory(embeds.ToArray(), [1, count, Hidden]);
             inputs["attention_mask"] = OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(1L, total).ToArray(), [1, total]);
             inputs["position_ids"] = OrtValue.CreateTensorValueFromMemory(Enumerable.Range(0, count).Select(i => firstPosition + i).ToArray(), [1, count]);
-            var scratch = new float[past.Count == 0 ? 0 : past.Max(b => b.Tokens) * dim];
             for (var layer = 0; layer < Layout.Layers; layer++)
             {
                 foreach (var value in new[] { false, true })
@@ -57,14 +56,7 @@ public sealed class DecoderSession : IDisposable
                     var tensor = new float[heads * pastLength * dim];
                     for (var head = 0; head < heads; head++)
                     {
-                        var offset = head * pastLength * dim;
-                        foreach (var block in past)
-                        {
-                            var span = scratch.AsSpan(0, block.Tokens * dim);
-                            block.Read(layer, head, value, span);
-                            span.CopyTo(tensor.AsSpan(offset));
-                            offset += span.Length;
-                        }
+                        KvBlock.ReadConcatenated(past, layer, head, value, tensor.AsSpan(head * pastLength * dim, pastLength * dim));
                     }
                     inputs[$"past_key_values.{layer}.{(value ? "value" : "key")}"] = OrtValue.CreateTensorValueFromMemory(tensor, [1, heads, pastLength, dim]);
                 }

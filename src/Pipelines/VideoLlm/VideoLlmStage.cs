@@ -182,23 +182,15 @@ internal sealed class VideoLlmCamera : IFrameStage
     {
         var layout = _model.Layout;
         var tokens = blocks.Sum(b => b.Tokens);
-        var matrices = Enumerable.Range(0, layout.VectorsPerToken).Select(_ => new float[tokens * layout.HeadDim]).ToArray();
-        var scratch = new float[blocks.Count == 0 ? 0 : blocks.Max(b => b.Tokens) * layout.HeadDim];
+        var matrices = new float[layout.VectorsPerToken][];
         for (var layer = 0; layer < layout.Layers; layer++)
         {
             for (var head = 0; head < layout.KvHeads; head++)
             {
                 foreach (var value in new[] { false, true })
                 {
-                    var target = matrices[KvBlock.MatrixIndex(layout, layer, head, value)];
-                    var offset = 0;
-                    foreach (var block in blocks)
-                    {
-                        var span = scratch.AsSpan(0, block.Tokens * layout.HeadDim);
-                        block.Read(layer, head, value, span);
-                        span.CopyTo(target.AsSpan(offset));
-                        offset += span.Length;
-                    }
+                    var matrix = matrices[KvBlock.MatrixIndex(layout, layer, head, value)] = new float[tokens * layout.HeadDim];
+                    KvBlock.ReadConcatenated(blocks, layer, head, value, matrix);
                 }
             }
         }

@@ -8,6 +8,15 @@ namespace StreamVision.Host.Cli;
 /// measured in the same run.</summary>
 internal static class BenchCommand
 {
+    private static string ExistingClip(string file) => File.Exists(file)
+        ? file
+        : throw new Pipelines.Configuration.ConfigurationException($"--clip '{file}' does not exist.");
+
+    /// <summary>Writes the report as indented JSON when --json was given.</summary>
+    private static Task WriteJsonAsync(string? path, object report, CancellationToken cancellationToken) => path is null
+        ? Task.CompletedTask
+        : File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, report.GetType(), new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
+
     private static Command Limit(TextWriter output, TextWriter error)
     {
         var clip = new Option<string>("--clip") { Description = "Video file.", Required = true };
@@ -18,11 +27,7 @@ internal static class BenchCommand
         var command = new Command("limit", "The pipeline against its physical limit: decode alone, the model alone, the whole pipeline, in one run.") { clip, model, modelsDir, repeat, json };
         command.SetAction((parse, ct) => ErrorReporting.Guard(error, async () =>
         {
-            var file = parse.GetValue(clip)!;
-            if (!File.Exists(file))
-            {
-                throw new Pipelines.Configuration.ConfigurationException($"--clip '{file}' does not exist.");
-            }
+            var file = ExistingClip(parse.GetValue(clip)!);
             var cfg = Config.ConfigLoader.Default();
             cfg.Stages.Segmentation.Model = parse.GetValue(model)!;
             cfg.Models.SearchPaths.AddRange(parse.GetValue(modelsDir) ?? []);
@@ -35,10 +40,7 @@ internal static class BenchCommand
                 output.WriteLine($"| {m.Description} | {m.FramesPerSecond:0.0} | {string.Join(", ", m.Runs.Select(r => r.ToString("0.0")))} |");
             }
             output.WriteLine($"pipeline / slowest part: {report.Efficiency:0.00} (goal 0.95)");
-            if (parse.GetValue(json) is { } path)
-            {
-                await File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }), ct).ConfigureAwait(false);
-            }
+            await WriteJsonAsync(parse.GetValue(json), report, ct).ConfigureAwait(false);
             return ExitCodes.Ok;
         }));
         return command;
@@ -99,11 +101,7 @@ internal static class BenchCommand
         var decode = new Command("decode", "Decode throughput of our file source vs the ffmpeg program at the same thread count.") { clip, threads, repeat, json };
         decode.SetAction((parse, ct) => ErrorReporting.Guard(error, async () =>
         {
-            var file = parse.GetValue(clip)!;
-            if (!File.Exists(file))
-            {
-                throw new Pipelines.Configuration.ConfigurationException($"--clip '{file}' does not exist.");
-            }
+            var file = ExistingClip(parse.GetValue(clip)!);
             var report = await DecodeBenchmark.RunAsync(file, Math.Max(1, parse.GetValue(threads)), Math.Max(1, parse.GetValue(repeat)), "ffmpeg", ct).ConfigureAwait(false);
             output.WriteLine($"decode benchmark: {Path.GetFileName(file)}, {report.Frames} frames, {report.Threads} thread(s), median of {parse.GetValue(repeat)}");
             output.WriteLine("| decoder | fps | runs |");
@@ -113,10 +111,7 @@ internal static class BenchCommand
                 output.WriteLine($"| {m.Description} | {m.FramesPerSecond:0.0} | {string.Join(", ", m.Runs.Select(r => r.ToString("0.0")))} |");
             }
             output.WriteLine($"ratio streamvision / ffmpeg: {report.RatioToFfmpeg:0.00}; streamvision / ffmpeg-bgr24: {report.RatioToFfmpegBgr:0.00}");
-            if (parse.GetValue(json) is { } path)
-            {
-                await File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }), ct).ConfigureAwait(false);
-            }
+            await WriteJsonAsync(parse.GetValue(json), report, ct).ConfigureAwait(false);
             return ExitCodes.Ok;
         }));
         command.Subcommands.Add(decode);

@@ -8,7 +8,7 @@ namespace StreamVision.Host.Hosting;
 /// queue. Rates are deltas over the interval, not averages since start, so a stall shows at once.</summary>
 public sealed class LiveSummary(ServiceHost host, TextWriter output)
 {
-    private readonly Dictionary<string, long> _last = new();
+    private readonly RateMeter _rates = new();
 
     public async Task RunAsync(TimeSpan interval, CancellationToken cancellationToken)
     {
@@ -33,7 +33,7 @@ public sealed class LiveSummary(ServiceHost host, TextWriter output)
         foreach (var source in host.Pipeline.Sources)
         {
             var decoded = source.Stats.Decoded;
-            s.Append(inv, $" | {source.CameraId}: in {Rate($"in/{source.CameraId}", decoded, interval):0.0} fps");
+            s.Append(inv, $" | {source.CameraId}: in {_rates.PerSecond($"in/{source.CameraId}", decoded, interval):0.0} fps");
             if (source.Stats.State != Ingest.Sources.SourceState.Streaming)
             {
                 s.Append(inv, $" [{source.Stats.State.ToString().ToUpperInvariant()}]");
@@ -41,7 +41,7 @@ public sealed class LiveSummary(ServiceHost host, TextWriter output)
             foreach (var stage in host.Pipeline.StageStats.Where(st => st.CameraId == source.CameraId))
             {
                 var mean = stage.Processed == 0 ? 0 : stage.Busy.TotalMilliseconds / stage.Processed;
-                s.Append(inv, $", {stage.Stage} out {Rate($"{stage.Stage}/{source.CameraId}", stage.Processed, interval):0.0} fps {mean:0.0} ms/frame drops {stage.Dropped}");
+                s.Append(inv, $", {stage.Stage} out {_rates.PerSecond($"{stage.Stage}/{source.CameraId}", stage.Processed, interval):0.0} fps {mean:0.0} ms/frame drops {stage.Dropped}");
             }
             var age = host.Router.AgeOf(source.CameraId);
             s.Append(inv, $", age p50 {age.PercentileMs(50):0} ms max {age.MaxMs():0} ms");
@@ -49,12 +49,5 @@ public sealed class LiveSummary(ServiceHost host, TextWriter output)
         var mqtt = host.Publisher.Stats;
         s.Append(inv, $" | mqtt {(host.Publisher.IsConnected ? "up" : "DOWN")} sent {mqtt.Published} queued {host.Publisher.QueueDepth} dropped {mqtt.Dropped}");
         return s.ToString();
-    }
-
-    private double Rate(string key, long now, TimeSpan interval)
-    {
-        var before = _last.GetValueOrDefault(key);
-        _last[key] = now;
-        return (now - before) / interval.TotalSeconds;
     }
 }

@@ -125,7 +125,11 @@ public sealed class ServiceHost : IAsyncDisposable
             var publisher = new MqttPublisher(mqtt.Endpoint, mqtt.Topics, loggers.CreateLogger("mqtt"), config.Mqtt.Queue);
             var pipeline = new Pipeline(sources, stages, policy, log);
             var latest = new LatestResults();
-            var router = new ResultRouter([new MqttResultSink(publisher, mqtt.Topics, new ResultEncoding(config.Stages), mqtt.Qos, latest), facts], log);
+            // Perception facts only matter to the VideoLLM's verbalizer: without it, no per-result work for them.
+            IResultSink[] sinks = config.Stages.Narration.Enabled
+                ? [new MqttResultSink(publisher, mqtt.Topics, new ResultEncoding(config.Stages), mqtt.Qos, latest), facts]
+                : [new MqttResultSink(publisher, mqtt.Topics, new ResultEncoding(config.Stages), mqtt.Qos, latest)];
+            var router = new ResultRouter(sinks, log);
             var host = new ServiceHost(config, mqtt, pipeline, stages, broker, publisher, router, latest, log);
             foreach (var camera in config.Cameras.Where(c => failures.ContainsKey(c.Id)))
             {

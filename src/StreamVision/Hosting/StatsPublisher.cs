@@ -7,7 +7,7 @@ namespace StreamVision.Host.Hosting;
 /// rate, mean service time and drops, frame age, and the MQTT connection and queue.</summary>
 public sealed class StatsPublisher(ServiceHost host, TimeSpan interval)
 {
-    private readonly Dictionary<string, long> _last = new();
+    private readonly RateMeter _rates = new();
     private Task? _loop;
 
     public void Start(CancellationToken stop) => _loop = RunAsync(stop);
@@ -30,12 +30,7 @@ public sealed class StatsPublisher(ServiceHost host, TimeSpan interval)
     public byte[] Snapshot()
     {
         var seconds = interval.TotalSeconds;
-        double Rate(string key, long now)
-        {
-            var before = _last.GetValueOrDefault(key);
-            _last[key] = now;
-            return Math.Round((now - before) / seconds, 2);
-        }
+        double Rate(string key, long counter) => Math.Round(_rates.PerSecond(key, counter, interval), 2);
         var cameras = host.Pipeline.Sources.Select(source => new
         {
             camera = source.CameraId,
