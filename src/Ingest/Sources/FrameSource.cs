@@ -49,6 +49,10 @@ public sealed class FrameSource : IDisposable
     public SourceUrl Url { get; }
     public SourceStats Stats { get; } = new();
 
+    /// <summary>A file read as fast as the stages take its frames (<c>realtime: false</c>): no frame
+    /// of it may be dropped, the source waits instead; a camera or a file played as one is not.</summary>
+    public bool PacedByConsumer => !_options.Realtime && !Url.IsLive;
+
     /// <summary>The picture format, known after the first successful open.</summary>
     public VideoFormat? Format { get; private set; }
 

@@ -58,7 +58,10 @@ public sealed class Pipeline : IDisposable
     }
 
     private Lane CreateLane(FrameSource source)
-        => new(source, _stages.Select(s => new StageRunner(s.Name, source.CameraId, s.Create(source.CameraId), Policy, _log)).ToList());
+    {
+        var policy = source.PacedByConsumer && !Policy.Lossless ? DeliveryPolicy.Batch(Policy.QueueCapacity) : Policy;
+        return new(source, _stages.Select(s => new StageRunner(s.Name, source.CameraId, s.Create(source.CameraId), policy, _log)).ToList());
+    }
 
     /// <summary>Frames a pipeline needs in its pool per camera: every stage queue full, every stage
     /// busy with one, and one being decoded.</summary>

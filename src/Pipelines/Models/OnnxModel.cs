@@ -72,12 +72,7 @@ public sealed class OnnxModel : IDisposable
         ProviderChoice provider;
         try
         {
-            using var options = new SessionOptions
-            {
-                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-                IntraOpNumThreads = intraOpThreads,
-                InterOpNumThreads = 1,
-            };
+            using var options = SessionDefaults.Create(intraOpThreads);
             provider = ExecutionProviderSelector.Configure(options, providers ?? [ExecutionProvider.Cpu], gpu);
             session = new InferenceSession(path, options);
         }

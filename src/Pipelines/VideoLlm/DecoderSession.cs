@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using StreamVision.Pipelines.Models;
 using StreamVision.Cache.Kv;
 
 namespace StreamVision.Pipelines.VideoLlm;
@@ -19,7 +20,7 @@ public sealed class DecoderSession : IDisposable
         Layout = layout;
         Hidden = hidden;
         Vocab = vocab;
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, InterOpNumThreads = 1 };
+        using var options = SessionDefaults.Create();
         _session = new InferenceSession(modelPath, options);
     }
 

@@ -1,11 +1,12 @@
 using Microsoft.ML.OnnxRuntime;
+using StreamVision.Pipelines.Models;
 
 namespace StreamVision.Pipelines.VideoLlm;
 
 /// <summary>The text-embedding model (SmolVLM's <c>embed_tokens</c>): token ids → input embeddings.</summary>
 public sealed class TokenEmbedder(string modelPath, int hidden) : IDisposable
 {
-    private readonly InferenceSession _session = new(modelPath);
+    private readonly InferenceSession _session = new(modelPath, SessionDefaults.Create());
 
     public int Hidden { get; } = hidden;
 

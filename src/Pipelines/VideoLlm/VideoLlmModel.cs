@@ -25,8 +25,9 @@ public sealed class VideoLlmModel : IDisposable
         Layout = new KvLayout(_spec.Decoder.Layers, _spec.Decoder.KvHeads, _spec.Decoder.HeadDim);
         try
         {
-            _vision = new InferenceSession(Resolve(_spec.VisionEncoder.File));
-            _projector = _spec.Projector is { } p ? new InferenceSession(Resolve(p.File)) : null;
+            using var options = SessionDefaults.Create();
+            _vision = new InferenceSession(Resolve(_spec.VisionEncoder.File), options);
+            _projector = _spec.Projector is { } p ? new InferenceSession(Resolve(p.File), options) : null;
             Embedder = new TokenEmbedder(Resolve(_spec.EmbedTokens), _spec.Decoder.Hidden);
             Decoder = new DecoderSession(Resolve(manifest.File), Layout, _spec.Decoder.Hidden, _spec.Decoder.Vocab);
             Tokenizer = new LlmTokenizer(Resolve(_spec.Tokenizer.Vocab), Resolve(_spec.Tokenizer.Merges), _spec.Tokenizer.SpecialTokens,

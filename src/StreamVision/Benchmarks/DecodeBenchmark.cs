@@ -34,9 +34,9 @@ public static class DecodeBenchmark
         }
         var measurements = new List<DecodeMeasurement>
         {
-            new("streamvision", "FrameSource: OpenCV/FFmpeg decode into pooled BGR24 frames with timestamps", Median(ours), ours),
-            new("ffmpeg", $"ffmpeg -threads {threads} -i CLIP -f null -", Median(plain), plain),
-            new("ffmpeg-bgr24", $"ffmpeg -threads {threads} -i CLIP -pix_fmt bgr24 -f null -", Median(bgr), bgr),
+            new("streamvision", "FrameSource: OpenCV/FFmpeg decode into pooled BGR24 frames with timestamps", Statistics.Median(ours), ours),
+            new("ffmpeg", $"ffmpeg -threads {threads} -i CLIP -f null -", Statistics.Median(plain), plain),
+            new("ffmpeg-bgr24", $"ffmpeg -threads {threads} -i CLIP -pix_fmt bgr24 -f null -", Statistics.Median(bgr), bgr),
         };
         return new DecodeBenchmarkReport(clip, threads, frames, measurements, measurements[0].FramesPerSecond / measurements[1].FramesPerSecond, measurements[0].FramesPerSecond / measurements[2].FramesPerSecond);
     }
@@ -81,11 +81,5 @@ public static class DecodeBenchmark
             throw new InvalidOperationException($"{ffmpeg} failed on {clip}: {await errors}");
         }
         return clock.Elapsed.TotalSeconds;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 }

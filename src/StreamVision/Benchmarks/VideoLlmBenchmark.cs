@@ -120,32 +120,8 @@ public static class VideoLlmBenchmark
         return curves;
     }
 
-    private static void Plot(IReadOnlyList<MemoryCurve> curves, string path)
-    {
-        const int width = 900, height = 500, left = 90, bottom = 60, top = 40, right = 20;
-        using var image = new Mat(height, width, MatType.CV_8UC3, Scalar.White);
-        var maxMinutes = curves.Max(c => c.Points.Max(p => p.Minutes));
-        var maxBytes = curves.Max(c => c.Points.Max(p => p.Bytes));
-        // Log scale: the bounded curves are thousands of times below the unbounded one.
-        double Log(long bytes) => Math.Log10(Math.Max(bytes, 1024));
-        Point At(double minutes, long bytes) => new(left + (int)((width - left - right) * minutes / maxMinutes),
-            height - bottom - (int)((height - bottom - top) * (Log(bytes) - Log(1024)) / Math.Max(1e-9, Log(maxBytes) - Log(1024))));
-        image.Line(new Point(left, top), new Point(left, height - bottom), Scalar.Black, 1);
-        image.Line(new Point(left, height - bottom), new Point(width - right, height - bottom), Scalar.Black, 1);
-        image.PutText("bytes held vs stream length (2 fps, log scale)", new Point(left, 25), HersheyFonts.HersheySimplex, 0.6, Scalar.Black, 1);
-        image.PutText("1 KiB", new Point(25, height - bottom), HersheyFonts.HersheySimplex, 0.45, Scalar.Black, 1);
-        image.PutText($"{maxMinutes:0} min", new Point(width - right - 70, height - bottom + 25), HersheyFonts.HersheySimplex, 0.5, Scalar.Black, 1);
-        image.PutText($"{maxBytes / 1024.0 / 1024.0:0.0} MiB", new Point(5, top + 10), HersheyFonts.HersheySimplex, 0.45, Scalar.Black, 1);
-        Scalar[] colours = [new(40, 40, 220), new(220, 120, 30), new(40, 160, 40)];
-        for (var c = 0; c < curves.Count; c++)
-        {
-            var points = curves[c].Points;
-            for (var i = 1; i < points.Count; i++)
-            {
-                image.Line(At(points[i - 1].Minutes, points[i - 1].Bytes), At(points[i].Minutes, points[i].Bytes), colours[c], 2, LineTypes.AntiAlias);
-            }
-            image.PutText(curves[c].Name, new Point(left + 10, top + 25 + 20 * c), HersheyFonts.HersheySimplex, 0.5, colours[c], 1);
-        }
-        image.ImWrite(path);
-    }
+    private static void Plot(IReadOnlyList<MemoryCurve> curves, string path) => LinePlot.Write(path,
+        "bytes held vs stream length (2 fps)", "minutes of stream",
+        curves.Select(c => new PlotSeries(c.Name, c.Points.Select(p => (p.Minutes, (double)p.Bytes)).ToList())).ToList(),
+        logY: true, format: Units.Bytes, yFloor: 1024); // the bounded curves are thousands of times below the unbounded one
 }

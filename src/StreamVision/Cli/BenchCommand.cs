@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using StreamVision.Host.Benchmarks;
+using StreamVision.Host.Config;
 
 namespace StreamVision.Host.Cli;
 
@@ -15,7 +16,7 @@ internal static class BenchCommand
     /// <summary>Writes the report as indented JSON when --json was given.</summary>
     private static Task WriteJsonAsync(string? path, object report, CancellationToken cancellationToken) => path is null
         ? Task.CompletedTask
-        : File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, report.GetType(), new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
+        : File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, report.GetType(), new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }), cancellationToken);
 
     private static Command Limit(TextWriter output, TextWriter error)
     {
@@ -32,15 +33,111 @@ internal static class BenchCommand
             cfg.Stages.Segmentation.Model = parse.GetValue(model)!;
             cfg.Models.SearchPaths.AddRange(parse.GetValue(modelsDir) ?? []);
             var report = await LimitBenchmark.RunAsync(cfg, file, Math.Max(1, parse.GetValue(repeat)), ct).ConfigureAwait(false);
-            output.WriteLine($"limit benchmark: {Path.GetFileName(file)}, {report.Frames} frames, model {report.Model}, median of {parse.GetValue(repeat)}");
-            output.WriteLine("| part | fps | runs |");
-            output.WriteLine("|---|---|---|");
+            output.WriteLine($"limit benchmark: {Path.GetFileName(file)}, {report.Frames} frames, model {report.Model}, {report.Cores} cores, median of {parse.GetValue(repeat)}");
+            output.WriteLine("| part | fps | ms/frame | allocated bytes/frame | runs (fps) |");
+            output.WriteLine("|---|---|---|---|---|");
             foreach (var m in report.Measurements)
             {
-                output.WriteLine($"| {m.Description} | {m.FramesPerSecond:0.0} | {string.Join(", ", m.Runs.Select(r => r.ToString("0.0")))} |");
+                output.WriteLine($"| {m.Description} | {m.FramesPerSecond:0.0} | {m.MillisecondsPerFrame:0.00} | {m.AllocatedBytesPerFrame:0} | {string.Join(", ", m.Runs.Select(r => r.ToString("0.0")))} |");
             }
             output.WriteLine($"pipeline / slowest part: {report.Efficiency:0.00} (goal 0.95)");
+            output.WriteLine($"pipeline / serial bound (decode + stage + encode one after another, {report.SerialBound:0.0} fps): {report.PipelineOverSerialBound:0.00}");
             await WriteJsonAsync(parse.GetValue(json), report, ct).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary>Writes &lt;out&gt;/&lt;name&gt;.json and &lt;name&gt;.md and prints the table.</summary>
+    private static async Task WriteReportAsync(TextWriter output, string directory, string name, object report, string markdown, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(directory);
+        output.Write(markdown);
+        await File.WriteAllTextAsync(Path.Combine(directory, name + ".md"), markdown, cancellationToken).ConfigureAwait(false);
+        await WriteJsonAsync(Path.Combine(directory, name + ".json"), report, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The options every live-run benchmark shares: clip, segmentation model, model folders, output folder.</summary>
+    private sealed class LiveRunOptions
+    {
+        public Option<string> Clip { get; } = new("--clip") { Description = "Video file, played as a live camera (looped).", Required = true };
+        public Option<string> Model { get; } = new("--model") { Description = "Segmentation model id or manifest.", DefaultValueFactory = _ => "reference_color_segmentation" };
+        public Option<string[]> ModelsDir { get; } = new("--models-dir") { Description = "Extra folder with model files (repeatable)." };
+        public Option<string> Out { get; } = new("--out") { Description = "Folder for the JSON, the PNG plot and the table.", DefaultValueFactory = _ => "bench-out" };
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(Clip);
+            command.Options.Add(Model);
+            command.Options.Add(ModelsDir);
+            command.Options.Add(Out);
+        }
+
+        public ServiceConfig Config(ParseResult parse)
+        {
+            var cfg = ConfigLoader.Default();
+            cfg.Stages.Segmentation.Model = parse.GetValue(Model)!;
+            cfg.Models.SearchPaths.AddRange((parse.GetValue(ModelsDir) ?? []).Select(Path.GetFullPath));
+            return cfg;
+        }
+    }
+
+    private static Command Live(TextWriter output, TextWriter error)
+    {
+        var common = new LiveRunOptions();
+        var seconds = new Option<double>("--seconds") { Description = "Length of the run.", DefaultValueFactory = _ => 600 };
+        var overload = new Option<double>("--overload") { Description = "Camera rate ÷ the stage's rate.", DefaultValueFactory = _ => 2 };
+        var command = new Command("live", "Live overload: a camera faster than the stage for a long run; frame age p50/p99 over time (PNG) and drops.") { seconds, overload };
+        common.AddTo(command);
+        command.SetAction((parse, ct) => ErrorReporting.Guard(error, async () =>
+        {
+            var file = ExistingClip(parse.GetValue(common.Clip)!);
+            var report = await LiveOverloadBenchmark.RunAsync(common.Config(parse), file, Math.Max(1, parse.GetValue(overload)), TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(seconds))), parse.GetValue(common.Out)!, ct).ConfigureAwait(false);
+            await WriteReportAsync(output, parse.GetValue(common.Out)!, "live-overload", report, report.ToMarkdown() + $"plot: {report.Plot}\n", ct).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Scaling(TextWriter output, TextWriter error)
+    {
+        var common = new LiveRunOptions();
+        var cameras = new Option<int[]>("--cameras") { Description = "Camera counts to run, one after another.", DefaultValueFactory = _ => [1, 2, 4, 8], AllowMultipleArgumentsPerToken = true };
+        var seconds = new Option<double>("--seconds") { Description = "Length of each step.", DefaultValueFactory = _ => 60 };
+        var batch = new Option<int>("--batch") { Description = "Frames per model run across cameras (1: each frame on its own).", DefaultValueFactory = _ => 1 };
+        var command = new Command("scaling", "1, 2, 4, 8 cameras of the same clip: total throughput and per-camera frame age (PNG plots).") { cameras, seconds, batch };
+        common.AddTo(command);
+        command.SetAction((parse, ct) => ErrorReporting.Guard(error, async () =>
+        {
+            var file = ExistingClip(parse.GetValue(common.Clip)!);
+            var cfg = common.Config(parse);
+            cfg.Stages.Segmentation.Batch.Size = Math.Max(1, parse.GetValue(batch));
+            var counts = (parse.GetValue(cameras) ?? []).Where(c => c > 0).Distinct().Order().ToList();
+            var report = await ScalingBenchmark.RunAsync(cfg, file, counts.Count == 0 ? [1] : counts, TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(seconds))), parse.GetValue(common.Out)!, ct).ConfigureAwait(false);
+            await WriteReportAsync(output, parse.GetValue(common.Out)!, "scaling", report, report.ToMarkdown() + $"plots: {string.Join(", ", report.Plots)}\n", ct).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Soak(TextWriter output, TextWriter error)
+    {
+        var source = new Option<string>("--source") { Description = "Camera URL (rtsp://…) or a video file played as a live camera (looped).", Required = true };
+        var minutes = new Option<double>("--minutes") { Description = "Length of the run.", DefaultValueFactory = _ => 30 };
+        var modelsDir = new Option<string[]>("--models-dir") { Description = "Extra folder with model files (repeatable); detection runs when it holds yolox_nano_416x416." };
+        var outDir = new Option<string>("--out") { Description = "Folder for the JSON, the PNG plot and the table.", DefaultValueFactory = _ => "bench-out" };
+        var command = new Command("soak", "Every stage on test models over a live source and MQTT for a long run: RSS and managed heap over time (PNG).") { source, minutes, modelsDir, outDir };
+        command.SetAction((parse, ct) => ErrorReporting.Guard(error, async () =>
+        {
+            var url = parse.GetValue(source)!;
+            if (!url.Contains("://", StringComparison.Ordinal))
+            {
+                url = ExistingClip(url);
+            }
+            var cfg = ConfigLoader.Default();
+            cfg.Models.SearchPaths.AddRange((parse.GetValue(modelsDir) ?? []).Select(Path.GetFullPath));
+            var report = await SoakBenchmark.RunAsync(cfg, url, TimeSpan.FromMinutes(Math.Max(0.05, parse.GetValue(minutes))), parse.GetValue(outDir)!, ct).ConfigureAwait(false);
+            await WriteReportAsync(output, parse.GetValue(outDir)!, "soak", report, report.ToMarkdown() + $"plot: {report.Plot}\n", ct).ConfigureAwait(false);
             return ExitCodes.Ok;
         }));
         return command;
@@ -117,6 +214,9 @@ internal static class BenchCommand
         command.Subcommands.Add(decode);
         command.Subcommands.Add(VideoLlm(output, error));
         command.Subcommands.Add(Limit(output, error));
+        command.Subcommands.Add(Live(output, error));
+        command.Subcommands.Add(Scaling(output, error));
+        command.Subcommands.Add(Soak(output, error));
         return command;
     }
 }
