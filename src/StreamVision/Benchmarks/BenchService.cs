@@ -19,6 +19,21 @@ public sealed class BenchService : IAsyncDisposable
     public ServiceHost Host { get; }
     public FrameAgeProbe Probe { get; }
 
+    public int BrokerPort => Host.Config.Mqtt.Port;
+
+    public string Prefix => Host.Config.Mqtt.Prefix;
+
+    /// <summary>Waits until no result has arrived for <paramref name="quiet"/> (the last ones are in).</summary>
+    public async Task WaitForQuietAsync(TimeSpan quiet, CancellationToken cancellationToken)
+    {
+        var count = -1;
+        while (Probe.Arrivals.Count != count)
+        {
+            count = Probe.Arrivals.Count;
+            await Task.Delay(quiet, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     public static async Task<BenchService> StartAsync(ServiceConfig config, string stage, CancellationToken cancellationToken)
     {
         config.Mqtt.Embedded.Enabled = true;

@@ -143,6 +143,24 @@ internal static class BenchCommand
         return command;
     }
 
+    private static Command Peer(TextWriter output, TextWriter error)
+    {
+        var common = new LiveRunOptions();
+        var repeat = new Option<int>("--repeat") { Description = "Repetitions (the median is reported).", DefaultValueFactory = _ => 3 };
+        var python = new Option<string>("--python") { Description = "The Python with python3-opencv and python3-paho-mqtt.", DefaultValueFactory = _ => "/usr/bin/python3" };
+        var script = new Option<string>("--peer-script") { Description = "The peer program.", DefaultValueFactory = _ => PeerBenchmark.DefaultScript };
+        var command = new Command("peer", "The same job as a Python user writes it (cv2.dnn + paho-mqtt): throughput and frame age at one subscriber.") { repeat, python, script };
+        common.AddTo(command);
+        command.SetAction((parse, ct) => ErrorReporting.Guard(error, async () =>
+        {
+            var file = ExistingClip(parse.GetValue(common.Clip)!);
+            var report = await PeerBenchmark.RunAsync(common.Config(parse), file, Math.Max(1, parse.GetValue(repeat)), parse.GetValue(python)!, parse.GetValue(script)!, ct).ConfigureAwait(false);
+            await WriteReportAsync(output, parse.GetValue(common.Out)!, "peer", report, report.ToMarkdown(), ct).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
     private static Command VideoLlm(TextWriter output, TextWriter error)
     {
         var model = new Option<string>("--model") { Description = "A videollm manifest or model id.", DefaultValueFactory = _ => "reference_videollm" };
@@ -217,6 +235,7 @@ internal static class BenchCommand
         command.Subcommands.Add(Live(output, error));
         command.Subcommands.Add(Scaling(output, error));
         command.Subcommands.Add(Soak(output, error));
+        command.Subcommands.Add(Peer(output, error));
         return command;
     }
 }

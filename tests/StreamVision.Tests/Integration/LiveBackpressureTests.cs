@@ -60,4 +60,33 @@ public sealed class LiveBackpressureTests
         // seconds over this run.
         Assert.True(late < early + 2 * service + 100, $"frame age grew from {early:0} ms to {late:0} ms (service {service:0} ms)");
     }
+
+    [Fact]
+    public async Task A_file_read_as_fast_as_the_stages_take_it_loses_no_frame_in_live_mode()
+    {
+        // realtime: false means "as fast as the stages take frames": the source waits, nothing is dropped,
+        // while a camera next to it keeps the live rule.
+        var port = FreePort.Next();
+        var config = new ServiceConfig
+        {
+            Cameras =
+            {
+                new CameraConfig { Id = "file", Url = SharedData.CarClip, Realtime = false, MaxFrames = 40 },
+                new CameraConfig { Id = "live", Url = "synthetic://pattern?width=640&height=360&fps=60", MaxFrames = 240 },
+            },
+            Stages = { Segmentation = { Model = "road_segmentation_adas_0001", PublishMask = false } },
+            Models = { SearchPaths = { SharedData.Models } },
+            Mqtt = { Port = port, Prefix = "ll" },
+            Http = { Enabled = false },
+        };
+        using var loggers = TestLogging.Quiet();
+        await using var host = await ServiceHost.StartAsync(config, loggers, CancellationToken.None);
+        await host.Completion.WaitAsync(TimeSpan.FromSeconds(90));
+
+        var file = host.Pipeline.StageStats.Single(s => s.CameraId == "file");
+        var live = host.Pipeline.StageStats.Single(s => s.CameraId == "live");
+        Assert.Equal(40, file.Processed);
+        Assert.Equal(0, file.Dropped);
+        Assert.True(live.Dropped > 0, "the 60 fps camera into a ~6 fps stage still drops its oldest frames");
+    }
 }
