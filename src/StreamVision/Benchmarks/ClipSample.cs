@@ -9,27 +9,49 @@ using StreamVision.Pipelines.Graph;
 
 namespace StreamVision.Host.Benchmarks;
 
+/// <summary>A decoded frame held past its source's run; disposing it releases the frame and then
+/// its source, whose pool owns the frame's memory.</summary>
+public sealed class ClipFrame(Frame frame, VideoFormat format, FrameSource source) : IDisposable
+{
+    public Frame Frame { get; } = frame;
+    public VideoFormat Format { get; } = format;
+
+    public void Dispose()
+    {
+        Frame.Release();
+        source.Dispose();
+    }
+}
+
 /// <summary>One decoded frame of a clip, held for measurements that repeat work on the same frame.</summary>
 public static class ClipSample
 {
-    /// <summary>The clip's frame number <paramref name="index"/> (the caller releases it) and its format.</summary>
-    public static async Task<(Frame Frame, VideoFormat Format)> TakeAsync(string clip, int index, CancellationToken cancellationToken)
+    /// <summary>The clip's frame number <paramref name="index"/> and its format.</summary>
+    public static async Task<ClipFrame> TakeAsync(string clip, int index, CancellationToken cancellationToken)
     {
-        using var source = new FrameSource(new SourceOptions("sample", clip, Realtime: false, MaxFrames: index + 1));
-        source.Open();
-        Frame? sample = null;
-        long count = 0;
-        await source.RunAsync(frame =>
+        var source = new FrameSource(new SourceOptions("sample", clip, Realtime: false, MaxFrames: index + 1));
+        try
         {
-            if (count++ == index)
+            source.Open();
+            Frame? sample = null;
+            long count = 0;
+            await source.RunAsync(frame =>
             {
-                frame.AddRef();
-                sample = frame;
-            }
-            frame.Release();
-            return ValueTask.CompletedTask;
-        }, cancellationToken).ConfigureAwait(false);
-        return (sample ?? throw new InvalidOperationException($"{clip} has fewer than {index + 1} frames."), source.Format!.Value);
+                if (count++ == index)
+                {
+                    frame.AddRef();
+                    sample = frame;
+                }
+                frame.Release();
+                return ValueTask.CompletedTask;
+            }, cancellationToken).ConfigureAwait(false);
+            return new ClipFrame(sample ?? throw new InvalidOperationException($"{clip} has fewer than {index + 1} frames."), source.Format!.Value, source);
+        }
+        catch
+        {
+            source.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Median milliseconds the configured segmentation stage takes on one frame of the clip
@@ -38,8 +60,8 @@ public static class ClipSample
     {
         var only = new ServiceConfig { Models = config.Models, BaseDirectory = config.BaseDirectory };
         only.Stages.Segmentation = config.Stages.Segmentation;
-        var (frame, _) = await TakeAsync(clip, 10, cancellationToken).ConfigureAwait(false);
-        try
+        using var sample = await TakeAsync(clip, 10, cancellationToken).ConfigureAwait(false);
+        var frame = sample.Frame;
         {
             using var factory = StageBuilder.Build(only, NullLogger.Instance).Single();
             using var stage = factory.Create("calibration");
@@ -54,10 +76,6 @@ public static class ClipSample
                 }
             }
             return Statistics.Median(times);
-        }
-        finally
-        {
-            frame.Release();
         }
     }
 }

@@ -63,21 +63,18 @@ public static class LimitBenchmark
         for (var i = 0; i < repeat; i++)
         {
             // Interleaved, so drift in the machine's load hits every part alike.
-            var (count, fps, bytes, sample) = await DecodeAsync(clip, cancellationToken).ConfigureAwait(false);
+            var (count, fps, bytes) = await DecodeAsync(clip, cancellationToken).ConfigureAwait(false);
             frames = count;
             Add("decode", (fps, bytes));
-            try
+            using (var held = await ClipSample.TakeAsync(clip, 30, cancellationToken).ConfigureAwait(false))
             {
+                var sample = held.Frame;
                 var n = (int)Math.Min(count, PartRuns);
                 Add("preprocess", Measure(n, () => preprocessor.Run(sample, buffers.Input)));
                 Add("model", Measure(n, () => factory.Model.Run(buffers)));
                 Add("stage", Measure(n, () => stage.Process(sample)?.Dispose()));
                 using var result = stage.Process(sample)!;
                 Add("encode", Measure(n, () => encoding.Encode(result, DateTimeOffset.UtcNow, kind => $"frame.{kind}")));
-            }
-            finally
-            {
-                sample.Release();
             }
             Add("pipeline", await PipelineAsync(config, clip, cancellationToken).ConfigureAwait(false));
         }
@@ -113,13 +110,12 @@ public static class LimitBenchmark
         return (runs / seconds, (GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)runs);
     }
 
-    /// <summary>Decodes the whole clip; keeps a reference to one frame from its middle for the per-part measurements.</summary>
-    private static async Task<(long Frames, double Fps, double BytesPerFrame, Frame Sample)> DecodeAsync(string clip, CancellationToken cancellationToken)
+    /// <summary>Decodes the whole clip.</summary>
+    private static async Task<(long Frames, double Fps, double BytesPerFrame)> DecodeAsync(string clip, CancellationToken cancellationToken)
     {
         using var source = new FrameSource(new SourceOptions("limit", clip, Realtime: false));
         source.Open();
         long count = 0;
-        Frame? sample = null;
         long allocated = 0, allocatedAtEnd = 0;
         var clock = Stopwatch.StartNew();
         await source.RunAsync(frame =>
@@ -131,17 +127,12 @@ public static class LimitBenchmark
             {
                 allocated = allocatedAtEnd;
             }
-            if (count == 30)
-            {
-                frame.AddRef();
-                sample = frame;
-            }
             frame.Release();
             return ValueTask.CompletedTask;
         }, cancellationToken).ConfigureAwait(false);
         var seconds = clock.Elapsed.TotalSeconds;
         var bytes = count > SteadyAfter ? (allocatedAtEnd - allocated) / (double)(count - SteadyAfter - 1) : double.NaN;
-        return (count, count / seconds, bytes, sample ?? throw new InvalidOperationException($"{clip} has fewer than 30 frames."));
+        return (count, count / seconds, bytes);
     }
 
     private static async Task<(double Fps, double BytesPerFrame)> PipelineAsync(ServiceConfig config, string clip, CancellationToken cancellationToken)

@@ -43,11 +43,14 @@ public static class LiveOverloadBenchmark
     {
         Directory.CreateDirectory(outputDirectory);
         var calibrated = await ClipSample.StageMillisecondsAsync(config, clip, cancellationToken).ConfigureAwait(false);
-        var (sample, format) = await ClipSample.TakeAsync(clip, 0, cancellationToken).ConfigureAwait(false);
-        sample.Release();
+        double clipFps;
+        using (var sample = await ClipSample.TakeAsync(clip, 0, cancellationToken).ConfigureAwait(false))
+        {
+            clipFps = sample.Format.FramesPerSecond;
+        }
         var asked = overload * 1000 / calibrated;
         config.Cameras.Clear();
-        config.Cameras.Add(new CameraConfig { Id = "overload", Url = Path.GetFullPath(clip), Realtime = true, Loop = true, Speed = asked / format.FramesPerSecond });
+        config.Cameras.Add(new CameraConfig { Id = "overload", Url = Path.GetFullPath(clip), Realtime = true, Loop = true, Speed = asked / clipFps });
         config.Stages.Segmentation.Enabled = true;
 
         await using var service = await BenchService.StartAsync(config, "segmentation", cancellationToken).ConfigureAwait(false);

@@ -161,6 +161,28 @@ internal static class BenchCommand
         return command;
     }
 
+    private static Command Micro(TextWriter output, TextWriter error)
+    {
+        var clip = new Option<string>("--clip") { Description = "Video file the frames come from.", Required = true };
+        var outDir = new Option<string>("--out") { Description = "Folder for BenchmarkDotNet's reports (results/*.md, *.json).", DefaultValueFactory = _ => "bench-out" };
+        var filter = new Option<string?>("--filter") { Description = "Only the benchmark classes whose name contains this (Preprocess, Flow, KvQuantize)." };
+        var dry = new Option<bool>("--dry") { Description = "One iteration each: check they run, measure nothing." };
+        var command = new Command("micro", "BenchmarkDotNet micro-benchmarks of the hot path against baselines: pre-processing, dense flow, KV quantisation.") { clip, outDir, filter, dry };
+        command.SetAction((parse, ct) => ErrorReporting.Guard(error, async () =>
+        {
+            var summaries = await Benchmarks.Micro.MicroBenchmarks.RunAsync(ExistingClip(parse.GetValue(clip)!), parse.GetValue(outDir)!, parse.GetValue(dry), parse.GetValue(filter), ct).ConfigureAwait(false);
+            var failed = summaries.SelectMany(s => s.Reports).Where(r => !r.Success).Select(r => r.BenchmarkCase.DisplayInfo).ToList();
+            output.WriteLine($"micro-benchmarks: {summaries.Sum(s => s.Reports.Length)} cases; reports in {Path.Combine(parse.GetValue(outDir)!, "results")}");
+            if (failed.Count > 0)
+            {
+                error.WriteLine($"streamvision: these micro-benchmarks failed: {string.Join("; ", failed)}");
+                return ExitCodes.Failure;
+            }
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
     private static Command VideoLlm(TextWriter output, TextWriter error)
     {
         var model = new Option<string>("--model") { Description = "A videollm manifest or model id.", DefaultValueFactory = _ => "reference_videollm" };
@@ -236,6 +258,7 @@ internal static class BenchCommand
         command.Subcommands.Add(Scaling(output, error));
         command.Subcommands.Add(Soak(output, error));
         command.Subcommands.Add(Peer(output, error));
+        command.Subcommands.Add(Micro(output, error));
         return command;
     }
 }

@@ -145,5 +145,20 @@ public sealed class BenchSmokeTests : IDisposable
         Assert.Contains("python3-opencv", run.Error);
     }
 
+    [Fact]
+    public async Task Micro_benchmarks_run_each_case_with_its_baseline()
+    {
+        var run = await CliRun.InvokeAsync("bench", "micro", "--clip", SharedData.CarClip, "--dry", "--out", _dir.Path);
+
+        Assert.True(run.ExitCode == ExitCodes.Ok, run.Error);
+        Assert.Contains("micro-benchmarks: 12 cases", run.Output);
+        var reports = Directory.GetFiles(Path.Combine(_dir.Path, "results"), "*-report-github.md");
+        Assert.NotEmpty(reports);
+        var table = File.ReadAllText(reports[0]);
+        Assert.Contains("StreamVision TensorPreprocessor", table);
+        Assert.Contains("built-in DIS", table);
+        Assert.Contains("CalibQuant quantise + pack", table);
+    }
+
     public void Dispose() => _dir.Dispose();
 }
