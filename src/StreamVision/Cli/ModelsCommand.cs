@@ -24,7 +24,8 @@ internal static class ModelsCommand
         var name = new Argument<string>("NAME") { Description = "Model id (streamvision models list) or manifest path." };
         var dir = new Option<string?>("--dir") { Description = $"Folder to install into (default {ModelCatalog.UserDirectory})." };
         var mirror = new Option<string?>("--mirror") { Description = "Base URL to download from instead of the manifest's source URL." };
-        var command = new Command("pull", "Download a model (resuming a partial download), verify its SHA-256, install it.") { name, dir, mirror };
+        var trust = new Option<bool>("--trust-first-download") { Description = "For files whose manifest has no SHA-256: accept what the source serves now and pin its SHA-256 (<dir>/<id>.sha256) for every later pull." };
+        var command = new Command("pull", "Download a model (resuming a partial download), verify its SHA-256, install it.") { name, dir, mirror, trust };
         command.SetAction((parse, ct) => ErrorReporting.Guard(error, async () =>
         {
             var cfg = ConfigLoader.Default();
@@ -32,7 +33,8 @@ internal static class ModelsCommand
             var manifest = ModelCatalog.LoadManifest(parse.GetValue(name)!, cfg, "NAME");
             using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
             var lastReport = DateTime.MinValue;
-            var results = await new ModelDownloader(http).PullAllAsync(manifest, parse.GetValue(dir) ?? ModelCatalog.UserDirectory, parse.GetValue(mirror), (done, total) =>
+            var directory = parse.GetValue(dir) ?? ModelCatalog.UserDirectory;
+            var results = await new ModelDownloader(http, parse.GetValue(trust)).PullAllAsync(manifest, directory, parse.GetValue(mirror), (done, total) =>
             {
                 if (DateTime.UtcNow - lastReport > TimeSpan.FromSeconds(1))
                 {
@@ -44,7 +46,9 @@ internal static class ModelsCommand
             {
                 output.WriteLine(result.AlreadyInstalled
                     ? $"model {manifest.Id}: already installed and verified at {result.Path}"
-                    : $"model {manifest.Id}: installed {result.Path} ({result.Bytes:N0} bytes{(result.ResumedFrom > 0 ? $", resumed at {result.ResumedFrom:N0}" : "")}), SHA-256 verified");
+                    : result.PinnedSha256 is { } pinned
+                        ? $"model {manifest.Id}: installed {result.Path} ({result.Bytes:N0} bytes); the manifest has no SHA-256 for it, so it is pinned at first download: {pinned} (in {ModelPins.PathOf(directory, manifest.Id)}; add it to the manifest to share it)"
+                        : $"model {manifest.Id}: installed {result.Path} ({result.Bytes:N0} bytes{(result.ResumedFrom > 0 ? $", resumed at {result.ResumedFrom:N0}" : "")}), SHA-256 verified");
             }
             return ExitCodes.Ok;
         }));

@@ -10,14 +10,18 @@ namespace StreamVision.Host.Hosting;
 public sealed class ModelDownloadException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>What a pull did.</summary>
-public sealed record PullResult(string Path, long Bytes, long ResumedFrom, bool AlreadyInstalled);
+/// <param name="PinnedSha256">Set when the manifest had no SHA-256 for the file and this download
+/// recorded the one it had (<see cref="ModelPins"/>).</param>
+public sealed record PullResult(string Path, long Bytes, long ResumedFrom, bool AlreadyInstalled, string? PinnedSha256 = null);
 
 /// <summary>
 /// Downloads a model named by its manifest into a model folder: resumes a partial download
 /// (<c>.part</c> file, HTTP Range), verifies the SHA-256 the manifest records, and only then moves
-/// the file into place, so a model file in a folder is always a verified one.
+/// the file into place, so a model file in a folder is always a verified one. A file whose manifest
+/// has no SHA-256 is verified against the one pinned at its first download, and is downloaded
+/// unverified only when the user asks to trust the first download (which pins it).
 /// </summary>
-public sealed class ModelDownloader(HttpClient http)
+public sealed class ModelDownloader(HttpClient http, bool trustFirstDownload = false)
 {
     /// <param name="mirror">Base URL to fetch the file from instead of the manifest's source
     /// (an internal mirror, or a test server); the file name is appended.</param>
@@ -50,7 +54,12 @@ public sealed class ModelDownloader(HttpClient http)
         var expected = sha256.Trim().ToLowerInvariant();
         if (expected.Length != 64)
         {
-            throw new ConfigurationException($"model '{id}': its manifest has no SHA-256 for '{relativeFile}' (provenance.sha256 or provenance.files), so a download could not be verified; it cannot be pulled.");
+            expected = ModelPins.Find(directory, id, relativeFile) ?? "";
+        }
+        if (expected.Length != 64 && !trustFirstDownload)
+        {
+            throw new ConfigurationException($"model '{id}': its manifest has no SHA-256 for '{relativeFile}' (provenance.sha256 or provenance.files), so a download cannot be verified. "
+                + "Add the checksum to the manifest, or pull with --trust-first-download to accept what the source serves now and pin its SHA-256 for every later pull.");
         }
         if (Path.IsPathRooted(relativeFile) || relativeFile.Split('/', '\\').Contains(".."))
         {
@@ -66,6 +75,20 @@ public sealed class ModelDownloader(HttpClient http)
         {
             return new PullResult(target, new FileInfo(target).Length, 0, AlreadyInstalled: true);
         }
+        if (expected.Length != 64)
+        {
+            // Trust on first use: nothing to check against, so whatever arrives is pinned for next time.
+            var pulled = await DownloadFileAsync(manifest, uri, target, expected: null, cancellationToken: cancellationToken, progress: progress);
+            var actual = await Sha256Async(pulled.Path, cancellationToken);
+            ModelPins.Add(directory, id, relativeFile, actual);
+            return pulled with { PinnedSha256 = actual };
+        }
+        return await DownloadFileAsync(manifest, uri, target, expected, progress, cancellationToken);
+    }
+
+    private async Task<PullResult> DownloadFileAsync(ModelManifest manifest, Uri uri, string target, string? expected, Action<long, long?>? progress, CancellationToken cancellationToken)
+    {
+        var url = uri.ToString();
         var part = target + ".part";
         var resumeFrom = File.Exists(part) ? new FileInfo(part).Length : 0;
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
@@ -84,7 +107,7 @@ public sealed class ModelDownloader(HttpClient http)
         }
     }
 
-    private async Task<PullResult> DownloadAsync(ModelManifest manifest, Uri uri, HttpRequestMessage request, string target, string part, long resumeFrom, string expected, Action<long, long?>? progress, CancellationToken cancellationToken)
+    private async Task<PullResult> DownloadAsync(ModelManifest manifest, Uri uri, HttpRequestMessage request, string target, string part, long resumeFrom, string? expected, Action<long, long?>? progress, CancellationToken cancellationToken)
     {
         var url = uri.ToString();
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
@@ -109,10 +132,10 @@ public sealed class ModelDownloader(HttpClient http)
             }
         }
         var actual = await Sha256Async(part, cancellationToken);
-        if (actual != expected)
+        if (expected is not null && actual != expected)
         {
             File.Delete(part);
-            throw new ModelContractException($"model '{manifest.Id}': the file from {url} has SHA-256 {actual}, the manifest expects {expected}. It was deleted, not installed; check the URL (or mirror) serves the file the manifest describes.");
+            throw new ModelContractException($"model '{manifest.Id}': the file from {url} has SHA-256 {actual}, the manifest (or the pin from its first download) expects {expected}. It was deleted, not installed; check the URL (or mirror) serves the file the manifest describes.");
         }
         File.Move(part, target, overwrite: true);
         return new PullResult(target, new FileInfo(target).Length, resumeFrom, AlreadyInstalled: false);

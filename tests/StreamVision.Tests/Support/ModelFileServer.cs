@@ -60,7 +60,8 @@ public sealed class ModelFileServer : IDisposable
 
     private async Task Respond(HttpListenerContext context)
     {
-        var name = Path.GetFileName(Uri.UnescapeDataString(context.Request.Url!.AbsolutePath));
+        // Files at their path under the root (models with folders, e.g. onnx/decoder.onnx); never above it.
+        var name = string.Join('/', context.Request.Url!.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).Where(p => p != ".."));
         var path = Substitute ?? Path.Combine(_root, name);
         var range = context.Request.Headers["Range"] ?? "";
         lock (Ranges)

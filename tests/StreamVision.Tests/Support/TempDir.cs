@@ -14,6 +14,7 @@ public sealed class TempDir : IDisposable
     public string File(string name, string content)
     {
         var path = System.IO.Path.Combine(Path, name);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         System.IO.File.WriteAllText(path, content);
         return path;
     }
