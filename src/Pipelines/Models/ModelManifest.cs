@@ -242,6 +242,13 @@ public sealed class VideoLlmSpec
     /// <summary>Visual tokens per frame (the projector's output length).</summary>
     public int TokensPerFrame { get; set; }
 
+    /// <summary>Text tokens the model expects before each frame's visual tokens (SmolVLM:
+    /// "&lt;fake_token_around_image&gt;&lt;global-img&gt;"); they belong to the frame and expire with it.</summary>
+    public string FramePrefix { get; set; } = "";
+
+    /// <summary>Text tokens after each frame's visual tokens (SmolVLM: "&lt;fake_token_around_image&gt;").</summary>
+    public string FrameSuffix { get; set; } = "";
+
     /// <summary>Text before everything else in each prompt.</summary>
     public string SystemPrompt { get; set; } = "";
 

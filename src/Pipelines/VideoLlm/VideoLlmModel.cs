@@ -38,7 +38,12 @@ public sealed class VideoLlmModel : IDisposable
             throw new ModelContractException($"model '{manifest.Id}': a part is not a loadable ONNX model ({e.Message.Trim()}). Re-download it and compare its SHA-256 with the manifest.", e);
         }
         EndToken = Tokenizer.Special[_spec.Tokenizer.EndToken];
+        _framePrefix = Tokenizer.Encode(_spec.FramePrefix);
+        _frameSuffix = Tokenizer.Encode(_spec.FrameSuffix);
     }
+
+    private readonly long[] _framePrefix;
+    private readonly long[] _frameSuffix;
 
     public ModelManifest Manifest { get; }
     public string Id => Manifest.Id;
@@ -47,7 +52,11 @@ public sealed class VideoLlmModel : IDisposable
     public TokenEmbedder Embedder { get; }
     public LlmTokenizer Tokenizer { get; }
     public long EndToken { get; }
-    public int TokensPerFrame => _spec.TokensPerFrame;
+    /// <summary>Tokens one frame holds in the memory: its visual tokens and the text around them.</summary>
+    public int TokensPerFrame => _framePrefix.Length + _spec.TokensPerFrame + _frameSuffix.Length;
+
+    /// <summary>Visual tokens per frame (the projector's output).</summary>
+    public int VisualTokensPerFrame => _spec.TokensPerFrame;
     public int Hidden => _spec.Decoder.Hidden;
     public string SystemPrompt => _spec.SystemPrompt;
     public string NarrationPrompt => _spec.NarrationPrompt;
@@ -58,7 +67,8 @@ public sealed class VideoLlmModel : IDisposable
     /// <summary>A camera's pre-processor for the vision encoder (it keeps scratch buffers).</summary>
     public TensorPreprocessor CreatePreprocessor() => new(_spec.VisionEncoder.Input);
 
-    /// <summary>The frame's visual tokens: [tokens_per_frame, hidden].</summary>
+    /// <summary>The frame's tokens as the decoder takes them, [<see cref="TokensPerFrame"/>, hidden]:
+    /// the frame prefix's embeddings, the visual tokens, the frame suffix's embeddings.</summary>
     public float[] EncodeFrame(Frame frame, TensorPreprocessor preprocessor, float[] pixels)
     {
         preprocessor.Run(frame, pixels);
@@ -71,15 +81,31 @@ public sealed class VideoLlmModel : IDisposable
             : _vision.Run(runOptions, [encoder.Input.Name, encoder.PixelMask!.Name], [input, mask], [encoder.Output]);
         if (_projector is null)
         {
-            return Checked(features[0].GetTensorDataAsSpan<float>().ToArray());
+            return Framed(features[0].GetTensorDataAsSpan<float>());
         }
         using var projected = _projector.Run(runOptions, [_spec.Projector!.Input], [features[0]], [_spec.Projector.Output]);
-        return Checked(projected[0].GetTensorDataAsSpan<float>().ToArray());
+        return Framed(projected[0].GetTensorDataAsSpan<float>());
     }
 
-    private float[] Checked(float[] tokens) => tokens.Length == TokensPerFrame * Hidden
-        ? tokens
-        : throw new ModelContractException($"model '{Id}': the vision side gave {tokens.Length} values per frame; tokens_per_frame × hidden = {TokensPerFrame * Hidden}. Fix 'videollm.tokens_per_frame' or 'decoder.hidden' in {Manifest.SourcePath}.");
+    private float[] Framed(ReadOnlySpan<float> visual)
+    {
+        if (visual.Length != VisualTokensPerFrame * Hidden)
+        {
+            throw new ModelContractException($"model '{Id}': the vision side gave {visual.Length} values per frame; tokens_per_frame × hidden = {VisualTokensPerFrame * Hidden}. Fix 'videollm.tokens_per_frame' or 'decoder.hidden' in {Manifest.SourcePath}.");
+        }
+        if (_framePrefix.Length + _frameSuffix.Length == 0)
+        {
+            return visual.ToArray();
+        }
+        var tokens = new float[TokensPerFrame * Hidden];
+        var at = 0;
+        foreach (var part in new[] { _framePrefix.Length > 0 ? Embedder.Embed(_framePrefix) : [], visual.ToArray(), _frameSuffix.Length > 0 ? Embedder.Embed(_frameSuffix) : [] })
+        {
+            part.CopyTo(tokens, at);
+            at += part.Length;
+        }
+        return tokens;
+    }
 
     /// <summary>Size of one frame's pre-processed image.</summary>
     public int PixelCount => (int)_spec.VisionEncoder.Input.Shape.Aggregate(1L, (a, b) => a * b);
