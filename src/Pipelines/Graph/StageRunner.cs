@@ -89,10 +89,11 @@ internal sealed class StageRunner
             {
                 StageResult? result = null;
                 clock.Restart();
+                var allocated = GC.GetAllocatedBytesForCurrentThread();
                 try
                 {
                     result = _stage.Process(frame);
-                    Stats.CountProcessed(clock.Elapsed);
+                    Stats.CountProcessed(clock.Elapsed, GC.GetAllocatedBytesForCurrentThread() - allocated);
                     if (result is not null)
                     {
                         Stats.FrameAge.Record(result.CompletedAt - result.CaptureTime);

@@ -29,11 +29,18 @@ public sealed class StageStats(string cameraId, string stage)
     internal void CountReceived() => Interlocked.Increment(ref _received);
     internal void CountDropped() => Interlocked.Increment(ref _dropped);
 
-    internal void CountProcessed(TimeSpan busy)
+    internal void CountProcessed(TimeSpan busy, long allocatedBytes = 0)
     {
         Interlocked.Increment(ref _processed);
         Interlocked.Add(ref _busyTicks, busy.Ticks);
+        Interlocked.Add(ref _allocated, allocatedBytes);
     }
+
+    private long _allocated;
+
+    /// <summary>Managed bytes the stage allocated while processing (its runner thread's own count):
+    /// divided by <see cref="Processed"/>, the per-frame allocation to drive to zero.</summary>
+    public long AllocatedBytes => Interlocked.Read(ref _allocated);
 
     internal void CountError(string message)
     {

@@ -9,9 +9,12 @@ public sealed record MemoryDrift(string What, long Median, long Min, long Max, d
 /// <param name="Frames">Frames every stage processed, summed over stages.</param>
 /// <param name="AllocatedBytesPerFrame">Managed bytes allocated per camera frame after warm-up
 /// (every stage, encoding and publishing included).</param>
+/// <param name="AllocatedPerStage">Managed bytes each stage allocated per frame it processed (whole run).</param>
+/// <param name="SinkAllocatedPerResult">Managed bytes per result for encoding and publishing it (whole run).</param>
 public sealed record SoakReport(
     string Source, double Minutes, double WarmUpMinutes, IReadOnlyList<string> Stages, IReadOnlyDictionary<string, long> ProcessedPerStage,
-    long CameraFrames, long Reconnects, double AllocatedBytesPerFrame, IReadOnlyList<MemoryDrift> Memory, IReadOnlyList<ResourceSample> Samples, string Plot)
+    long CameraFrames, long Reconnects, double AllocatedBytesPerFrame, IReadOnlyDictionary<string, double> AllocatedPerStage, double SinkAllocatedPerResult,
+    IReadOnlyList<MemoryDrift> Memory, IReadOnlyList<ResourceSample> Samples, string Plot)
 {
     public string ToMarkdown() => string.Join('\n', new[]
     {
@@ -20,7 +23,8 @@ public sealed record SoakReport(
         "|---|---|---|---|---|",
     }.Concat(Memory.Select(m => $"| {m.What} | {Units.Bytes(m.Median)} | {Units.Bytes(m.Min)} | {Units.Bytes(m.Max)} | {m.Drift * 100:0.0} % |"))
      .Append($"camera frames {CameraFrames}, reconnects {Reconnects}; processed per stage: {string.Join(", ", ProcessedPerStage.Select(p => $"{p.Key} {p.Value}"))}")
-     .Append($"managed bytes allocated per camera frame after warm-up (all stages, encoding, MQTT): {AllocatedBytesPerFrame:0}")) + "\n";
+     .Append($"managed bytes allocated per camera frame after warm-up (all stages, encoding, MQTT): {AllocatedBytesPerFrame:0}")
+     .Append($"of which, per frame: {string.Join(", ", AllocatedPerStage.Select(p => $"{p.Key} {p.Value:0}"))}; encoding + publishing {SinkAllocatedPerResult:0} per result")) + "\n";
 }
 
 /// <summary>
@@ -79,6 +83,8 @@ public static class SoakBenchmark
             stats.GroupBy(x => x.Stage).ToDictionary(g => g.Key, g => g.Sum(x => x.Processed)),
             camera.Stats.Decoded, camera.Stats.Reconnects,
             (steady[^1].AllocatedBytes - steady[0].AllocatedBytes) / Math.Max(1, framesAfterWarmUp),
+            stats.GroupBy(x => x.Stage).ToDictionary(g => g.Key, g => g.Sum(x => x.AllocatedBytes) / (double)Math.Max(1, g.Sum(x => x.Processed))),
+            service.Host.Router.SinkAllocatedBytes / (double)Math.Max(1, service.Host.Router.Routed),
             [Drift("resident set (RSS)", x => x.ResidentBytes), Drift("managed heap", x => x.ManagedHeapBytes)],
             samples, plot);
     }

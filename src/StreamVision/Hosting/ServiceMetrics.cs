@@ -34,6 +34,8 @@ public sealed class ServiceMetrics : IDisposable
             unit: "{frame}", description: "Frames a stage finished");
         _meter.CreateObservableCounter("stage.dropped", () => pipeline.StageStats.Select(s => Measure(s.Dropped, s.CameraId, s.Stage)),
             unit: "{frame}", description: "Frames dropped in front of a busy stage (live mode)");
+        _meter.CreateObservableCounter("stage.allocated", () => pipeline.StageStats.Select(s => Measure(s.AllocatedBytes, s.CameraId, s.Stage)),
+            unit: "By", description: "Managed bytes a stage allocated while processing (divide by stage.frames for bytes per frame)");
         _meter.CreateObservableGauge("mqtt.queue", () => publisher.QueueDepth, unit: "{message}", description: "Messages waiting for the broker");
         _meter.CreateObservableGauge("mqtt.connected", () => publisher.IsConnected ? 1 : 0, description: "1 while the broker connection is up");
         _meter.CreateObservableCounter("mqtt.published", () => publisher.Stats.Published, unit: "{message}", description: "Messages the broker took");

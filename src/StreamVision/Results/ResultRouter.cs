@@ -18,12 +18,23 @@ public sealed class ResultRouter(IReadOnlyList<IResultSink> sinks, ILogger log)
 
     public long Written(string camera) => _written.GetValueOrDefault(camera);
 
+    /// <summary>Results handed to the sinks, and the managed bytes the sinks allocated for them
+    /// (encoding, MQTT messages, files): the per-result allocation after the stages.</summary>
+    public long Routed => Interlocked.Read(ref _routed);
+
+    public long SinkAllocatedBytes => Interlocked.Read(ref _sinkAllocated);
+
+    private long _routed;
+    private long _sinkAllocated;
+
     public async Task RunAsync(Pipeline pipeline)
     {
         await foreach (var result in pipeline.Results.ReadAllAsync().ConfigureAwait(false))
         {
             using (result)
             {
+                // The sinks are synchronous, so this thread's counter sees only their allocations.
+                var allocated = GC.GetAllocatedBytesForCurrentThread();
                 foreach (var sink in sinks)
                 {
                     try
@@ -35,6 +46,8 @@ public sealed class ResultRouter(IReadOnlyList<IResultSink> sinks, ILogger log)
                         log.LogError("could not write result {Camera}#{Seq} to {Sink}: {Message}", result.CameraId, result.Sequence, sink.GetType().Name, e.Message);
                     }
                 }
+                Interlocked.Add(ref _sinkAllocated, GC.GetAllocatedBytesForCurrentThread() - allocated);
+                Interlocked.Increment(ref _routed);
                 var age = DateTimeOffset.UtcNow - result.CaptureTime;
                 AgeOf(result.CameraId).Record(age);
                 Observe?.Invoke(result, age);

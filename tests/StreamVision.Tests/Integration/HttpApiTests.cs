@@ -45,6 +45,7 @@ public sealed class HttpApiTests
         Assert.Matches(@"streamvision_frame_age\S*_count\{[^}]*camera=""a""", metrics);
         Assert.Contains("streamvision_mqtt_queue", metrics);
         Assert.Matches(@"streamvision_stage_provider\S*\{[^}]*provider=""cpu""", metrics);
+        Assert.Matches(@"streamvision_stage_allocated\S*\{[^}]*stage=""segmentation""[^}]*\} \d", metrics);
 
         // Not ready once no camera streams (the only camera removed).
         Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync("api/cameras/a")).StatusCode);
