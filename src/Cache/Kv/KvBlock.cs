@@ -48,6 +48,10 @@ public sealed class KvBlock
 
     public int Tokens => Positions.Length;
 
+    /// <summary>Changes whenever the values a reader gets change (quantised, tokens dropped), so a
+    /// dense copy of the block kept elsewhere knows it is stale. Offloading keeps the values.</summary>
+    public int Version { get; private set; }
+
     /// <summary>Bits per value when quantised; null at full precision.</summary>
     public int? Bits => _quantized.FirstOrDefault(q => q is not null)?.Bits;
 
@@ -131,6 +135,7 @@ public sealed class KvBlock
             _quantized[i] = QuantizedMatrix.Quantize(scratch, Tokens, _layout.HeadDim, bits, clip);
             _full[i] = null;
         }
+        Version++;
     }
 
     private void ReadHeld(int i, Span<float> into)
@@ -177,6 +182,7 @@ public sealed class KvBlock
         }
         Positions = kept.Select(t => Positions[t]).ToArray();
         Scores = kept.Select(t => Scores[t]).ToArray();
+        Version++;
         if (kept.Count == 0)
         {
             ReleaseTier();

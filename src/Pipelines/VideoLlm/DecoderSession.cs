@@ -28,19 +28,31 @@ public sealed class DecoderSession : IDisposable
     public int Hidden { get; }
     public int Vocab { get; }
 
-    /// <summary>The result of one run: logits for each new position and the new tokens' KV.</summary>
+    /// <summary>The result of one run: logits (of every new position, or of the last one only) and the new tokens' KV.</summary>
     public sealed record Step(float[] Logits, int Count, KvBlock Kv)
     {
         /// <summary>Logits of the last new position.</summary>
-        public ReadOnlySpan<float> Last(int vocab) => Logits.AsSpan((Count - 1) * vocab, vocab);
+        public ReadOnlySpan<float> Last(int vocab) => Logits.AsSpan(Logits.Length - vocab, vocab);
+    }
+
+    /// <summary>A run over the past given as blocks (read in full for this run): the reference path
+    /// the tests compare with; every new position's logits.</summary>
+    public Step Run(ReadOnlySpan<float> embeds, int count, IReadOnlyList<KvBlock> past, TokenKind kind, long firstPosition)
+    {
+        using var dense = new DecoderPast(Layout);
+        dense.Sync(past);
+        return Run(embeds, count, dense, kind, firstPosition, allLogits: true);
     }
 
     /// <param name="embeds">[count, hidden] input embeddings (text or visual tokens).</param>
-    /// <param name="past">Blocks of earlier tokens in position order; their tokens are attended to.</param>
+    /// <param name="past">Earlier tokens, attended to; the caller appends the returned block if they stay.</param>
     /// <param name="kind">What the new tokens are (their KV block's kind).</param>
-    public Step Run(ReadOnlySpan<float> embeds, int count, IReadOnlyList<KvBlock> past, TokenKind kind, long firstPosition)
+    /// <param name="allLogits">Keep every new position's logits; otherwise only the last position's
+    /// (all a generator needs, and nothing when ingesting: a 64-token frame's logits over a 49 k
+    /// vocabulary are 12 MB).</param>
+    public Step Run(ReadOnlySpan<float> embeds, int count, DecoderPast past, TokenKind kind, long firstPosition, bool allLogits = false)
     {
-        var pastLength = past.Sum(b => b.Tokens);
+        var pastLength = past.Length;
         var total = pastLength + count;
         var (heads, dim) = (Layout.KvHeads, Layout.HeadDim);
         var inputs = new Dictionary<string, OrtValue>();
@@ -53,19 +65,15 @@ public sealed class DecoderSession : IDisposable
             {
                 foreach (var value in new[] { false, true })
                 {
-                    // [1, heads, past, dim]: per head, the blocks' tokens one after another.
-                    var tensor = new float[heads * pastLength * dim];
-                    for (var head = 0; head < heads; head++)
-                    {
-                        KvBlock.ReadConcatenated(past, layer, head, value, tensor.AsSpan(head * pastLength * dim, pastLength * dim));
-                    }
-                    inputs[$"past_key_values.{layer}.{(value ? "value" : "key")}"] = OrtValue.CreateTensorValueFromMemory(tensor, [1, heads, pastLength, dim]);
+                    inputs[$"past_key_values.{layer}.{(value ? "value" : "key")}"] =
+                        OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, past.Matrix(layer, value), [1, heads, pastLength, dim]);
                 }
             }
             using var runOptions = new RunOptions();
             using var outputs = _session.Run(runOptions, inputs.Keys.ToArray(), inputs.Values.ToArray(), _session.OutputNames.ToArray());
             var names = _session.OutputNames.ToList();
-            var logits = outputs[names.IndexOf("logits")].GetTensorDataAsSpan<float>().ToArray();
+            var all = outputs[names.IndexOf("logits")].GetTensorDataAsSpan<float>();
+            var logits = (allLogits ? all : all[^Vocab..]).ToArray();
             var matrices = new float[Layout.VectorsPerToken][];
             for (var layer = 0; layer < Layout.Layers; layer++)
             {

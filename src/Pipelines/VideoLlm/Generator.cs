@@ -22,8 +22,11 @@ public static class Generator
     public static Generation Generate(DecoderSession decoder, TokenEmbedder embedder, ReadOnlySpan<float> prompt, int promptTokens,
         List<KvBlock> cache, long firstPosition, GenerationOptions options)
     {
-        var step = decoder.Run(prompt, promptTokens, cache, TokenKind.Text, firstPosition);
+        using var past = new DecoderPast(decoder.Layout);
+        past.Sync(cache);
+        var step = decoder.Run(prompt, promptTokens, past, TokenKind.Text, firstPosition);
         cache.Add(step.Kv);
+        past.Append(step.Kv);
         var position = firstPosition + promptTokens;
         var random = new Random(options.Seed);
         var tokens = new List<long>();
@@ -39,8 +42,9 @@ public static class Generator
             {
                 break;
             }
-            step = decoder.Run(embedder.Embed([next]), 1, cache, TokenKind.Text, position++);
+            step = decoder.Run(embedder.Embed([next]), 1, past, TokenKind.Text, position++);
             cache.Add(step.Kv);
+            past.Append(step.Kv);
         }
         return new Generation(tokens, false, position);
     }
@@ -64,7 +68,8 @@ public static class Generator
         {
             max = Math.Max(max, l);
         }
-        Span<double> weights = stackalloc double[logits.Length];
+        var rented = System.Buffers.ArrayPool<double>.Shared.Rent(logits.Length); // a real vocabulary is too big for the stack
+        var weights = rented.AsSpan(0, logits.Length);
         double sum = 0;
         for (var i = 0; i < logits.Length; i++)
         {
@@ -72,14 +77,21 @@ public static class Generator
             sum += weights[i];
         }
         var r = random.NextDouble() * sum;
-        for (var i = 0; i < logits.Length; i++)
+        try
         {
-            r -= weights[i];
-            if (r <= 0)
+            for (var i = 0; i < logits.Length; i++)
             {
-                return i;
+                r -= weights[i];
+                if (r <= 0)
+                {
+                    return i;
+                }
             }
+            return logits.Length - 1;
         }
-        return logits.Length - 1;
+        finally
+        {
+            System.Buffers.ArrayPool<double>.Shared.Return(rented);
+        }
     }
 }

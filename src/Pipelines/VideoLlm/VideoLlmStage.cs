@@ -102,10 +102,14 @@ internal sealed class VideoLlmCamera : IFrameStage
             Cache.SetSystem(step.Kv);
             _position = system.Length;
         }
+        _past = new DecoderPast(model.Layout);
         _answers = Task.Factory.StartNew(AnswerLoop, TaskCreationOptions.LongRunning);
     }
 
     public MultimodalCache Cache { get; }
+
+    /// <summary>The cache's KV as the decoder takes it, kept between ingested frames (stage thread only).</summary>
+    private readonly DecoderPast _past;
 
     public StageResult? Process(Frame frame)
     {
@@ -119,7 +123,8 @@ internal sealed class VideoLlmCamera : IFrameStage
         var embeds = _model.EncodeFrame(frame, _preprocessor, _pixels);
         lock (_gate)
         {
-            var step = _model.Decoder.Run(embeds, _model.TokensPerFrame, Cache.KvBlocks.ToList(), TokenKind.Visual, _position);
+            _past.Sync(Cache.KvBlocks.ToList());
+            var step = _model.Decoder.Run(embeds, _model.TokensPerFrame, _past, TokenKind.Visual, _position);
             _position += _model.TokensPerFrame;
             Cache.AppendFrame(time, embeds, _facts(_camera), step.Kv);
         }
@@ -205,6 +210,7 @@ internal sealed class VideoLlmCamera : IFrameStage
         lock (_gate)
         {
             Cache.Dispose();
+            _past.Dispose();
         }
     }
 }

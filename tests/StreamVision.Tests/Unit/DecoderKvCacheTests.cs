@@ -96,6 +96,54 @@ public sealed class DecoderKvCacheTests
         Assert.NotEqual(hot1.Tokens, hot3.Tokens);     // another seed, other words
         Assert.All(hot1.Tokens, t => Assert.InRange(t, 0, ReferenceDecoderModel.Vocab - 1));
     }
+
+    /// <summary>The dense past kept between runs reads only what is new, and starts over when the
+    /// cache changed underneath (a block quantised, tokens evicted, a block gone).</summary>
+    [Fact]
+    public void The_kept_dense_past_follows_appends_quantisation_and_eviction()
+    {
+        using var decoder = Decoder();
+        var blocks = new List<KvBlock>();
+        using var past = new DecoderPast(Layout);
+        for (var t = 0; t < 4; t++)
+        {
+            past.Sync(blocks);
+            var step = decoder.Run(RandomEmbeds(3, t), 3, past, TokenKind.Visual, 3 * t);
+            blocks.Add(step.Kv);
+        }
+        void AssertEqualsBlocks()
+        {
+            past.Sync(blocks);
+            var tokens = blocks.Sum(b => b.Tokens);
+            Assert.Equal(tokens, past.Length);
+            for (var layer = 0; layer < Layout.Layers; layer++)
+            {
+                foreach (var value in new[] { false, true })
+                {
+                    var expected = new float[Layout.KvHeads * tokens * Layout.HeadDim];
+                    for (var head = 0; head < Layout.KvHeads; head++)
+                    {
+                        KvBlock.ReadConcatenated(blocks, layer, head, value, expected.AsSpan(head * tokens * Layout.HeadDim, tokens * Layout.HeadDim));
+                    }
+                    Assert.Equal(expected, past.Matrix(layer, value).ToArray());
+                }
+            }
+        }
+        AssertEqualsBlocks();
+        blocks[1].Quantize(4, QuantizedMatrix.CalibratedClip(4));
+        AssertEqualsBlocks();
+        blocks[2].Keep([true, false, true]);
+        AssertEqualsBlocks();
+        blocks.RemoveAt(0);
+        AssertEqualsBlocks();
+
+        // A run over the kept past gives the last logits of a run over the blocks themselves.
+        var embeds = RandomEmbeds(1, 99);
+        var kept = decoder.Run(embeds, 1, past, TokenKind.Text, 20);
+        var fresh = decoder.Run(embeds, 1, blocks, TokenKind.Text, 20);
+        Assert.Equal(fresh.Last(ReferenceDecoderModel.Vocab).ToArray(), kept.Last(ReferenceDecoderModel.Vocab).ToArray());
+        Assert.Equal(ReferenceDecoderModel.Vocab, kept.Logits.Length); // only the last position's logits are kept
+    }
 }
 
 public sealed class LlmTokenizerTests
