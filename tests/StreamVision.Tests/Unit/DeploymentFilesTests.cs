@@ -31,6 +31,23 @@ public sealed class DeploymentFilesTests
         Assert.Contains($"docker build -f docker/{dockerfile}", Read("docs", "DEPLOY.md"));
     }
 
+    [Theory]
+    [InlineData("Dockerfile.cpu")]
+    [InlineData("Dockerfile.cuda")]
+    public void Images_copy_every_folder_the_build_takes_files_from(string dockerfile)
+    {
+        // The host project ships files from outside src/ (manifests, models, the Python peer); a
+        // build in the image fails if the Dockerfile does not copy their folders into it.
+        var text = Read("docker", dockerfile);
+        var folders = Regex.Matches(Read("src", "StreamVision", "StreamVision.csproj"), @"Include=""\.\./\.\./([^""]+)""")
+            .SelectMany(m => m.Groups[1].Value.Split(';'))
+            .Select(path => path.Replace("../../", "")[..path.Replace("../../", "").LastIndexOf('/')])
+            .Distinct()
+            .ToList();
+        Assert.NotEmpty(folders);
+        Assert.All(folders, folder => Assert.Matches($@"(?m)^COPY {Regex.Escape(folder)}/ {Regex.Escape(folder)}/$", text));
+    }
+
     [Fact]
     public void The_compose_setup_wires_the_camera_broker_and_ports_it_declares()
     {
