@@ -25,14 +25,15 @@ public sealed class MqttPublisher : IAsyncDisposable
     private CancellationTokenSource _connectionLost = new();
     private Task? _loop;
 
-    public MqttPublisher(MqttEndpoint endpoint, MqttTopics topics, ILogger log, int queueCapacity = 1024)
+    /// <param name="queueBytes">Most bytes the outgoing queue holds (with <paramref name="queueCapacity"/> messages).</param>
+    public MqttPublisher(MqttEndpoint endpoint, MqttTopics topics, ILogger log, int queueCapacity = 1024, long queueBytes = 64L << 20)
     {
         _endpoint = endpoint;
         _topics = topics;
         _log = log;
         _client = new MqttClientFactory().CreateMqttClient();
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
-        _queue = new OutgoingQueue(queueCapacity);
+        _queue = new OutgoingQueue(queueCapacity, queueBytes);
         Stats = new PublisherStats(_queue);
         _client.DisconnectedAsync += e =>
         {
@@ -46,7 +47,7 @@ public sealed class MqttPublisher : IAsyncDisposable
             }
             if (e.ClientWasConnected)
             {
-                _log.LogWarning("MQTT connection to {Endpoint} lost ({Reason}); results are queued (up to {Capacity}) and the connection retried", _endpoint, e.Reason, _queue.Capacity);
+                _log.LogWarning("MQTT connection to {Endpoint} lost ({Reason}); results are queued (up to {Capacity} messages, {Megabytes} MiB) and the connection retried", _endpoint, e.Reason, _queue.Capacity, _queue.CapacityBytes >> 20);
             }
             return Task.CompletedTask;
         };
@@ -58,6 +59,9 @@ public sealed class MqttPublisher : IAsyncDisposable
     public bool IsConnected => _client.IsConnected;
 
     public int QueueDepth => _queue.Count;
+
+    /// <summary>Bytes waiting in the outgoing queue.</summary>
+    public long QueueBytes => _queue.Bytes;
 
     public MqttEndpoint Endpoint => _endpoint;
 

@@ -1,19 +1,38 @@
 namespace StreamVision.Publish.Mqtt;
 
 /// <summary>
-/// The messages waiting for the broker, bounded. Adding never blocks: when full, the oldest QoS 0
-/// message goes first (live results are worth little late), and only when every waiting message is
-/// QoS 1 or 2 does the oldest of those go; both are counted. A message leaves the queue only when
-/// the broker has taken it (<see cref="Remove"/> after a successful send), so a connection lost
-/// mid-send loses nothing that was within the bound.
+/// The messages waiting for the broker, bounded in number and in bytes (payloads and topics: a
+/// thousand flow fields or masks would otherwise be a hundred megabytes). Adding never blocks: when
+/// a bound is reached, the oldest QoS 0 message goes first (live results are worth little late), and
+/// only when every waiting message is QoS 1 or 2 does the oldest of those go; both are counted. A
+/// message leaves the queue only when the broker has taken it (<see cref="Remove"/> after a
+/// successful send), so a connection lost mid-send loses nothing that was within the bounds.
 /// </summary>
-public sealed class OutgoingQueue(int capacity)
+public sealed class OutgoingQueue(int capacity, long capacityBytes = long.MaxValue)
 {
     private readonly LinkedList<OutgoingMessage> _messages = new();
     private readonly SemaphoreSlim _signal = new(0, 1);
     private bool _completed;
+    private long _bytes;
 
     public int Capacity { get; } = capacity;
+
+    /// <summary>Most bytes held; a single larger message is still taken when the queue is empty.</summary>
+    public long CapacityBytes { get; } = capacityBytes;
+
+    /// <summary>Bytes of the messages waiting (payload and topic).</summary>
+    public long Bytes
+    {
+        get
+        {
+            lock (_messages)
+            {
+                return _bytes;
+            }
+        }
+    }
+
+    private static long SizeOf(OutgoingMessage message) => message.Payload.Length + message.Topic.Length;
 
     public bool IsCompleted
     {
@@ -52,7 +71,8 @@ public sealed class OutgoingQueue(int capacity)
             {
                 return false;
             }
-            if (_messages.Count >= Capacity)
+            var size = SizeOf(message);
+            while (_messages.Count > 0 && (_messages.Count >= Capacity || _bytes + size > CapacityBytes))
             {
                 var victim = _messages.First;
                 while (victim is not null && victim.Value.Qos > 0)
@@ -61,16 +81,18 @@ public sealed class OutgoingQueue(int capacity)
                 }
                 if (victim is null)
                 {
-                    _messages.RemoveFirst();
+                    victim = _messages.First!;
                     DroppedReliable++;
                 }
                 else
                 {
-                    _messages.Remove(victim);
                     DroppedUnreliable++;
                 }
+                _bytes -= SizeOf(victim.Value);
+                _messages.Remove(victim);
             }
             _messages.AddLast(message);
+            _bytes += size;
         }
         Wake();
         return true;
@@ -99,10 +121,11 @@ public sealed class OutgoingQueue(int capacity)
             if (_messages.First is { } first && ReferenceEquals(first.Value, message))
             {
                 _messages.RemoveFirst();
+                _bytes -= SizeOf(message);
             }
-            else
+            else if (_messages.Remove(message))
             {
-                _messages.Remove(message);
+                _bytes -= SizeOf(message);
             }
         }
     }

@@ -194,6 +194,10 @@ public static class ConfigLoader
         {
             throw Bad("mqtt.queue", config.Mqtt.Queue, "use a positive number of messages.");
         }
+        if (config.Mqtt.QueueMb < 1)
+        {
+            throw Bad("mqtt.queue_mb", config.Mqtt.QueueMb, "use a positive number of megabytes for the outgoing queue (default 64).");
+        }
         foreach (var (key, qos) in new[] { ("results", config.Mqtt.Qos.Results), ("companions", config.Mqtt.Qos.Companions), ("state", config.Mqtt.Qos.State), ("stats", config.Mqtt.Qos.Stats) })
         {
             if (qos is < 0 or > 2)

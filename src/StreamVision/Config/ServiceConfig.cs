@@ -306,6 +306,10 @@ public sealed class MqttConfig
     /// message is dropped first; QoS 1/2 messages within it are never lost.</summary>
     public int Queue { get; set; } = 1024;
 
+    /// <summary>Most megabytes those messages may hold (payloads and topics); the same dropping rule
+    /// applies when it is reached, so a slow broker never costs more memory than this.</summary>
+    public int QueueMb { get; set; } = 64;
+
     /// <summary>TLS to an external broker; leave out for plain TCP.</summary>
     public MqttTlsConfig? Tls { get; set; }
 

@@ -122,7 +122,7 @@ public sealed class ServiceHost : IAsyncDisposable
                 log.LogInformation("embedded MQTT broker listening on {Address}:{Port}{Auth}", broker.Address, broker.Port,
                     mqtt.Access.Users.Count > 0 ? " (login required)" : "");
             }
-            var publisher = new MqttPublisher(mqtt.Endpoint, mqtt.Topics, loggers.CreateLogger("mqtt"), config.Mqtt.Queue);
+            var publisher = new MqttPublisher(mqtt.Endpoint, mqtt.Topics, loggers.CreateLogger("mqtt"), config.Mqtt.Queue, (long)config.Mqtt.QueueMb << 20);
             var pipeline = new Pipeline(sources, stages, policy, log);
             var latest = new LatestResults();
             // Perception facts only matter to the VideoLLM's verbalizer: without it, no per-result work for them.

@@ -37,6 +37,7 @@ public sealed class ServiceMetrics : IDisposable
         _meter.CreateObservableCounter("stage.allocated", () => pipeline.StageStats.Select(s => Measure(s.AllocatedBytes, s.CameraId, s.Stage)),
             unit: "By", description: "Managed bytes a stage allocated while processing (divide by stage.frames for bytes per frame)");
         _meter.CreateObservableGauge("mqtt.queue", () => publisher.QueueDepth, unit: "{message}", description: "Messages waiting for the broker");
+        _meter.CreateObservableGauge("mqtt.queue_bytes", () => publisher.QueueBytes, unit: "By", description: "Bytes waiting for the broker (bounded by mqtt.queue_mb)");
         _meter.CreateObservableGauge("mqtt.connected", () => publisher.IsConnected ? 1 : 0, description: "1 while the broker connection is up");
         _meter.CreateObservableCounter("mqtt.published", () => publisher.Stats.Published, unit: "{message}", description: "Messages the broker took");
         _meter.CreateObservableCounter("mqtt.dropped", () => publisher.Stats.Dropped, unit: "{message}", description: "Messages dropped because the outgoing queue was full");

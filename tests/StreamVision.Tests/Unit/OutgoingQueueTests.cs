@@ -28,6 +28,26 @@ public sealed class OutgoingQueueTests
     }
 
     [Fact]
+    public void The_byte_bound_drops_like_the_count_bound_and_counts_what_is_held()
+    {
+        static OutgoingMessage Big(string topic, int qos, int bytes) => new(topic, new byte[bytes], Qos: qos);
+        var queue = new OutgoingQueue(100, capacityBytes: 1000);
+        queue.TryAdd(Big("a", 0, 398));  // 399 bytes with its topic
+        queue.TryAdd(Big("b", 1, 398));
+        Assert.Equal(798, queue.Bytes);
+        queue.TryAdd(Big("c", 0, 398));  // over 1000: the oldest QoS 0 message, a, goes
+        Assert.Equal((1L, 0L), (queue.DroppedUnreliable, queue.DroppedReliable));
+        Assert.Equal(798, queue.Bytes);
+        queue.TryAdd(Big("d", 1, 898));  // needs both others out: c (QoS 0) first, then b
+        Assert.Equal((2L, 1L), (queue.DroppedUnreliable, queue.DroppedReliable));
+        Assert.True(queue.TryPeek(out var only) && only.Topic == "d");
+        queue.Remove(only);
+        Assert.Equal(0, queue.Bytes);
+        queue.TryAdd(Big("huge", 1, 5000)); // larger than the bound: taken alone rather than never sent
+        Assert.Equal(1, queue.Count);
+    }
+
+    [Fact]
     public void A_message_stays_until_it_was_sent()
     {
         var queue = new OutgoingQueue(4);
