@@ -206,5 +206,9 @@ internal sealed class OnnxFlowStage(OnnxModel model, FlowSettings settings) : Fl
         return true;
     }
 
-    public override void Dispose() => _buffers.Dispose();
+    public override void Dispose()
+    {
+        _buffers.Dispose();
+        _preprocessor.Dispose();
+    }
 }

@@ -34,5 +34,9 @@ internal abstract class OnnxFrameStage(OnnxModel model, string stageName) : IFra
     /// <summary>Turns <see cref="Buffers"/>.Output into this stage's result for <paramref name="frame"/>.</summary>
     protected abstract StageResult Decode(Frame frame);
 
-    public void Dispose() => Buffers.Dispose();
+    public void Dispose()
+    {
+        Buffers.Dispose();
+        Preprocessor.Dispose();
+    }
 }

@@ -1,30 +1,33 @@
+using System.Runtime.CompilerServices;
+using OpenCvSharp;
 using StreamVision.Ingest.Frames;
 using StreamVision.Pipelines.Models;
 
 namespace StreamVision.Pipelines.Preprocessing;
 
 /// <summary>
-/// Turns a BGR24 frame into a model's float input in a single pass: bilinear resize (OpenCV's
-/// half-pixel convention), colour order, normalisation and layout are applied per output sample as
-/// it is written. With letterboxing the frame is scaled by one factor (<see cref="Scale"/>), placed
-/// at the top-left and the rest filled with the pad value. The sampling tables depend only on the
-/// frame and tensor sizes, so they are built once per source size and the hot path allocates nothing.
+/// Turns a BGR24 frame into a model's float input: OpenCV's bilinear resize (SIMD, half-pixel
+/// centres) into a reused 8-bit image, then one pass for colour order, normalisation and layout.
+/// With letterboxing the frame is scaled by one factor (<see cref="Scale"/>), placed at the
+/// top-left and the rest filled with the pad value. The resized image is reused and OpenCV's input
+/// argument is made once per pooled frame image; the only allocation per frame is OpenCV's small
+/// output-argument wrapper, which OpenCvSharp invalidates after each call.
 /// </summary>
-public sealed class TensorPreprocessor
+/// <remarks>The resize was a fused C# loop: 533 µs for a 768×432 frame to 256×256 in `bench micro`;
+/// with OpenCV's resize the whole pre-processing takes 266 µs.</remarks>
+public sealed class TensorPreprocessor : IDisposable
 {
     private readonly InputTensorSpec _spec;
     private readonly int[] _sourceChannel = new int[3];
     private readonly float[] _gain = new float[3];
     private readonly float[] _offset = new float[3];
     private readonly float[] _pad = new float[3];
-    private int _tableWidth = -1;
-    private int _tableHeight = -1;
-    private int[] _x0 = [];
-    private int[] _x1 = [];
-    private float[] _fx = [];
-    private int[] _y0 = [];
-    private int[] _y1 = [];
-    private float[] _fy = [];
+    private readonly Mat _resized = new();
+    // A camera's frames come from a small pool, so their OpenCV input arguments are made once each.
+    private readonly ConditionalWeakTable<Mat, InputArray> _inputs = new();
+    private int _sourceWidth = -1;
+    private int _sourceHeight = -1;
+    private Size _content;
 
     public TensorPreprocessor(InputTensorSpec spec)
     {
@@ -49,91 +52,87 @@ public sealed class TensorPreprocessor
     /// <summary>The letterbox factor (equal on both axes); with stretch, the x factor.</summary>
     public double Scale => ScaleX;
 
-    public void Run(Frame frame, Span<float> tensor) => Run(frame.Pixels, frame.Width, frame.Height, frame.Stride, tensor);
+    public void Run(Frame frame, Span<float> tensor)
+    {
+        Check(tensor);
+        Geometry(frame.Width, frame.Height);
+        var input = _inputs.GetValue(frame.Mat, InputArray.Create);
+        Cv2.Resize(input, _resized, _content, 0, 0, InterpolationFlags.Linear);
+        Write(tensor);
+    }
 
-    public void Run(ReadOnlySpan<byte> bgr, int width, int height, int stride, Span<float> tensor)
+    /// <summary>The same from raw BGR bytes (tests, images not from a frame pool).</summary>
+    public unsafe void Run(ReadOnlySpan<byte> bgr, int width, int height, int stride, Span<float> tensor)
+    {
+        Check(tensor);
+        Geometry(width, height);
+        fixed (byte* pixels = bgr)
+        {
+            using var source = Mat.FromPixelData(height, width, MatType.CV_8UC3, (IntPtr)pixels, stride);
+            Cv2.Resize(source, _resized, _content, 0, 0, InterpolationFlags.Linear);
+        }
+        Write(tensor);
+    }
+
+    private void Check(Span<float> tensor)
     {
         if (tensor.Length < TensorLength)
         {
             throw new ArgumentException($"tensor has {tensor.Length} elements, the model input needs {TensorLength}.", nameof(tensor));
         }
-        EnsureTables(width, height);
+    }
+
+    /// <summary>Colour order, normalisation and layout from the resized image; padding beyond it.</summary>
+    private unsafe void Write(Span<float> tensor)
+    {
         int dw = _spec.Width, dh = _spec.Height, plane = dw * dh;
+        int cw = _content.Width, ch = _content.Height;
         var nhwc = _spec.Layout == TensorLayout.Nhwc;
         int s0 = _sourceChannel[0], s1 = _sourceChannel[1], s2 = _sourceChannel[2];
         float g0 = _gain[0], g1 = _gain[1], g2 = _gain[2];
         float o0 = _offset[0], o1 = _offset[1], o2 = _offset[2];
-        for (var y = 0; y < dh; y++)
+        var step = (int)_resized.Step();
+        var resized = (byte*)_resized.Data;
+        fixed (float* t = tensor)
         {
-            if (_y0[y] < 0)
+            for (var y = 0; y < dh; y++)
             {
-                FillPad(tensor, y, dw, plane, nhwc);
-                continue;
-            }
-            var row0 = bgr.Slice(_y0[y] * stride);
-            var row1 = bgr.Slice(_y1[y] * stride);
-            var fy = _fy[y];
-            for (var x = 0; x < dw; x++)
-            {
-                int a = _x0[x], b = _x1[x];
-                if (a < 0)
+                var row = resized + (long)Math.Min(y, ch - 1) * step;
+                for (var x = 0; x < dw; x++)
                 {
-                    var q = y * dw + x;
-                    if (nhwc)
+                    var p = y * dw + x;
+                    float v0, v1, v2;
+                    if (x < cw && y < ch)
                     {
-                        tensor[q * 3] = _pad[0];
-                        tensor[q * 3 + 1] = _pad[1];
-                        tensor[q * 3 + 2] = _pad[2];
+                        var px = row + x * 3;
+                        v0 = px[s0] * g0 + o0;
+                        v1 = px[s1] * g1 + o1;
+                        v2 = px[s2] * g2 + o2;
                     }
                     else
                     {
-                        tensor[q] = _pad[0];
-                        tensor[plane + q] = _pad[1];
-                        tensor[2 * plane + q] = _pad[2];
+                        (v0, v1, v2) = (_pad[0], _pad[1], _pad[2]);
                     }
-                    continue;
-                }
-                var fx = _fx[x];
-                var w00 = (1 - fx) * (1 - fy);
-                var w01 = fx * (1 - fy);
-                var w10 = (1 - fx) * fy;
-                var w11 = fx * fy;
-                var v0 = row0[a + s0] * w00 + row0[b + s0] * w01 + row1[a + s0] * w10 + row1[b + s0] * w11;
-                var v1 = row0[a + s1] * w00 + row0[b + s1] * w01 + row1[a + s1] * w10 + row1[b + s1] * w11;
-                var v2 = row0[a + s2] * w00 + row0[b + s2] * w01 + row1[a + s2] * w10 + row1[b + s2] * w11;
-                var p = y * dw + x;
-                if (nhwc)
-                {
-                    var i = p * 3;
-                    tensor[i] = v0 * g0 + o0;
-                    tensor[i + 1] = v1 * g1 + o1;
-                    tensor[i + 2] = v2 * g2 + o2;
-                }
-                else
-                {
-                    tensor[p] = v0 * g0 + o0;
-                    tensor[plane + p] = v1 * g1 + o1;
-                    tensor[2 * plane + p] = v2 * g2 + o2;
+                    if (nhwc)
+                    {
+                        t[p * 3] = v0;
+                        t[p * 3 + 1] = v1;
+                        t[p * 3 + 2] = v2;
+                    }
+                    else
+                    {
+                        t[p] = v0;
+                        t[plane + p] = v1;
+                        t[2 * plane + p] = v2;
+                    }
                 }
             }
         }
     }
 
-    private void FillPad(Span<float> tensor, int y, int dw, int plane, bool nhwc)
+    private void Geometry(int width, int height)
     {
-        for (var x = 0; x < dw; x++)
-        {
-            var q = y * dw + x;
-            for (var c = 0; c < 3; c++)
-            {
-                tensor[nhwc ? q * 3 + c : c * plane + q] = _pad[c];
-            }
-        }
-    }
-
-    private void EnsureTables(int width, int height)
-    {
-        if (width == _tableWidth && height == _tableHeight)
+        if (width == _sourceWidth && height == _sourceHeight)
         {
             return;
         }
@@ -141,48 +140,20 @@ public sealed class TensorPreprocessor
         {
             var r = Math.Min((double)_spec.Width / width, (double)_spec.Height / height);
             ScaleX = ScaleY = r;
-            (_x0, _x1, _fx) = Axis(width, _spec.Width, (int)(width * r), 3);
-            (_y0, _y1, _fy) = Axis(height, _spec.Height, (int)(height * r), 1);
+            _content = new Size(Math.Clamp((int)(width * r), 1, _spec.Width), Math.Clamp((int)(height * r), 1, _spec.Height));
         }
         else
         {
             ScaleX = (double)_spec.Width / width;
             ScaleY = (double)_spec.Height / height;
-            (_x0, _x1, _fx) = Axis(width, _spec.Width, _spec.Width, 3);
-            (_y0, _y1, _fy) = Axis(height, _spec.Height, _spec.Height, 1);
+            _content = new Size(_spec.Width, _spec.Height);
         }
-        _tableWidth = width;
-        _tableHeight = height;
+        _sourceWidth = width;
+        _sourceHeight = height;
     }
 
-    /// <summary>Sampling positions for <paramref name="content"/> of the <paramref name="target"/>
-    /// samples; the rest are marked -1 (padding).</summary>
-    private static (int[] i0, int[] i1, float[] f) Axis(int source, int target, int content, int step)
+    public void Dispose()
     {
-        var i0 = new int[target];
-        var i1 = new int[target];
-        var f = new float[target];
-        Array.Fill(i0, -1);
-        var ratio = (double)source / content;
-        for (var d = 0; d < content; d++)
-        {
-            var s = (d + 0.5) * ratio - 0.5;
-            var lo = (int)Math.Floor(s);
-            var frac = s - lo;
-            if (lo < 0)
-            {
-                lo = 0;
-                frac = 0;
-            }
-            if (lo >= source - 1)
-            {
-                lo = source - 1;
-                frac = 0;
-            }
-            i0[d] = lo * step;
-            i1[d] = Math.Min(lo + 1, source - 1) * step;
-            f[d] = (float)frac;
-        }
-        return (i0, i1, f);
+        _resized.Dispose();
     }
 }

@@ -211,6 +211,7 @@ internal sealed class VideoLlmCamera : IFrameStage
         {
             Cache.Dispose();
             _past.Dispose();
+            _preprocessor.Dispose();
         }
     }
 }

@@ -58,7 +58,7 @@ public static class LimitBenchmark
         using var stageFactory = factory;
         using var stage = factory.Create("limit");
         using var buffers = factory.Model.CreateBuffers();
-        var preprocessor = new TensorPreprocessor(factory.Model.Manifest.Input);
+        using var preprocessor = new TensorPreprocessor(factory.Model.Manifest.Input);
         var encoding = new ResultEncoding(config.Stages);
         for (var i = 0; i < repeat; i++)
         {

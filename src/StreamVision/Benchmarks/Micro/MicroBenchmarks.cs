@@ -38,7 +38,7 @@ public static class MicroBenchmarks
                 .AddLogger(ConsoleLogger.Default)
                 .AddExporter(MarkdownExporter.GitHub, JsonExporter.Brief)
                 .WithArtifactsPath(Path.GetFullPath(outputDirectory))
-                .WithOptions(ConfigOptions.DisableOptimizationsValidator | ConfigOptions.JoinSummary);
+                .WithOptions(ConfigOptions.DisableOptimizationsValidator); // a summary per class: each ratio against its own baseline
             var types = All.Where(t => filter is null || t.Name.Contains(filter, StringComparison.OrdinalIgnoreCase)).ToArray();
             if (types.Length == 0)
             {

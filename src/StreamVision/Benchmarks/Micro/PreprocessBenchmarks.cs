@@ -42,4 +42,7 @@ public class PreprocessBenchmarks
 
     [Benchmark(Description = "StreamVision TensorPreprocessor")]
     public void TensorPreprocessor() => _ours.Run(_frame, _tensor);
+
+    [GlobalCleanup]
+    public void Cleanup() => _ours.Dispose();
 }
