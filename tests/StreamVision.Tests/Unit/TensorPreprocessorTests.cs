@@ -82,4 +82,39 @@ public class TensorPreprocessorTests
         new TensorPreprocessor(spec).Run(src, 2, 2, 8, tensor);
         Assert.Equal([1f, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4], tensor);
     }
+
+    [Theory]
+    [InlineData(ColorOrder.Rgb, ResizeMode.Stretch)]
+    [InlineData(ColorOrder.Bgr, ResizeMode.Letterbox)]
+    public void Interleaved_and_planar_layouts_hold_the_same_values(ColorOrder order, ResizeMode resize)
+    {
+        // NHWC is written eight values at a time, NCHW pixel by pixel: the same image must give the same
+        // numbers in both, normalisation, colour order and letterbox padding included.
+        var random = new Random(5);
+        var image = new byte[97 * 61 * 3];
+        random.NextBytes(image);
+        InputTensorSpec Spec(TensorLayout layout) => new()
+        {
+            Name = "x", Shape = layout == TensorLayout.Nhwc ? [1, 40, 52, 3] : [1, 3, 40, 52], Layout = layout, ColorOrder = order,
+            Scale = 1 / 255.0, Mean = [0.485, 0.456, 0.406], Std = [0.229, 0.224, 0.225], Resize = resize, PadValue = 114,
+        };
+        var nhwc = new float[40 * 52 * 3];
+        var nchw = new float[40 * 52 * 3];
+        using (var pre = new TensorPreprocessor(Spec(TensorLayout.Nhwc)))
+        {
+            pre.Run(image, 97, 61, 97 * 3, nhwc);
+        }
+        using (var pre = new TensorPreprocessor(Spec(TensorLayout.Nchw)))
+        {
+            pre.Run(image, 97, 61, 97 * 3, nchw);
+        }
+        for (var p = 0; p < 40 * 52; p++)
+        {
+            for (var c = 0; c < 3; c++)
+            {
+                // Fused multiply-add rounds once, multiply-then-add twice: a few ulps apart at most.
+                Assert.True(Math.Abs(nchw[c * 40 * 52 + p] - nhwc[p * 3 + c]) < 1e-5, $"pixel {p} channel {c}: {nchw[c * 40 * 52 + p]} vs {nhwc[p * 3 + c]}");
+            }
+        }
+    }
 }
