@@ -43,17 +43,23 @@ public static class ScalingBenchmark
                 config.Cameras.Add(new CameraConfig { Id = $"cam{i + 1:00}", Url = Path.GetFullPath(clip), Realtime = true, Loop = true });
             }
             await using var service = await BenchService.StartAsync(config, "segmentation", cancellationToken).ConfigureAwait(false);
-            var started = service.Probe.Elapsed;
-            await service.RunForAsync(stepDuration, cancellationToken).ConfigureAwait(false);
-            var seconds = service.Probe.Elapsed - started;
             var sources = service.Host.Pipeline.Sources;
             var stages = service.Host.Pipeline.StageStats;
-            var arrivals = service.Probe.Arrivals.Where(a => a.At - started >= Math.Min(WarmUpSeconds, seconds / 4)).ToList();
-            var perCamera = arrivals.GroupBy(a => a.Camera).ToList();
+            (long Decoded, long Processed, long Dropped) Counts() => (sources.Sum(s => s.Stats.Decoded), stages.Sum(s => s.Processed), stages.Sum(s => s.Dropped));
+
+            // Rates and ages are taken after a warm-up (sessions' first runs, cameras opening), over the rest of the step.
+            var warmUp = TimeSpan.FromSeconds(Math.Min(WarmUpSeconds, stepDuration.TotalSeconds / 4));
+            await service.RunForAsync(warmUp, cancellationToken).ConfigureAwait(false);
+            var started = service.Probe.Elapsed;
+            var before = Counts();
+            await service.RunForAsync(stepDuration - warmUp, cancellationToken).ConfigureAwait(false);
+            var after = Counts();
+            var seconds = service.Probe.Elapsed - started;
+            var perCamera = service.Probe.Arrivals.Where(a => a.At >= started).GroupBy(a => a.Camera).ToList();
             steps.Add(new ScalingStep(count, seconds,
-                sources.Sum(s => s.Stats.Decoded) / seconds,
-                stages.Sum(s => s.Processed) / seconds,
-                stages.Sum(s => s.Dropped),
+                (after.Decoded - before.Decoded) / seconds,
+                (after.Processed - before.Processed) / seconds,
+                after.Dropped - before.Dropped,
                 Statistics.Median(perCamera.Select(c => Statistics.Median(c.Select(a => a.AgeMs)))),
                 perCamera.Count == 0 ? double.NaN : perCamera.Max(c => Statistics.Percentile(c.Select(a => a.AgeMs), 0.99))));
         }
