@@ -27,9 +27,9 @@ public sealed class BenchService : IAsyncDisposable
     public async Task WaitForQuietAsync(TimeSpan quiet, CancellationToken cancellationToken)
     {
         var count = -1;
-        while (Probe.Arrivals.Count != count)
+        while (Probe.Count != count)
         {
-            count = Probe.Arrivals.Count;
+            count = Probe.Count;
             await Task.Delay(quiet, cancellationToken).ConfigureAwait(false);
         }
     }

@@ -7,7 +7,16 @@ namespace StreamVision.Host.Benchmarks;
 /// <summary>One measured configuration: frames decoded per second (median of the repetitions).</summary>
 public sealed record DecodeMeasurement(string Name, string Description, double FramesPerSecond, IReadOnlyList<double> Runs);
 
-public sealed record DecodeBenchmarkReport(string Clip, int Threads, long Frames, IReadOnlyList<DecodeMeasurement> Measurements, double RatioToFfmpeg, double RatioToFfmpegBgr);
+public sealed record DecodeBenchmarkReport(string Clip, int Threads, long Frames, IReadOnlyList<DecodeMeasurement> Measurements, double RatioToFfmpeg, double RatioToFfmpegBgr)
+{
+    public string ToMarkdown() => string.Join('\n', new[]
+    {
+        $"decode benchmark: {Path.GetFileName(Clip)}, {Frames} frames, {Threads} thread(s), median of {Measurements[0].Runs.Count}",
+        "| decoder | fps | runs |",
+        "|---|---|---|",
+    }.Concat(Measurements.Select(m => $"| {m.Description} | {m.FramesPerSecond:0.0} | {string.Join(", ", m.Runs.Select(r => r.ToString("0.0")))} |"))
+     .Append($"ratio streamvision / ffmpeg: {RatioToFfmpeg:0.00}; streamvision / ffmpeg-bgr24: {RatioToFfmpegBgr:0.00}")) + "\n";
+}
 
 /// <summary>
 /// Decode throughput of our file source (pooled frames, BGR24, timestamps) against the ffmpeg

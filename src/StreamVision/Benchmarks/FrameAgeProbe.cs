@@ -23,7 +23,10 @@ public sealed class FrameAgeProbe : IAsyncDisposable
     private readonly ConcurrentQueue<FrameArrival> _arrivals = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
+    /// <summary>A copy of what arrived so far.</summary>
     public IReadOnlyList<FrameArrival> Arrivals => _arrivals.ToArray();
+
+    public int Count => _arrivals.Count;
 
     public double Elapsed => _clock.Elapsed.TotalSeconds;
 

@@ -27,6 +27,15 @@ public sealed record LimitBenchmarkReport(string Clip, string Model, long Frames
     public LimitMeasurement Part(string name) => Measurements.Single(m => m.Name == name);
 
     public double PipelineOverSerialBound => Part("pipeline").FramesPerSecond / SerialBound;
+
+    public string ToMarkdown() => string.Join('\n', new[]
+    {
+        $"limit benchmark: {Path.GetFileName(Clip)}, {Frames} frames, model {Model}, {Cores} cores, median of {Measurements[0].Runs.Count}",
+        "| part | fps | ms/frame | allocated bytes/frame | runs (fps) |",
+        "|---|---|---|---|---|",
+    }.Concat(Measurements.Select(m => $"| {m.Description} | {m.FramesPerSecond:0.0} | {m.MillisecondsPerFrame:0.00} | {m.AllocatedBytesPerFrame:0} | {string.Join(", ", m.Runs.Select(r => r.ToString("0.0")))} |"))
+     .Append($"pipeline / slowest part: {Efficiency:0.00} (goal 0.95)")
+     .Append($"pipeline / serial bound (decode + stage + encode one after another, {SerialBound:0.0} fps): {PipelineOverSerialBound:0.00}")) + "\n";
 }
 
 /// <summary>

@@ -13,7 +13,17 @@ public sealed record RatePair(string What, double Value, string Unit, string Bas
 
 public sealed record MemoryCurve(string Name, IReadOnlyList<(double Minutes, long Bytes, int Tokens)> Points);
 
-public sealed record VideoLlmBenchmarkReport(string Model, IReadOnlyList<RatePair> Rates, IReadOnlyList<MemoryCurve> Memory, string Plot);
+public sealed record VideoLlmBenchmarkReport(string Model, IReadOnlyList<RatePair> Rates, IReadOnlyList<MemoryCurve> Memory, string Plot)
+{
+    public string ToMarkdown() => string.Join('\n', new[]
+    {
+        $"videollm benchmark: {Model}",
+        "| measured | value | baseline (same run) | baseline value | ratio |",
+        "|---|---|---|---|---|",
+    }.Concat(Rates.Select(r => $"| {r.What} | {r.Value:0.0} {r.Unit} | {r.Baseline} | {r.BaselineValue:0.0} {r.Unit} | {r.Ratio:0.00} |"))
+     .Append("| memory after the stream | bytes held | tokens held |  |  |")
+     .Concat(Memory.Select(c => $"| {c.Name} ({c.Points[^1].Minutes:0} min) | {c.Points[^1].Bytes / 1024.0:0} KiB | {c.Points[^1].Tokens} |  |  |"))) + "\n";
+}
 
 /// <summary>
 /// The VideoLLM's costs on this machine, each against a baseline measured in the same run:

@@ -5,8 +5,8 @@ using StreamVision.Host.Config;
 
 namespace StreamVision.Host.Cli;
 
-/// <summary><c>streamvision bench decode</c>: benchmarks that report ratios against a baseline
-/// measured in the same run.</summary>
+/// <summary><c>streamvision bench …</c>: benchmarks that report ratios against a baseline measured
+/// in the same run. Each report writes its own table; the commands only run and save them.</summary>
 internal static class BenchCommand
 {
     private static string ExistingClip(string file) => File.Exists(file)
@@ -33,15 +33,7 @@ internal static class BenchCommand
             cfg.Stages.Segmentation.Model = parse.GetValue(model)!;
             cfg.Models.SearchPaths.AddRange(parse.GetValue(modelsDir) ?? []);
             var report = await LimitBenchmark.RunAsync(cfg, file, Math.Max(1, parse.GetValue(repeat)), ct).ConfigureAwait(false);
-            output.WriteLine($"limit benchmark: {Path.GetFileName(file)}, {report.Frames} frames, model {report.Model}, {report.Cores} cores, median of {parse.GetValue(repeat)}");
-            output.WriteLine("| part | fps | ms/frame | allocated bytes/frame | runs (fps) |");
-            output.WriteLine("|---|---|---|---|---|");
-            foreach (var m in report.Measurements)
-            {
-                output.WriteLine($"| {m.Description} | {m.FramesPerSecond:0.0} | {m.MillisecondsPerFrame:0.00} | {m.AllocatedBytesPerFrame:0} | {string.Join(", ", m.Runs.Select(r => r.ToString("0.0")))} |");
-            }
-            output.WriteLine($"pipeline / slowest part: {report.Efficiency:0.00} (goal 0.95)");
-            output.WriteLine($"pipeline / serial bound (decode + stage + encode one after another, {report.SerialBound:0.0} fps): {report.PipelineOverSerialBound:0.00}");
+            output.Write(report.ToMarkdown());
             await WriteJsonAsync(parse.GetValue(json), report, ct).ConfigureAwait(false);
             return ExitCodes.Ok;
         }));
@@ -199,22 +191,9 @@ internal static class BenchCommand
             var manifest = Hosting.ModelCatalog.LoadManifest(parse.GetValue(model)!, cfg, "--model");
             var dir = parse.GetValue(outDir)!;
             var report = await VideoLlmBenchmark.RunAsync(manifest, Hosting.ModelCatalog.SearchPaths(cfg), Math.Max(4, parse.GetValue(frames)), Math.Max(1, parse.GetValue(tokens)), Math.Max(0.1, parse.GetValue(minutes)), dir, ct).ConfigureAwait(false);
-            var table = new System.Text.StringBuilder();
-            table.AppendLine($"videollm benchmark: {report.Model}");
-            table.AppendLine("| measured | value | baseline (same run) | baseline value | ratio |");
-            table.AppendLine("|---|---|---|---|---|");
-            foreach (var r in report.Rates)
-            {
-                table.AppendLine($"| {r.What} | {r.Value:0.0} {r.Unit} | {r.Baseline} | {r.BaselineValue:0.0} {r.Unit} | {r.Ratio:0.00} |");
-            }
-            table.AppendLine("| memory after the stream | bytes held | tokens held |  |  |");
-            foreach (var curve in report.Memory)
-            {
-                var last = curve.Points[^1];
-                table.AppendLine($"| {curve.Name} ({last.Minutes:0} min) | {last.Bytes / 1024.0:0} KiB | {last.Tokens} |  |  |");
-            }
-            output.Write(table.ToString());
-            await File.WriteAllTextAsync(Path.Combine(dir, "videollm.md"), table.ToString(), ct).ConfigureAwait(false);
+            var table = report.ToMarkdown();
+            output.Write(table);
+            await File.WriteAllTextAsync(Path.Combine(dir, "videollm.md"), table, ct).ConfigureAwait(false);
             await File.WriteAllTextAsync(Path.Combine(dir, "videollm.json"), JsonSerializer.Serialize(new
             {
                 report.Model,
@@ -240,14 +219,7 @@ internal static class BenchCommand
         {
             var file = ExistingClip(parse.GetValue(clip)!);
             var report = await DecodeBenchmark.RunAsync(file, Math.Max(1, parse.GetValue(threads)), Math.Max(1, parse.GetValue(repeat)), "ffmpeg", ct).ConfigureAwait(false);
-            output.WriteLine($"decode benchmark: {Path.GetFileName(file)}, {report.Frames} frames, {report.Threads} thread(s), median of {parse.GetValue(repeat)}");
-            output.WriteLine("| decoder | fps | runs |");
-            output.WriteLine("|---|---|---|");
-            foreach (var m in report.Measurements)
-            {
-                output.WriteLine($"| {m.Description} | {m.FramesPerSecond:0.0} | {string.Join(", ", m.Runs.Select(r => r.ToString("0.0")))} |");
-            }
-            output.WriteLine($"ratio streamvision / ffmpeg: {report.RatioToFfmpeg:0.00}; streamvision / ffmpeg-bgr24: {report.RatioToFfmpegBgr:0.00}");
+            output.Write(report.ToMarkdown());
             await WriteJsonAsync(parse.GetValue(json), report, ct).ConfigureAwait(false);
             return ExitCodes.Ok;
         }));
