@@ -6,9 +6,11 @@ cd "$(dirname "$0")/.."
 
 # Debian packages (extra ones may be passed as arguments; scripts/test.sh adds the test servers):
 #   libgtk-3-0        the OpenCvSharp4 official Linux runtime links against GTK 3 (highgui)
+#   libatomic1        ... and against libatomic (not in a minimal Debian; NativeDependencyTests
+#                     checks every library the native parts need against this list)
 #   ffmpeg            decodes RTSP cameras and V4L2 devices (a supervised ffmpeg process per camera)
 #   mosquitto-clients mosquitto_sub, to watch results from a shell (README)
-apt_packages=(libgtk-3-0 ffmpeg mosquitto-clients)
+apt_packages=(libgtk-3-0 libatomic1 ffmpeg mosquitto-clients)
 apt_extra=("$@")
 missing=()
 for p in "${apt_packages[@]}" "${apt_extra[@]}"; do

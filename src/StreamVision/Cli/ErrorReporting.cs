@@ -10,9 +10,18 @@ internal static class ErrorReporting
 {
     public static async Task<int> Guard(TextWriter error, Func<Task<int>> action)
     {
+        if (NativeDependencies.ProblemAtStart is { } native)
+        {
+            return Report(error, "native library error", native, ExitCodes.Configuration);
+        }
         try
         {
             return await action().ConfigureAwait(false);
+        }
+        catch (Exception e) when (MissingNativeLibrary(e) is { } notFound)
+        {
+            // A native library loaded later than the start check (a GPU provider, a plugin).
+            return Report(error, "native library error", NativeDependencies.Describe(NativeDependencies.LibraryNamedIn(notFound.Message), notFound.Message), ExitCodes.Configuration);
         }
         catch (ConfigurationException e)
         {
@@ -39,6 +48,13 @@ internal static class ErrorReporting
             return ExitCodes.Ok;
         }
     }
+
+    private static DllNotFoundException? MissingNativeLibrary(Exception e) => e switch
+    {
+        DllNotFoundException d => d,
+        TypeInitializationException { InnerException: { } inner } => MissingNativeLibrary(inner),
+        _ => null,
+    };
 
     private static int Report(TextWriter error, string kind, string message, int code)
     {
