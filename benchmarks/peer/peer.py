@@ -43,6 +43,7 @@ def arguments():
     p.add_argument("--classes", type=int, required=True, help="class names count (scores per pixel)")
     p.add_argument("--model-id", default="peer")
     p.add_argument("--no-mask", action="store_true", help="do not publish the mask PNG")
+    p.add_argument("--qos", type=int, choices=[0, 1], default=0, help="QoS of the JSON results (the mask PNG stays at 0)")
     return p.parse_args()
 
 
@@ -109,7 +110,7 @@ def main():
             "mask": {"width": int(mask.shape[1]), "height": int(mask.shape[0]), "encoding": "png-gray8-class-index"},
             "classes": [{"id": i, "fraction": round(float(f), 6)} for i, f in enumerate(fractions)],
         }
-        last = client.publish(topic, json.dumps(payload))
+        last = client.publish(topic, json.dumps(payload), qos=a.qos)
         seq += 1
     if last is not None:
         last.wait_for_publish()

@@ -29,6 +29,9 @@ public sealed class ByteBudget
     public long Peak => Interlocked.Read(ref _peak);
     public long Available => Math.Max(0, Limit - Held);
 
+    /// <summary>What can be reserved here right now: the least room at this level or any parent's.</summary>
+    public long AvailableInHierarchy => Math.Min(Available, _parent?.AvailableInHierarchy ?? long.MaxValue);
+
     /// <summary>Reserves <paramref name="bytes"/> if this budget and every parent have room.</summary>
     public bool TryReserve(long bytes)
     {

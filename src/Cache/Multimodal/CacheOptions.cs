@@ -35,6 +35,11 @@ public sealed record CacheOptions(TimeSpan VisualWindow, int TokensPerFrame, int
     /// expire). An LLM verbalizer wants chunks: one generation per chunk, not per frame.</summary>
     public TimeSpan VerbalizeEvery { get; init; } = TimeSpan.Zero;
 
+    /// <summary>Bytes each held token costs outside the cache's own budget account (the decoder's
+    /// float32 past holds a row per token): an evicted token frees these too, once that copy is
+    /// sized again, so making room counts them.</summary>
+    public long ExternalBytesPerToken { get; init; }
+
     /// <summary>Most recent tokens never evicted (Locret's stabiliser window).</summary>
     public int ProtectedRecentTokens { get; init; } = 64;
 }

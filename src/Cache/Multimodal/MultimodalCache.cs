@@ -2,8 +2,9 @@ using StreamVision.Cache.Kv;
 
 namespace StreamVision.Cache.Multimodal;
 
-/// <summary>A frame in the short-term window: its visual token embeddings, facts and KV.</summary>
-public sealed record VisualFrame(double Time, float[] Embeddings, FrameFacts Facts, KvBlock? Kv);
+/// <summary>A frame in the short-term window: its time, perception facts and visual tokens' KV (the
+/// decoder reads the KV; the embeddings it was computed from are not kept).</summary>
+public sealed record VisualFrame(double Time, FrameFacts Facts, KvBlock? Kv);
 
 /// <summary>The cache could not make room even after every policy (the budget is smaller than the
 /// protected part of the memory).</summary>
@@ -68,7 +69,6 @@ public sealed class MultimodalCache : IDisposable
     /// <summary>Bytes the structures hold right now, counted from them (the budget must equal it).</summary>
     public long CountHeldBytes() =>
         KvBlocks.Sum(b => b.Bytes)
-        + _frames.Concat(_expiring).Sum(f => (long)f.Embeddings.Length * sizeof(float))
         + _segments.Sum(s => TextBytes(s.Segment));
 
     private static long TextBytes(TextSegment segment) => (long)segment.Text.Length * sizeof(char);
@@ -86,15 +86,15 @@ public sealed class MultimodalCache : IDisposable
 
     /// <summary>Adds a frame's visual tokens at <paramref name="time"/> (stream seconds), first moving
     /// frames older than the window into long-term text.</summary>
-    public void AppendFrame(double time, float[] embeddings, FrameFacts facts, KvBlock? kv = null)
+    public void AppendFrame(double time, FrameFacts facts, KvBlock? kv = null)
     {
-        if (embeddings.Length != _options.TokensPerFrame * _options.EmbeddingDim)
+        if (kv is not null && kv.Tokens != _options.TokensPerFrame)
         {
-            throw new ArgumentException($"a frame has {_options.TokensPerFrame} visual tokens of {_options.EmbeddingDim} values, got {embeddings.Length} values");
+            throw new ArgumentException($"a frame has {_options.TokensPerFrame} tokens, its KV block {kv.Tokens}");
         }
         Slide(time);
-        Hold((long)embeddings.Length * sizeof(float) + (kv?.Bytes ?? 0));
-        _frames.AddLast(new VisualFrame(time, embeddings, facts, kv));
+        Hold(kv?.Bytes ?? 0);
+        _frames.AddLast(new VisualFrame(time, facts, kv));
     }
 
     /// <summary>Adds text the LLM wrote (narration) as long-term memory for a time range.</summary>
@@ -127,7 +127,6 @@ public sealed class MultimodalCache : IDisposable
         var facts = _verbalizer.Describe(expired);
         foreach (var frame in expired)
         {
-            _budget.Release((long)frame.Embeddings.Length * sizeof(float));
             if (frame.Kv is { } kv)
             {
                 Drop(kv);
@@ -186,30 +185,37 @@ public sealed class MultimodalCache : IDisposable
     /// <summary>Reserves <paramref name="bytes"/>, running the policies until they fit.</summary>
     private void Hold(long bytes)
     {
-        if (_budget.TryReserve(bytes))
+        if (_budget.TryReserve(bytes) || MakeRoom(bytes, countExternal: false) && _budget.TryReserve(bytes))
         {
             return;
         }
+        throw new CacheBudgetException(
+            $"cache budget '{_budget.Name}' ({_budget.Limit:N0} bytes) cannot hold {bytes:N0} more bytes even after {string.Join(", ", _options.Policies).ToLowerInvariant()}: " +
+            $"{_budget.Held:N0} bytes are held by protected memory. Raise the budget or shorten the visual window.");
+    }
+
+    /// <summary>Runs the policies, in order, until <paramref name="bytes"/> could be reserved in this
+    /// cache's budget and its parents (where the decoder's past and questions are counted too),
+    /// counting what evicted tokens free outside it (<see cref="CacheOptions.ExternalBytesPerToken"/>);
+    /// false when they can free nothing more.</summary>
+    public bool MakeRoom(long bytes) => MakeRoom(bytes, countExternal: true);
+
+    private bool MakeRoom(long bytes, bool countExternal)
+    {
+        var evictedBefore = EvictedTokens;
+        var external = countExternal ? _options.ExternalBytesPerToken : 0;
+        long Room() => _budget.AvailableInHierarchy + (EvictedTokens - evictedBefore) * external;
         foreach (var policy in _options.Policies)
         {
-            while (true)
+            while (Room() < bytes)
             {
-                if (_budget.TryReserve(bytes))
-                {
-                    return;
-                }
-                if (!Step(policy, bytes - _budget.Available))
+                if (!Step(policy, bytes - Room()))
                 {
                     break;
                 }
             }
         }
-        if (!_budget.TryReserve(bytes))
-        {
-            throw new CacheBudgetException(
-                $"cache budget '{_budget.Name}' ({_budget.Limit:N0} bytes) cannot hold {bytes:N0} more bytes even after {string.Join(", ", _options.Policies).ToLowerInvariant()}: " +
-                $"{_budget.Held:N0} bytes are held by protected memory. Raise the budget or shorten the visual window.");
-        }
+        return Room() >= bytes;
     }
 
     /// <summary>One step of a policy; false when it can free nothing more.</summary>
@@ -253,7 +259,7 @@ public sealed class MultimodalCache : IDisposable
         {
             return false;
         }
-        var perToken = Math.Max(1, blocks.Sum(b => b.Bytes) / tokens);
+        var perToken = Math.Max(1, blocks.Sum(b => b.Bytes) / tokens + _options.ExternalBytesPerToken);
         var drop = (int)Math.Min(tokens, Math.Max(1, (needed + perToken - 1) / perToken));
         var plan = ImportanceEviction.Plan(blocks, _options.ProtectedRecentTokens, drop);
         var freed = 0L;

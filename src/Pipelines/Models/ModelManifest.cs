@@ -291,6 +291,11 @@ public sealed class DecoderSpec
     public int HeadDim { get; set; }
     public int Hidden { get; set; }
     public int Vocab { get; set; }
+
+    /// <summary>Each layer's attention-weights output, <c>{layer}</c> for the index (e.g.
+    /// <c>attentions.{layer}</c>, [batch, heads, sequence, past + sequence]); when given, eviction
+    /// ranks tokens by the attention they receive, otherwise by the key-norm proxy.</summary>
+    public string? Attentions { get; set; }
 }
 
 public sealed class TokenizerSpec

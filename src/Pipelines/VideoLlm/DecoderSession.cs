@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using StreamVision.Pipelines.Models;
+using StreamVision.Cache;
 using StreamVision.Cache.Kv;
 
 namespace StreamVision.Pipelines.VideoLlm;
@@ -14,22 +15,38 @@ namespace StreamVision.Pipelines.VideoLlm;
 public sealed class DecoderSession : IDisposable
 {
     private readonly InferenceSession _session;
+    private readonly string[] _attentionOutputs;
 
-    public DecoderSession(string modelPath, KvLayout layout, int hidden, int vocab)
+    /// <param name="attentions">The name of each layer's attention-weights output with
+    /// <c>{layer}</c> for the layer index (manifest <c>decoder.attentions</c>), or null when the
+    /// decoder exports none (the key-norm proxy scores importance then).</param>
+    public DecoderSession(string modelPath, KvLayout layout, int hidden, int vocab, string? attentions = null, string modelId = "")
     {
         Layout = layout;
         Hidden = hidden;
         Vocab = vocab;
         using var options = SessionDefaults.Create();
         _session = new InferenceSession(modelPath, options);
+        _attentionOutputs = attentions is null ? [] : Enumerable.Range(0, layout.Layers).Select(l => attentions.Replace("{layer}", l.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)).ToArray();
+        if (_attentionOutputs.FirstOrDefault(name => !_session.OutputNames.Contains(name)) is { } missing)
+        {
+            _session.Dispose();
+            throw new ModelContractException($"model '{modelId}': the manifest names attention output '{missing}' (decoder.attentions), but the decoder's outputs are {string.Join(", ", _session.OutputNames)}. Fix decoder.attentions or remove it (importance then comes from key norms).");
+        }
     }
+
+    /// <summary>The decoder exports attention weights: importance is the attention each cached
+    /// token receives; otherwise the key-norm proxy.</summary>
+    public bool ExportsAttention => _attentionOutputs.Length > 0;
 
     public KvLayout Layout { get; }
     public int Hidden { get; }
     public int Vocab { get; }
 
-    /// <summary>The result of one run: logits (of every new position, or of the last one only) and the new tokens' KV.</summary>
-    public sealed record Step(float[] Logits, int Count, KvBlock Kv)
+    /// <summary>The result of one run: logits (of every new position, or of the last one only), the
+    /// new tokens' KV (their <see cref="KvBlock.Scores"/> set: attention received in this run, or the
+    /// key-norm proxy) and, when the decoder exports attention, what each past token received.</summary>
+    public sealed record Step(float[] Logits, int Count, KvBlock Kv, float[]? PastAttention = null)
     {
         /// <summary>Logits of the last new position.</summary>
         public ReadOnlySpan<float> Last(int vocab) => Logits.AsSpan(Logits.Length - vocab, vocab);
@@ -39,7 +56,7 @@ public sealed class DecoderSession : IDisposable
     /// the tests compare with; every new position's logits.</summary>
     public Step Run(ReadOnlySpan<float> embeds, int count, IReadOnlyList<KvBlock> past, TokenKind kind, long firstPosition)
     {
-        using var dense = new DecoderPast(Layout);
+        using var dense = new DecoderPast(Layout, new ByteBudget("decoder-reference", long.MaxValue));
         dense.Sync(past);
         return Run(embeds, count, dense, kind, firstPosition, allLogits: true);
     }
@@ -88,7 +105,32 @@ public sealed class DecoderSession : IDisposable
                 }
             }
             var positions = Enumerable.Range(0, count).Select(i => firstPosition + i).ToList();
-            return new Step(logits, count, new KvBlock(Layout, kind, positions, matrices));
+            var block = new KvBlock(Layout, kind, positions, matrices);
+            float[]? pastAttention = null;
+            if (ExportsAttention)
+            {
+                // Σ over layers, heads and this run's queries of the weight each key received.
+                var received = new float[total];
+                foreach (var name in _attentionOutputs)
+                {
+                    var weights = outputs[names.IndexOf(name)].GetTensorDataAsSpan<float>(); // [1, heads, count, total]
+                    for (var row = 0; row + total <= weights.Length; row += total)
+                    {
+                        var r = weights.Slice(row, total);
+                        for (var k = 0; k < total; k++)
+                        {
+                            received[k] += r[k];
+                        }
+                    }
+                }
+                pastAttention = received[..pastLength];
+                received.AsSpan(pastLength).CopyTo(block.Scores);
+            }
+            else
+            {
+                ImportanceScores.KeyNormProxy(block, Layout);
+            }
+            return new Step(logits, count, block, pastAttention);
         }
         finally
         {

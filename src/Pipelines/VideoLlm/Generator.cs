@@ -13,19 +13,17 @@ public sealed record Generation(IReadOnlyList<long> Tokens, bool Stopped, long N
 /// <summary>
 /// The generation loop, ours rather than a library's, so the KV cache it extends is the multimodal
 /// cache's: the prompt's embeddings are run once (prefill), then one token at a time, each step
-/// attending to every block in <paramref name="cache"/> and adding its own.
+/// attending to the whole <see cref="DecoderPast"/> and appending its own keys and values to it.
 /// </summary>
 public static class Generator
 {
-    /// <param name="cache">Earlier context as KV blocks in position order; the prompt's and the
-    /// generated tokens' blocks are appended to it.</param>
+    /// <param name="past">Earlier context, extended in place with the prompt's and the generated
+    /// tokens' KV (a question's own copy: its growth is counted in that copy's budget).</param>
     public static Generation Generate(DecoderSession decoder, TokenEmbedder embedder, ReadOnlySpan<float> prompt, int promptTokens,
-        List<KvBlock> cache, long firstPosition, GenerationOptions options)
+        DecoderPast past, long firstPosition, GenerationOptions options)
     {
-        using var past = new DecoderPast(decoder.Layout);
-        past.Sync(cache);
+        past.Reserve(promptTokens + options.MaxTokens);
         var step = decoder.Run(prompt, promptTokens, past, TokenKind.Text, firstPosition);
-        cache.Add(step.Kv);
         past.Append(step.Kv);
         var position = firstPosition + promptTokens;
         var random = new Random(options.Seed);
@@ -43,10 +41,19 @@ public static class Generator
                 break;
             }
             step = decoder.Run(embedder.Embed([next]), 1, past, TokenKind.Text, position++);
-            cache.Add(step.Kv);
             past.Append(step.Kv);
         }
         return new Generation(tokens, false, position);
+    }
+
+    /// <summary>Generation over <paramref name="context"/> blocks read into a past of its own
+    /// (unbounded: the reference path tests compare with).</summary>
+    public static Generation Generate(DecoderSession decoder, TokenEmbedder embedder, ReadOnlySpan<float> prompt, int promptTokens,
+        IReadOnlyList<KvBlock> context, long firstPosition, GenerationOptions options)
+    {
+        using var past = new DecoderPast(decoder.Layout, new Cache.ByteBudget("generation", long.MaxValue));
+        past.Sync(context);
+        return Generate(decoder, embedder, prompt, promptTokens, past, firstPosition, options);
     }
 
     public static long Pick(ReadOnlySpan<float> logits, float temperature, Random random)

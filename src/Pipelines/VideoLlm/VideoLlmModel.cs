@@ -29,7 +29,7 @@ public sealed class VideoLlmModel : IDisposable
             _vision = new InferenceSession(Resolve(_spec.VisionEncoder.File), options);
             _projector = _spec.Projector is { } p ? new InferenceSession(Resolve(p.File), options) : null;
             Embedder = new TokenEmbedder(Resolve(_spec.EmbedTokens), _spec.Decoder.Hidden);
-            Decoder = new DecoderSession(Resolve(manifest.File), Layout, _spec.Decoder.Hidden, _spec.Decoder.Vocab);
+            Decoder = new DecoderSession(Resolve(manifest.File), Layout, _spec.Decoder.Hidden, _spec.Decoder.Vocab, _spec.Decoder.Attentions, manifest.Id);
             Tokenizer = new LlmTokenizer(Resolve(_spec.Tokenizer.Vocab), Resolve(_spec.Tokenizer.Merges), _spec.Tokenizer.SpecialTokens,
                 _spec.Tokenizer.AddedTokens is { } added ? Resolve(added) : null);
         }
@@ -38,6 +38,8 @@ public sealed class VideoLlmModel : IDisposable
             throw new ModelContractException($"model '{manifest.Id}': a part is not a loadable ONNX model ({e.Message.Trim()}). Re-download it and compare its SHA-256 with the manifest.", e);
         }
         EndToken = Tokenizer.Special[_spec.Tokenizer.EndToken];
+        WeightBytes = new[] { _spec.VisionEncoder.File, _spec.Projector?.File, _spec.EmbedTokens, manifest.File }
+            .OfType<string>().Select(Resolve).Distinct().Sum(f => new FileInfo(f).Length);
         _framePrefix = Tokenizer.Encode(_spec.FramePrefix);
         _frameSuffix = Tokenizer.Encode(_spec.FrameSuffix);
     }
@@ -46,6 +48,10 @@ public sealed class VideoLlmModel : IDisposable
     private readonly long[] _frameSuffix;
 
     public ModelManifest Manifest { get; }
+
+    /// <summary>The ONNX files' bytes: the weights every camera shares, a fixed cost outside the
+    /// cameras' budgets (ONNX Runtime's arenas come on top).</summary>
+    public long WeightBytes { get; }
     public string Id => Manifest.Id;
     public KvLayout Layout { get; }
     public DecoderSession Decoder { get; }

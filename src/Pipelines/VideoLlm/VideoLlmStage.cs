@@ -53,6 +53,13 @@ public sealed class VideoLlmStageFactory(VideoLlmModel model, VideoLlmSettings s
     /// <summary>The running camera's memory, for stats (null if the camera is unknown).</summary>
     public MultimodalCache? CacheOf(string camera) => _cameras.TryGetValue(camera, out var c) ? c.Cache : null;
 
+    /// <summary>The running camera's accounts (null if the camera is unknown).</summary>
+    public VideoLlmMemory? MemoryOf(string camera) => _cameras.TryGetValue(camera, out var c) ? c.Memory : null;
+
+    /// <summary>Frames the camera's memory could not take (its budget had no room even after every
+    /// policy), and why the last one could not.</summary>
+    public (long Count, string? Last) RefusalsOf(string camera) => _cameras.TryGetValue(camera, out var c) ? (Interlocked.Read(ref c.Refused), c.LastRefusal) : (0, null);
+
     public long IngestedFrames(string camera) => _cameras.TryGetValue(camera, out var c) ? Interlocked.Read(ref c.Ingested) : 0;
 
     /// <summary>Queues a question; <paramref name="reply"/> is called on the camera's answer thread.
@@ -90,25 +97,32 @@ internal sealed class VideoLlmCamera : IFrameStage
         _onDispose = onDispose;
         _preprocessor = model.CreatePreprocessor();
         _pixels = new float[model.PixelCount];
-        var options = new CacheOptions(settings.VisualWindow, model.TokensPerFrame, model.Hidden, model.Layout, settings.TextTokenCap) { VerbalizeEvery = settings.VerbalizeEvery };
+        var options = new CacheOptions(settings.VisualWindow, model.TokensPerFrame, model.Hidden, model.Layout, settings.TextTokenCap) { VerbalizeEvery = settings.VerbalizeEvery, ExternalBytesPerToken = model.Layout.FullBytesPerToken };
+        Memory = new VideoLlmMemory(camera, settings.CameraBudgetBytes, settings.Overall);
         IVerbalizer verbalizer = settings.LlmVerbalizes
-            ? new LlmVerbalizer(model, () => Cache?.KvBlocks.FirstOrDefault(b => b.Kind == TokenKind.System), () => _position, settings.MaxTokens)
+            ? new LlmVerbalizer(model, () => Cache?.KvBlocks.FirstOrDefault(b => b.Kind == TokenKind.System), () => _position, settings.MaxTokens, Memory.Verbalizer)
             : new StructuredVerbalizer();
-        Cache = new MultimodalCache(options, new ByteBudget($"videollm/{camera}", settings.CameraBudgetBytes, settings.Overall), verbalizer, model.Tokenizer.Count);
+        Cache = new MultimodalCache(options, Memory.Cache, verbalizer, model.Tokenizer.Count);
+        _past = new DecoderPast(model.Layout, Memory.Past, Cache.MakeRoom);
         var system = model.Tokenizer.Encode(model.SystemPrompt);
         if (system.Length > 0)
         {
-            var step = model.Decoder.Run(model.Embedder.Embed(system), system.Length, [], TokenKind.System, 0);
+            var step = model.Decoder.Run(model.Embedder.Embed(system), system.Length, _past, TokenKind.System, 0);
             Cache.SetSystem(step.Kv);
             _position = system.Length;
         }
-        _past = new DecoderPast(model.Layout);
         _answers = Task.Factory.StartNew(AnswerLoop, TaskCreationOptions.LongRunning);
     }
 
     public MultimodalCache Cache { get; }
 
-    /// <summary>The cache's KV as the decoder takes it, kept between ingested frames (stage thread only).</summary>
+    public VideoLlmMemory Memory { get; }
+
+    public long Refused;
+    public volatile string? LastRefusal;
+
+    /// <summary>The cache's KV as the decoder takes it, kept between ingested frames (stage thread
+    /// only, under the gate), counted in <see cref="VideoLlmMemory.Past"/>.</summary>
     private readonly DecoderPast _past;
 
     public StageResult? Process(Frame frame)
@@ -123,10 +137,24 @@ internal sealed class VideoLlmCamera : IFrameStage
         var embeds = _model.EncodeFrame(frame, _preprocessor, _pixels);
         lock (_gate)
         {
-            _past.Sync(Cache.KvBlocks.ToList());
-            var step = _model.Decoder.Run(embeds, _model.TokensPerFrame, _past, TokenKind.Visual, _position);
-            _position += _model.TokensPerFrame;
-            Cache.AppendFrame(time, embeds, _facts(_camera), step.Kv);
+            try
+            {
+                _past.Sync(Cache.KvBlocks.ToList());
+                var step = _model.Decoder.Run(embeds, _model.TokensPerFrame, _past, TokenKind.Visual, _position);
+                if (step.PastAttention is { } received)
+                {
+                    ImportanceScores.Accumulate(_past.Blocks, received);
+                }
+                _position += _model.TokensPerFrame;
+                Cache.AppendFrame(time, _facts(_camera), step.Kv);
+            }
+            catch (CacheBudgetException e)
+            {
+                // The frame is not remembered; the camera's other stages and later frames go on.
+                Interlocked.Increment(ref Refused);
+                LastRefusal = e.Message;
+                return null;
+            }
         }
         Interlocked.Increment(ref Ingested);
         if (_settings.NarrationInterval <= TimeSpan.Zero || time - _lastNarration < _settings.NarrationInterval.TotalSeconds)
@@ -160,46 +188,39 @@ internal sealed class VideoLlmCamera : IFrameStage
         }
     }
 
-    /// <summary>Answers <paramref name="prompt"/> from a snapshot of the memory: the cache is locked
-    /// only while its KV is copied, so ingestion continues while the model writes.</summary>
+    /// <summary>Answers <paramref name="prompt"/> from the memory as it is now: under the gate only
+    /// while the decoder's past is copied (into the camera's answers account, with room for the
+    /// prompt and the answer), so ingestion continues while the model writes.</summary>
     private (string Text, double From, double To) Generate(string prompt)
     {
-        KvBlock snapshot;
-        string longTerm;
         long position;
         double from, to;
+        long[] ids;
+        DecoderPast past;
         lock (_gate)
         {
-            snapshot = Snapshot(Cache.KvBlocks.ToList());
-            longTerm = Cache.LongTermText();
+            ids = _model.Tokenizer.Encode(_model.Prompt(Cache.LongTermText(), prompt));
+            _past.Sync(Cache.KvBlocks.ToList());
+            past = _past.Clone(Memory.Answers, ids.Length + _settings.MaxTokens, MakeRoomLocked);
             position = _position;
             from = Cache.LongTerm.Count > 0 ? Cache.LongTerm[0].Start : Cache.ShortTerm.FirstOrDefault()?.Time ?? 0;
             to = Cache.ShortTerm.LastOrDefault()?.Time ?? from;
         }
-        var ids = _model.Tokenizer.Encode(_model.Prompt(longTerm, prompt));
-        var generation = Generator.Generate(_model.Decoder, _model.Embedder, _model.Embedder.Embed(ids), ids.Length, [snapshot], position,
-            new GenerationOptions(_settings.MaxTokens, new HashSet<long> { _model.EndToken }, _settings.Temperature));
-        return (_model.Tokenizer.Decode(generation.Tokens).Trim(), from, to);
+        using (past)
+        {
+            var generation = Generator.Generate(_model.Decoder, _model.Embedder, _model.Embedder.Embed(ids), ids.Length, past, position,
+                new GenerationOptions(_settings.MaxTokens, new HashSet<long> { _model.EndToken }, _settings.Temperature));
+            return (_model.Tokenizer.Decode(generation.Tokens).Trim(), from, to);
+        }
     }
 
-    /// <summary>Every token of <paramref name="blocks"/> copied into one full-precision block.</summary>
-    private KvBlock Snapshot(List<KvBlock> blocks)
+    /// <summary>The cache's policies, from another thread than the stage's.</summary>
+    private bool MakeRoomLocked(long bytes)
     {
-        var layout = _model.Layout;
-        var tokens = blocks.Sum(b => b.Tokens);
-        var matrices = new float[layout.VectorsPerToken][];
-        for (var layer = 0; layer < layout.Layers; layer++)
+        lock (_gate)
         {
-            for (var head = 0; head < layout.KvHeads; head++)
-            {
-                foreach (var value in new[] { false, true })
-                {
-                    var matrix = matrices[KvBlock.MatrixIndex(layout, layer, head, value)] = new float[tokens * layout.HeadDim];
-                    KvBlock.ReadConcatenated(blocks, layer, head, value, matrix);
-                }
-            }
+            return Cache.MakeRoom(bytes);
         }
-        return new KvBlock(layout, TokenKind.Text, blocks.SelectMany(b => b.Positions).ToList(), matrices);
     }
 
     public void Dispose()

@@ -3,17 +3,23 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using StreamVision.Host.Config;
 using StreamVision.Host.Hosting;
+using StreamVision.Publish.Mqtt;
 
 namespace StreamVision.Host.Benchmarks;
 
-/// <summary>The live service as the benchmarks run it: in this process, its embedded broker on a
-/// free loopback port, no HTTP, and a <see cref="FrameAgeProbe"/> subscribed to one stage's results.</summary>
+/// <summary>The live service as the benchmarks run it: in this process, no HTTP, publishing to a
+/// broker of the benchmark's own on a free loopback port, with a <see cref="FrameAgeProbe"/>
+/// subscribed to one stage's results before the service starts (a result published before the
+/// subscription would be missing from every count).</summary>
 public sealed class BenchService : IAsyncDisposable
 {
-    private BenchService(ServiceHost host, FrameAgeProbe probe)
+    private readonly EmbeddedBroker _broker;
+
+    private BenchService(ServiceHost host, FrameAgeProbe probe, EmbeddedBroker broker)
     {
         Host = host;
         Probe = probe;
+        _broker = broker;
     }
 
     public ServiceHost Host { get; }
@@ -36,20 +42,26 @@ public sealed class BenchService : IAsyncDisposable
 
     public static async Task<BenchService> StartAsync(ServiceConfig config, string stage, CancellationToken cancellationToken)
     {
-        config.Mqtt.Embedded.Enabled = true;
-        config.Mqtt.Host = "127.0.0.1";
-        config.Mqtt.Port = FreeLoopbackPort();
-        config.Mqtt.Prefix = "bench";
-        config.Http.Enabled = false;
-        var host = await ServiceHost.StartAsync(config, NullLoggerFactory.Instance, cancellationToken).ConfigureAwait(false);
+        var broker = await EmbeddedBroker.StartAsync("127.0.0.1", FreeLoopbackPort()).ConfigureAwait(false);
+        FrameAgeProbe? probe = null;
         try
         {
-            var probe = await FrameAgeProbe.ConnectAsync(config.Mqtt.Port, config.Mqtt.Prefix, stage, cancellationToken).ConfigureAwait(false);
-            return new BenchService(host, probe);
+            config.Mqtt.Embedded.Enabled = false;
+            config.Mqtt.Host = "127.0.0.1";
+            config.Mqtt.Port = broker.Port;
+            config.Mqtt.Prefix = "bench";
+            config.Http.Enabled = false;
+            probe = await FrameAgeProbe.ConnectAsync(broker.Port, config.Mqtt.Prefix, stage, cancellationToken).ConfigureAwait(false);
+            var host = await ServiceHost.StartAsync(config, NullLoggerFactory.Instance, cancellationToken).ConfigureAwait(false);
+            return new BenchService(host, probe, broker);
         }
         catch
         {
-            await host.DisposeAsync().ConfigureAwait(false);
+            if (probe is not null)
+            {
+                await probe.DisposeAsync().ConfigureAwait(false);
+            }
+            await broker.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
@@ -75,7 +87,8 @@ public sealed class BenchService : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Probe.DisposeAsync().ConfigureAwait(false);
         await Host.DisposeAsync().ConfigureAwait(false);
+        await Probe.DisposeAsync().ConfigureAwait(false);
+        await _broker.DisposeAsync().ConfigureAwait(false);
     }
 }

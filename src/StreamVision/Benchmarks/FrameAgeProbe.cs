@@ -4,6 +4,7 @@ using System.Buffers;
 using System.Text.Json;
 using MQTTnet;
 using MQTTnet.Formatter;
+using MQTTnet.Protocol;
 
 namespace StreamVision.Host.Benchmarks;
 
@@ -51,7 +52,7 @@ public sealed class FrameAgeProbe : IAsyncDisposable
             try
             {
                 await probe._client.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
-                await probe._client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter($"{prefix}/+/{stage}").Build(), cancellationToken).ConfigureAwait(false);
+                await probe._client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter($"{prefix}/+/{stage}", MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken).ConfigureAwait(false);
                 return probe;
             }
             catch (Exception) when (DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)

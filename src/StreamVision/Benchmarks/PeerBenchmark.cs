@@ -8,8 +8,10 @@ using StreamVision.Pipelines.Models;
 
 namespace StreamVision.Host.Benchmarks;
 
+/// <param name="Sent">Results the job published (its own count).</param>
+/// <param name="Frames">Results the subscriber received (QoS 1 on both sides, so equal to <paramref name="Sent"/> unless something is lost).</param>
 /// <param name="Fps">Results received per second, first to last (steady throughput at the subscriber).</param>
-public sealed record PeerSide(string Name, long Frames, double Fps, double AgeP50Ms, double AgeP99Ms, double ProcessingP50Ms, IReadOnlyList<double> Runs);
+public sealed record PeerSide(string Name, long Sent, long Frames, double Fps, double AgeP50Ms, double AgeP99Ms, double ProcessingP50Ms, IReadOnlyList<double> Runs);
 
 /// <param name="ThroughputRatio">Ours ÷ the peer's results per second (goal ≥ 2).</param>
 /// <param name="LatencyRatio">The peer's median frame age ÷ ours (above 1: ours is fresher).</param>
@@ -17,13 +19,13 @@ public sealed record PeerReport(string Clip, string Model, PeerSide Ours, PeerSi
 {
     public string ToMarkdown() => string.Join('\n',
         $"peer: {Path.GetFileName(Clip)}, model {Model}, every frame, results over MQTT to one subscriber (median of {Ours.Runs.Count})",
-        "| job | results | results/s | frame age p50 | frame age p99 | model + pre/post per frame p50 | runs (results/s) |",
-        "|---|---|---|---|---|---|---|",
+        "| job | published | received | results/s | frame age p50 | frame age p99 | model + pre/post per frame p50 | runs (results/s) |",
+        "|---|---|---|---|---|---|---|---|",
         Row(Ours), Row(Peer),
         $"throughput ours ÷ peer: {ThroughputRatio:0.00} (goal ≥ 2); median frame age peer ÷ ours: {LatencyRatio:0.00}",
         "") + "\n";
 
-    private static string Row(PeerSide s) => $"| {s.Name} | {s.Frames} | {s.Fps:0.0} | {s.AgeP50Ms:0} ms | {s.AgeP99Ms:0} ms | {s.ProcessingP50Ms:0.0} ms | {string.Join(", ", s.Runs.Select(r => r.ToString("0.0", CultureInfo.InvariantCulture)))} |";
+    private static string Row(PeerSide s) => $"| {s.Name} | {s.Sent} | {s.Frames} | {s.Fps:0.0} | {s.AgeP50Ms:0} ms | {s.AgeP99Ms:0} ms | {s.ProcessingP50Ms:0.0} ms | {string.Join(", ", s.Runs.Select(r => r.ToString("0.0", CultureInfo.InvariantCulture)))} |";
 }
 
 /// <summary>
@@ -50,37 +52,40 @@ public static class PeerBenchmark
         config.Cameras.Clear();
         config.Cameras.Add(new CameraConfig { Id = OurCamera, Url = Path.GetFullPath(clip), Realtime = false });
         config.Stages.Segmentation.Enabled = true;
-        var ours = new List<(long Frames, double Fps, List<FrameArrival> Arrivals)>();
-        var peer = new List<(long Frames, double Fps, List<FrameArrival> Arrivals)>();
+        // Results at QoS 1 on both sides: a QoS 0 result may be dropped on a loaded machine, and
+        // both jobs are measured by what one subscriber receives.
+        config.Mqtt.Qos.Results = 1;
+        var ours = new List<(long Sent, long Frames, double Fps, List<FrameArrival> Arrivals)>();
+        var peer = new List<(long Sent, long Frames, double Fps, List<FrameArrival> Arrivals)>();
         for (var i = 0; i < repeat; i++)
         {
             await using var service = await BenchService.StartAsync(config, "segmentation", cancellationToken).ConfigureAwait(false);
             await service.Host.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
             await service.WaitForQuietAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
-            ours.Add(Side(service.Probe.Arrivals, OurCamera));
-            await RunPeerAsync(python, script, PeerArguments(clip, modelFile, manifest, service), cancellationToken).ConfigureAwait(false);
+            ours.Add(Side(service.Host.Pipeline.StageStats.Sum(s => s.Processed), service.Probe.Arrivals, OurCamera));
+            var peerSent = await RunPeerAsync(python, script, PeerArguments(clip, modelFile, manifest, service), cancellationToken).ConfigureAwait(false);
             await service.WaitForQuietAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
-            peer.Add(Side(service.Probe.Arrivals, PeerCamera));
+            peer.Add(Side(peerSent, service.Probe.Arrivals, PeerCamera));
         }
         var o = Summary($"StreamVision ({manifest.Id}, ONNX Runtime)", ours);
         var p = Summary("Python peer (cv2.dnn + paho-mqtt)", peer);
         return new PeerReport(clip, manifest.Id, o, p, o.Fps / p.Fps, p.AgeP50Ms / o.AgeP50Ms);
     }
 
-    private static (long, double, List<FrameArrival>) Side(IReadOnlyList<FrameArrival> all, string camera)
+    private static (long, long, double, List<FrameArrival>) Side(long sent, IReadOnlyList<FrameArrival> all, string camera)
     {
         var arrivals = all.Where(a => a.Camera == camera).ToList();
         if (arrivals.Count < 2)
         {
             throw new InvalidOperationException($"the subscriber received {arrivals.Count} results from '{camera}'; the run did not publish.");
         }
-        return (arrivals.Count, (arrivals.Count - 1) / Math.Max(1e-9, arrivals[^1].At - arrivals[0].At), arrivals);
+        return (sent, arrivals.Count, (arrivals.Count - 1) / Math.Max(1e-9, arrivals[^1].At - arrivals[0].At), arrivals);
     }
 
-    private static PeerSide Summary(string name, List<(long Frames, double Fps, List<FrameArrival> Arrivals)> runs)
+    private static PeerSide Summary(string name, List<(long Sent, long Frames, double Fps, List<FrameArrival> Arrivals)> runs)
     {
         var median = runs.OrderBy(r => r.Fps).ElementAt(runs.Count / 2);
-        return new PeerSide(name, median.Frames, Statistics.Median(runs.Select(r => r.Fps)),
+        return new PeerSide(name, median.Sent, median.Frames, Statistics.Median(runs.Select(r => r.Fps)),
             Statistics.Median(median.Arrivals.Select(a => a.AgeMs)), Statistics.Percentile(median.Arrivals.Select(a => a.AgeMs), 0.99),
             Statistics.Median(median.Arrivals.Select(a => a.ProcessingMs)), runs.Select(r => r.Fps).ToList());
     }
@@ -105,10 +110,12 @@ public static class PeerBenchmark
         {
             args.Add("--no-mask");
         }
+        args.AddRange(["--qos", service.Host.Config.Mqtt.Qos.Results.ToString(CultureInfo.InvariantCulture)]);
         return args;
     }
 
-    private static async Task RunPeerAsync(string python, string script, List<string> arguments, CancellationToken cancellationToken)
+    /// <returns>The results the peer published (its own count).</returns>
+    private static async Task<long> RunPeerAsync(string python, string script, List<string> arguments, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(script);
@@ -135,10 +142,12 @@ public static class PeerBenchmark
                     (message.Contains("onnx_importer", StringComparison.Ordinal) ? " — this OpenCV's DNN module cannot read the model; pick one it reads (benchmarks/peer/README.md)." : ""));
             }
             using var summary = JsonDocument.Parse((await output.ConfigureAwait(false)).Trim().Split('\n')[^1]);
-            if (summary.RootElement.GetProperty("frames").GetInt64() == 0)
+            var frames = summary.RootElement.GetProperty("frames").GetInt64();
+            if (frames == 0)
             {
                 throw new InvalidOperationException("the Python peer decoded no frames of the clip.");
             }
+            return frames;
         }
     }
 

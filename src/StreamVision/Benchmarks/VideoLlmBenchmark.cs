@@ -119,7 +119,7 @@ public static class VideoLlmBenchmark
                 var matrices = Enumerable.Range(0, layout.VectorsPerToken).Select(_ => Enumerable.Range(0, tokensPerFrame * layout.HeadDim).Select(_ => (float)random.NextDouble()).ToArray()).ToArray();
                 var kv = new KvBlock(layout, TokenKind.Visual, Enumerable.Range(0, tokensPerFrame).Select(t => (long)(i * tokensPerFrame + t)).ToList(), matrices);
                 kv.Scores.AsSpan().Fill((float)random.NextDouble());
-                cache.AppendFrame(i / 2.0, new float[tokensPerFrame * hidden], new FrameFacts(new Dictionary<string, string> { ["persons"] = persons.ToString(System.Globalization.CultureInfo.InvariantCulture) }), kv);
+                cache.AppendFrame(i / 2.0, new FrameFacts(new Dictionary<string, string> { ["persons"] = persons.ToString(System.Globalization.CultureInfo.InvariantCulture) }), kv);
                 if (i % 60 == 0 || i == frames - 1)
                 {
                     points.Add((i / 120.0, cache.BytesHeld, cache.TokensHeld));

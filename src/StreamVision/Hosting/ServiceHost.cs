@@ -307,8 +307,8 @@ public sealed class ServiceHost : IAsyncDisposable
     {
         Pipeline.FrameTap = Snapshots.Offer;
         Metrics = new ServiceMetrics(Pipeline, _stages, Publisher, () => VideoLlm is { } videollm
-            ? Pipeline.Sources.Select(s => (s.CameraId, videollm.CacheOf(s.CameraId)?.BytesHeld ?? 0))
-            : []);
+            ? Pipeline.Sources.SelectMany(s => videollm.MemoryOf(s.CameraId)?.Accounts.Select(a => (s.CameraId, a.Account, a.Bytes)) ?? [])
+            : [], VideoLlm?.Model.WeightBytes ?? 0);
         Router.Observe = Metrics.Record;
         var pipelineRun = Pipeline.RunAsync(_stop.Token);
         var routerRun = Router.RunAsync(Pipeline);

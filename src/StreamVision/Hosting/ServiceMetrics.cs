@@ -18,8 +18,10 @@ public sealed class ServiceMetrics : IDisposable
     /// <summary>This service's meter (several services in one process each have their own).</summary>
     public Meter Meter => _meter;
 
-    /// <param name="cacheBytes">Per camera, the bytes its VideoLLM memory holds (none without the stage).</param>
-    public ServiceMetrics(Pipeline pipeline, IReadOnlyList<IStageFactory> stages, Publish.Mqtt.MqttPublisher publisher, Func<IEnumerable<(string Camera, long Bytes)>>? cacheBytes = null)
+    /// <param name="videoLlmBytes">Per camera and account, the bytes its VideoLLM memory holds (none without the stage).</param>
+    /// <param name="videoLlmFixedBytes">The VideoLLM's fixed cost shared by all cameras (model weights), 0 without it.</param>
+    public ServiceMetrics(Pipeline pipeline, IReadOnlyList<IStageFactory> stages, Publish.Mqtt.MqttPublisher publisher,
+        Func<IEnumerable<(string Camera, string Account, long Bytes)>>? videoLlmBytes = null, long videoLlmFixedBytes = 0)
     {
         _meter.CreateObservableGauge("stage.provider", () => stages.Select(s => new Measurement<int>(1,
                 new KeyValuePair<string, object?>("stage", s.Name), new KeyValuePair<string, object?>("model", s.ModelId), new KeyValuePair<string, object?>("provider", s.Provider))),
@@ -41,8 +43,11 @@ public sealed class ServiceMetrics : IDisposable
         _meter.CreateObservableGauge("mqtt.connected", () => publisher.IsConnected ? 1 : 0, description: "1 while the broker connection is up");
         _meter.CreateObservableCounter("mqtt.published", () => publisher.Stats.Published, unit: "{message}", description: "Messages the broker took");
         _meter.CreateObservableCounter("mqtt.dropped", () => publisher.Stats.Dropped, unit: "{message}", description: "Messages dropped because the outgoing queue was full");
-        _meter.CreateObservableGauge("cache.bytes", () => (cacheBytes?.Invoke() ?? []).Select(c => Measure(c.Bytes, c.Camera)),
-            unit: "By", description: "Bytes the camera's VideoLLM memory holds (text, visual tokens, KV), against its budget");
+        _meter.CreateObservableGauge("cache.bytes", () => (videoLlmBytes?.Invoke() ?? []).Select(c => new Measurement<long>(c.Bytes,
+                new KeyValuePair<string, object?>("camera", c.Camera), new KeyValuePair<string, object?>("account", c.Account))),
+            unit: "By", description: "Bytes the camera's VideoLLM memory holds per account: cache (KV blocks at their precision, text, visual tokens), past (the decoder's float32 past), answers (questions' copies), verbalizer; the camera budget holds their sum");
+        _meter.CreateObservableGauge("videollm.fixed_bytes", () => videoLlmFixedBytes,
+            unit: "By", description: "The VideoLLM's fixed cost, shared by all cameras: its model files' bytes (weights); ONNX Runtime's arenas come on top");
         _age = _meter.CreateHistogram<double>("frame.age", unit: "ms", description: "Capture to hand-over to MQTT, per result");
         _latency = _meter.CreateHistogram<double>("stage.latency", unit: "ms", description: "Time a stage spent on a frame");
     }

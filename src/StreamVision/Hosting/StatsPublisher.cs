@@ -49,6 +49,7 @@ public sealed class StatsPublisher(ServiceHost host, TimeSpan interval)
                 dropped = s.Dropped,
                 errors = s.Errors,
             }).ToList(),
+            videollm = VideoLlmMemory(source.CameraId),
         }).ToList();
         var mqtt = host.Publisher.Stats;
         return JsonSerializer.SerializeToUtf8Bytes(new
@@ -59,6 +60,31 @@ public sealed class StatsPublisher(ServiceHost host, TimeSpan interval)
             cameras,
             mqtt = new { connected = host.Publisher.IsConnected, queued = host.Publisher.QueueDepth, published = mqtt.Published, dropped = mqtt.Dropped, dropped_reliable = mqtt.DroppedReliable, failed = mqtt.Failed },
         });
+    }
+
+    /// <summary>The camera's VideoLLM memory per account against its budget (null without the stage).</summary>
+    private object? VideoLlmMemory(string camera)
+    {
+        if (host.VideoLlm is not { } videollm || videollm.MemoryOf(camera) is not { } memory)
+        {
+            return null;
+        }
+        var cache = videollm.CacheOf(camera);
+        var (refused, last) = videollm.RefusalsOf(camera);
+        return new
+        {
+            budget_bytes = memory.Camera.Limit,
+            held_bytes = memory.Camera.Held,
+            peak_bytes = memory.Camera.Peak,
+            accounts = memory.Accounts.ToDictionary(a => a.Account, a => a.Bytes),
+            tokens = cache?.TokensHeld ?? 0,
+            quantized_blocks = cache?.QuantizedBlocks ?? 0,
+            evicted_tokens = cache?.EvictedTokens ?? 0,
+            offloaded_bytes = cache?.OffloadedBytes ?? 0,
+            refused_frames = refused,
+            last_refusal = last,
+            fixed_bytes = videollm.Model.WeightBytes,
+        };
     }
 
     public async Task StopAsync()

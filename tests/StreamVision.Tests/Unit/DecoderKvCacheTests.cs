@@ -104,7 +104,7 @@ public sealed class DecoderKvCacheTests
     {
         using var decoder = Decoder();
         var blocks = new List<KvBlock>();
-        using var past = new DecoderPast(Layout);
+        using var past = new DecoderPast(Layout, new StreamVision.Cache.ByteBudget("test", long.MaxValue));
         for (var t = 0; t < 4; t++)
         {
             past.Sync(blocks);
