@@ -144,6 +144,61 @@ public sealed class DecoderKvCacheTests
         Assert.Equal(fresh.Last(ReferenceDecoderModel.Vocab).ToArray(), kept.Last(ReferenceDecoderModel.Vocab).ToArray());
         Assert.Equal(ReferenceDecoderModel.Vocab, kept.Logits.Length); // only the last position's logits are kept
     }
+
+    /// <summary>Importance written by production code: every block the decoder returns carries
+    /// scores (here the key-norm proxy, the reference decoder exporting no attention), and under
+    /// pressure the cache drops the tokens with the highest key norms, not the oldest.</summary>
+    [Fact]
+    public void Eviction_under_pressure_keeps_the_low_key_norm_tokens_the_decoder_scored_not_the_oldest()
+    {
+        using var decoder = Decoder();
+        var options = new StreamVision.Cache.Multimodal.CacheOptions(TimeSpan.FromHours(1), 4, ReferenceDecoderModel.Hidden, Layout)
+        {
+            Policies = [StreamVision.Cache.Multimodal.CachePolicy.Evict],
+            ProtectedRecentTokens = 8,
+        };
+        var budget = new StreamVision.Cache.ByteBudget("camera", 40 * 4 * Layout.FullBytesPerToken);
+        using var cache = new StreamVision.Cache.Multimodal.MultimodalCache(options, budget, new StreamVision.Cache.Multimodal.StructuredVerbalizer(), _ => 1);
+        using var past = new DecoderPast(Layout, new StreamVision.Cache.ByteBudget("past", long.MaxValue));
+        var norms = new Dictionary<long, double>();
+        for (var frame = 0; frame < 60; frame++)
+        {
+            past.Sync(cache.KvBlocks.ToList());
+            var step = decoder.Run(RandomEmbeds(4, 1000 + frame), 4, past, TokenKind.Visual, 4 * frame);
+            Assert.All(step.Kv.Scores, score => Assert.True(score < 0, "every new token is scored"));
+            var keys = new float[4 * Layout.HeadDim];
+            for (var t = 0; t < 4; t++)
+            {
+                norms[step.Kv.Positions[t]] = 0;
+            }
+            for (var layer = 0; layer < Layout.Layers; layer++)
+            {
+                for (var head = 0; head < Layout.KvHeads; head++)
+                {
+                    step.Kv.Read(layer, head, false, keys);
+                    for (var t = 0; t < 4; t++)
+                    {
+                        norms[step.Kv.Positions[t]] += Math.Sqrt(keys.AsSpan(t * Layout.HeadDim, Layout.HeadDim).ToArray().Sum(v => (double)v * v));
+                    }
+                }
+            }
+            cache.AppendFrame(frame / 2.0, StreamVision.Cache.Multimodal.FrameFacts.None, step.Kv);
+        }
+        Assert.True(cache.EvictedTokens > 0, "the budget was meant to need eviction");
+        var kept = cache.KvBlocks.SelectMany(b => b.Positions).ToHashSet();
+        var protectedFrom = norms.Keys.Max() - options.ProtectedRecentTokens + 1;
+        var candidates = norms.Where(n => n.Key < protectedFrom).ToList();
+        var keptOlder = candidates.Where(n => kept.Contains(n.Key)).ToList();
+        var droppedOlder = candidates.Where(n => !kept.Contains(n.Key)).ToList();
+        Assert.NotEmpty(keptOlder);
+        Assert.NotEmpty(droppedOlder);
+        // Eviction ran as the stream went, each time dropping the highest norms among the tokens
+        // then outside the protected window: what survives has clearly lower norms than what went.
+        Assert.True(keptOlder.Average(n => n.Value) < droppedOlder.Average(n => n.Value),
+            $"kept tokens' mean key norm {keptOlder.Average(n => n.Value):0.000}, dropped {droppedOlder.Average(n => n.Value):0.000}");
+        // Oldest-first would have dropped the first positions; importance kept some of them.
+        Assert.Contains(keptOlder, n => n.Key < droppedOlder.Max(d => d.Key));
+    }
 }
 
 public sealed class LlmTokenizerTests
@@ -162,4 +217,5 @@ public sealed class LlmTokenizerTests
         Assert.All(ids, id => Assert.InRange(id, 0, ReferenceDecoderModel.Vocab - 1));
         Assert.Equal([tokenizer.Special[ReferenceTokenizer.EndToken]], tokenizer.Encode(ReferenceTokenizer.EndToken));
     }
+
 }
