@@ -68,10 +68,13 @@ public sealed class KvBlock
             {
                 return 0; // every token evicted: nothing left worth its quantisation ranges
             }
-            long bytes = Positions.Length * (sizeof(long) + sizeof(float));
+            // The block, its positions and scores, its three per-matrix tables, then each matrix.
+            var bytes = HeapSize.Object(8 * HeapSize.Reference + 2 * sizeof(int))
+                + HeapSize.Array(Positions.Length, sizeof(long)) + HeapSize.Array(Scores.Length, sizeof(float))
+                + 3 * HeapSize.Array(_full.Length, HeapSize.Reference);
             for (var i = 0; i < _full.Length; i++)
             {
-                bytes += _full[i] is { } f ? (long)f.Length * sizeof(float) : _quantized[i]?.Bytes ?? 0;
+                bytes += _full[i] is { } f ? HeapSize.Array(f.Length, sizeof(float)) : _quantized[i]?.Bytes ?? 0;
             }
             return bytes;
         }
@@ -87,7 +90,7 @@ public sealed class KvBlock
         var i = MatrixIndex(_layout, layer, head, value);
         if (_offloaded[i] is { } key)
         {
-            KvSerializer.Read(_tier!.Load(key), into);
+            _tier!.Load(key, into);
         }
         else if (_full[i] is { } full)
         {
@@ -110,6 +113,15 @@ public sealed class KvBlock
             block.Read(layer, head, value, into.Slice(offset, length));
             offset += length;
         }
+    }
+
+    /// <summary>Whether quantising to <paramref name="bits"/> makes this block smaller (a block of few
+    /// tokens may not: its per-channel ranges cost more than the codes save).</summary>
+    public bool ShrinksWhenQuantized(int bits)
+    {
+        var held = _full.Select((f, i) => f is not null ? HeapSize.Array(f.Length, sizeof(float)) : _quantized[i]?.Bytes ?? 0).Sum();
+        var quantized = _offloaded.Count(k => k is null) * QuantizedMatrix.BytesFor(Tokens, _layout.HeadDim, bits);
+        return Tokens > 0 && quantized < held;
     }
 
     /// <summary>Quantises (or re-quantises to fewer bits) every matrix held in memory. Only visual
@@ -150,6 +162,52 @@ public sealed class KvBlock
         }
     }
 
+    /// <summary>Moves the tokens to <paramref name="positions"/>: values stay, each key matrix
+    /// [tokens, head_dim] is handed to <paramref name="rotateKeys"/> with the old and new positions
+    /// (a RoPE model's keys carry their position), wherever it is held — full, quantised (then
+    /// quantised again at its precision) or offloaded (brought back, stored again).</summary>
+    public void Reposition(IReadOnlyList<long> positions, RotateKeys rotateKeys)
+    {
+        if (positions.Count != Tokens)
+        {
+            throw new ArgumentException($"a block of {Tokens} tokens needs {Tokens} positions, got {positions.Count}");
+        }
+        var to = positions.ToArray();
+        if (to.AsSpan().SequenceEqual(Positions))
+        {
+            return;
+        }
+        var scratch = new float[Tokens * _layout.HeadDim];
+        for (var layer = 0; layer < _layout.Layers; layer++)
+        {
+            for (var head = 0; head < _layout.KvHeads; head++)
+            {
+                var i = MatrixIndex(_layout, layer, head, value: false);
+                if (_offloaded[i] is { } key)
+                {
+                    _tier!.Load(key, scratch);
+                    rotateKeys(scratch, Positions, to);
+                    _tier.Store(key, scratch);
+                }
+                else if (_full[i] is { } full)
+                {
+                    rotateKeys(full, Positions, to);
+                }
+                else if (_quantized[i] is { } quantized)
+                {
+                    quantized.Dequantize(scratch);
+                    rotateKeys(scratch, Positions, to);
+                    _quantized[i] = QuantizedMatrix.Quantize(scratch, Tokens, _layout.HeadDim, quantized.Bits, quantized.Clip);
+                }
+            }
+        }
+        Positions = to;
+        Version++;
+    }
+
+    /// <summary>Rotates key rows ([tokens, head_dim]) from the positions in <c>from</c> to those in <c>to</c>.</summary>
+    public delegate void RotateKeys(Span<float> keys, ReadOnlySpan<long> from, ReadOnlySpan<long> to);
+
     /// <summary>Keeps the tokens whose flag is set and forgets the others.</summary>
     public void Keep(ReadOnlySpan<bool> keep)
     {
@@ -168,8 +226,8 @@ public sealed class KvBlock
             if (_offloaded[i] is { } key)
             {
                 // Bring it back, trim it, send it out again: offloaded heads stay offloaded.
-                KvSerializer.Read(_tier!.Load(key), scratch);
-                _tier.Store(key, KvSerializer.Write(Select(scratch, kept, dim)));
+                _tier!.Load(key, scratch);
+                _tier.Store(key, Select(scratch, kept, dim));
             }
             else if (_full[i] is { } full)
             {
@@ -228,7 +286,7 @@ public sealed class KvBlock
                     }
                     ReadHeld(i, scratch);
                     var key = $"{keyPrefix}-{i}";
-                    if (!tier.Store(key, KvSerializer.Write(scratch)))
+                    if (!tier.Store(key, scratch))
                     {
                         return before - Bytes; // the tier is full: what moved so far stays moved
                     }

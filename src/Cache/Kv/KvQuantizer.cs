@@ -27,8 +27,9 @@ public sealed class QuantizedMatrix
     private readonly float[] _scale;
     private readonly float[] _zero;
 
-    private QuantizedMatrix(int tokens, int channels, int bits, byte[] packed, float[] scale, float[] zero)
+    private QuantizedMatrix(int tokens, int channels, int bits, byte[] packed, float[] scale, float[] zero, float clip)
     {
+        Clip = clip;
         Tokens = tokens;
         Channels = channels;
         Bits = bits;
@@ -41,8 +42,17 @@ public sealed class QuantizedMatrix
     public int Channels { get; }
     public int Bits { get; }
 
-    /// <summary>Bytes held: packed codes plus a scale and a zero-point per channel.</summary>
-    public long Bytes => _packed.Length + (long)(_scale.Length + _zero.Length) * sizeof(float);
+    /// <summary>The clip factor it was quantised with (a re-quantisation of changed values uses it again).</summary>
+    public float Clip { get; }
+
+    /// <summary>Bytes held on the heap: packed codes plus a scale and a zero-point per channel, with
+    /// the object's and arrays' own overhead.</summary>
+    public long Bytes => BytesFor(Tokens, Channels, Bits);
+
+    /// <summary>What a [tokens, channels] matrix takes quantised to <paramref name="bits"/>: on few
+    /// tokens the per-channel ranges outweigh the codes, and quantising would not shrink it.</summary>
+    public static long BytesFor(int tokens, int channels, int bits) => HeapSize.Object(3 * HeapSize.Reference + 3 * sizeof(int))
+        + HeapSize.Array(BitPacking.PackedLength(tokens * channels, bits), 1) + 2 * HeapSize.Array(channels, sizeof(float));
 
     /// <param name="values">Row-major [tokens, channels].</param>
     /// <param name="clip">Fraction of each channel's min..max range kept (1 = no clipping).</param>
@@ -85,7 +95,7 @@ public sealed class QuantizedMatrix
         }
         var packed = new byte[BitPacking.PackedLength(codes.Length, bits)];
         BitPacking.Pack(codes, bits, packed);
-        return new QuantizedMatrix(tokens, channels, bits, packed, scale, zero);
+        return new QuantizedMatrix(tokens, channels, bits, packed, scale, zero, clip);
     }
 
     /// <summary>Writes the approximated [tokens, channels] values.</summary>
@@ -125,6 +135,6 @@ public sealed class QuantizedMatrix
         }
         var packed = new byte[BitPacking.PackedLength(codes.Length, Bits)];
         BitPacking.Pack(codes, Bits, packed);
-        return new QuantizedMatrix(kept, Channels, Bits, packed, _scale, _zero);
+        return new QuantizedMatrix(kept, Channels, Bits, packed, _scale, _zero, Clip);
     }
 }

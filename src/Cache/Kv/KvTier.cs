@@ -1,6 +1,9 @@
+using System.Runtime.InteropServices;
+
 namespace StreamVision.Cache.Kv;
 
-/// <summary>A slower place for KV matrices (HeadInfer's offload): host memory, then disk.</summary>
+/// <summary>A slower place for KV matrices (HeadInfer's offload): host memory, then disk. Each tier
+/// counts what it holds in a budget of its own, outside the camera's.</summary>
 public interface IKvTier
 {
     string Name { get; }
@@ -8,41 +11,49 @@ public interface IKvTier
     /// <summary>Bytes held in this tier.</summary>
     long Bytes { get; }
 
-    /// <summary>Keeps <paramref name="data"/> under <paramref name="key"/>; false when the tier is full.</summary>
-    bool Store(string key, byte[] data);
+    /// <summary>Keeps <paramref name="values"/> under <paramref name="key"/>; false when the tier is full.</summary>
+    bool Store(string key, ReadOnlySpan<float> values);
 
-    byte[] Load(string key);
+    /// <summary>Copies the values kept under <paramref name="key"/> into <paramref name="into"/>.</summary>
+    void Load(string key, Span<float> into);
 
     void Remove(string key);
 }
 
-/// <summary>Host memory with its own byte budget.</summary>
-public sealed class MemoryTier(ByteBudget budget) : IKvTier
+/// <summary>
+/// Host memory outside the managed heap (one native allocation per matrix, 64-byte aligned, so a
+/// GPU build can pin and copy it without the garbage collector moving it), with its own byte budget.
+/// </summary>
+public sealed unsafe class HostMemoryTier(ByteBudget budget) : IKvTier, IDisposable
 {
-    private readonly Dictionary<string, byte[]> _items = new();
+    private readonly Dictionary<string, (nint Pointer, int Length)> _items = new();
 
     public string Name => budget.Name;
     public long Bytes => budget.Held;
 
-    public bool Store(string key, byte[] data)
+    public bool Store(string key, ReadOnlySpan<float> values)
     {
         lock (_items)
         {
             Remove(key);
-            if (!budget.TryReserve(data.Length))
+            var bytes = (long)values.Length * sizeof(float);
+            if (!budget.TryReserve(bytes))
             {
                 return false;
             }
-            _items[key] = data;
+            var pointer = (nint)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 1), 64);
+            values.CopyTo(new Span<float>((void*)pointer, values.Length));
+            _items[key] = (pointer, values.Length);
             return true;
         }
     }
 
-    public byte[] Load(string key)
+    public void Load(string key, Span<float> into)
     {
         lock (_items)
         {
-            return _items[key];
+            var (pointer, length) = _items[key];
+            new ReadOnlySpan<float>((void*)pointer, length).CopyTo(into);
         }
     }
 
@@ -50,16 +61,31 @@ public sealed class MemoryTier(ByteBudget budget) : IKvTier
     {
         lock (_items)
         {
-            if (_items.Remove(key, out var old))
+            if (_items.Remove(key, out var item))
             {
-                budget.Release(old.Length);
+                NativeMemory.AlignedFree((void*)item.Pointer);
+                budget.Release((long)item.Length * sizeof(float));
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_items)
+        {
+            foreach (var key in _items.Keys.ToList())
+            {
+                Remove(key);
             }
         }
     }
 }
 
-/// <summary>Files in a folder (one per matrix), bounded by a byte budget.</summary>
-public sealed class DiskTier : IKvTier
+/// <summary>
+/// Files in a folder (one per matrix, raw little-endian float32), bounded by a byte budget. The tier
+/// owns its folder: it is emptied when the tier is made and when it is disposed.
+/// </summary>
+public sealed class DiskTier : IKvTier, IDisposable
 {
     private readonly string _directory;
     private readonly ByteBudget _budget;
@@ -70,29 +96,39 @@ public sealed class DiskTier : IKvTier
         _directory = directory;
         _budget = budget;
         Directory.CreateDirectory(directory);
+        Empty();
     }
 
     public string Name => _budget.Name;
     public long Bytes => _budget.Held;
+    public string Folder => _directory;
 
     private string PathOf(string key) => Path.Combine(_directory, key + ".kv");
 
-    public bool Store(string key, byte[] data)
+    public bool Store(string key, ReadOnlySpan<float> values)
     {
         lock (_sizes)
         {
             Remove(key);
-            if (!_budget.TryReserve(data.Length))
+            var bytes = MemoryMarshal.AsBytes(values);
+            if (!_budget.TryReserve(bytes.Length))
             {
                 return false;
             }
-            File.WriteAllBytes(PathOf(key), data);
-            _sizes[key] = data.Length;
+            using (var file = File.Create(PathOf(key)))
+            {
+                file.Write(bytes);
+            }
+            _sizes[key] = bytes.Length;
             return true;
         }
     }
 
-    public byte[] Load(string key) => File.ReadAllBytes(PathOf(key));
+    public void Load(string key, Span<float> into)
+    {
+        using var file = File.OpenRead(PathOf(key));
+        file.ReadExactly(MemoryMarshal.AsBytes(into[..(int)(file.Length / sizeof(float))]));
+    }
 
     public void Remove(string key)
     {
@@ -105,12 +141,24 @@ public sealed class DiskTier : IKvTier
             }
         }
     }
-}
 
-/// <summary>The offloaded form of a matrix: its float32 values, little-endian.</summary>
-internal static class KvSerializer
-{
-    public static byte[] Write(ReadOnlySpan<float> values) => System.Runtime.InteropServices.MemoryMarshal.AsBytes(values).ToArray();
+    private void Empty()
+    {
+        foreach (var file in Directory.EnumerateFiles(_directory, "*.kv"))
+        {
+            File.Delete(file);
+        }
+    }
 
-    public static void Read(byte[] data, Span<float> into) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(data).CopyTo(into);
+    public void Dispose()
+    {
+        lock (_sizes)
+        {
+            foreach (var key in _sizes.Keys.ToList())
+            {
+                Remove(key);
+            }
+            Empty();
+        }
+    }
 }

@@ -69,9 +69,14 @@ public sealed class MultimodalCache : IDisposable
     /// <summary>Bytes the structures hold right now, counted from them (the budget must equal it).</summary>
     public long CountHeldBytes() =>
         KvBlocks.Sum(b => b.Bytes)
+        + _frames.Concat(_expiring).Sum(FrameBytes)
         + _segments.Sum(s => TextBytes(s.Segment));
 
-    private static long TextBytes(TextSegment segment) => (long)segment.Text.Length * sizeof(char);
+    /// <summary>A segment's record (times, facts, token count) and its text.</summary>
+    private static long TextBytes(TextSegment segment) => HeapSize.Object(2 * sizeof(double) + 2 * HeapSize.Reference + sizeof(int)) + HeapSize.String(segment.Text.Length);
+
+    /// <summary>A frame's record and list node and its facts (its KV is counted as a block).</summary>
+    private static long FrameBytes(VisualFrame frame) => HeapSize.Object(sizeof(double) + 2 * HeapSize.Reference) + HeapSize.Object(4 * HeapSize.Reference) + frame.Facts.Bytes;
 
     /// <summary>The system prompt's KV (never quantised or evicted).</summary>
     public void SetSystem(KvBlock system)
@@ -93,8 +98,9 @@ public sealed class MultimodalCache : IDisposable
             throw new ArgumentException($"a frame has {_options.TokensPerFrame} tokens, its KV block {kv.Tokens}");
         }
         Slide(time);
-        Hold(kv?.Bytes ?? 0);
-        _frames.AddLast(new VisualFrame(time, facts, kv));
+        var frame = new VisualFrame(time, facts, kv);
+        Hold((kv?.Bytes ?? 0) + FrameBytes(frame));
+        _frames.AddLast(frame);
     }
 
     /// <summary>Adds text the LLM wrote (narration) as long-term memory for a time range.</summary>
@@ -127,6 +133,7 @@ public sealed class MultimodalCache : IDisposable
         var facts = _verbalizer.Describe(expired);
         foreach (var frame in expired)
         {
+            _budget.Release(FrameBytes(frame));
             if (frame.Kv is { } kv)
             {
                 Drop(kv);
@@ -194,6 +201,47 @@ public sealed class MultimodalCache : IDisposable
             $"{_budget.Held:N0} bytes are held by protected memory. Raise the budget or shorten the visual window.");
     }
 
+    /// <summary>
+    /// Re-bases every cached token to its place in the cache (StreamingLLM): the system prompt, the
+    /// attention sink, keeps 0.., and every later token follows without gaps, keys rotated by
+    /// <paramref name="rotateKeys"/>. Returns the position the next token takes.
+    /// </summary>
+    public long Rebase(KvBlock.RotateKeys rotateKeys)
+    {
+        long next = 0;
+        foreach (var block in KvBlocks.Where(b => b.Tokens > 0).ToList())
+        {
+            var positions = Enumerable.Range(0, block.Tokens).Select(t => next + t).ToList();
+            Reaccount(block, () => block.Reposition(positions, rotateKeys));
+            next += block.Tokens;
+        }
+        return next;
+    }
+
+    /// <summary>Tokens the cache holds in KV blocks (what the decoder attends to).</summary>
+    public int KvTokens => KvBlocks.Sum(b => b.Tokens);
+
+    /// <summary>Evicts <paramref name="count"/> tokens by importance (outside the protected recent
+    /// window and the system prompt), whatever the budget: the decoder's window is full.</summary>
+    public int EvictTokens(int count)
+    {
+        var blocks = KvBlocks.Where(b => b.Kind != TokenKind.System && b.Tokens > 0).ToList();
+        var plan = ImportanceEviction.Plan(blocks, _options.ProtectedRecentTokens, count);
+        var evicted = 0;
+        foreach (var (block, keep) in plan)
+        {
+            var dropped = keep.Count(k => !k);
+            if (dropped > 0)
+            {
+                Reaccount(block, () => block.Keep(keep));
+                evicted += dropped;
+            }
+        }
+        EvictedTokens += evicted;
+        ForgetEmptyBlocks();
+        return evicted;
+    }
+
     /// <summary>Runs the policies, in order, until <paramref name="bytes"/> could be reserved in this
     /// cache's budget and its parents (where the decoder's past and questions are counted too),
     /// counting what evicted tokens free outside it (<see cref="CacheOptions.ExternalBytesPerToken"/>);
@@ -234,7 +282,7 @@ public sealed class MultimodalCache : IDisposable
         {
             var freed = 0L;
             // All visual KV goes to this precision, oldest first, before any goes further down.
-            foreach (var block in visual.Where(b => b.Bits is null || b.Bits > bits))
+            foreach (var block in visual.Where(b => (b.Bits is null || b.Bits > bits) && b.ShrinksWhenQuantized(bits)))
             {
                 freed += Reaccount(block, () => block.Quantize(bits, _options.Clip(bits)));
                 QuantizedBlocks++;
@@ -272,7 +320,35 @@ public sealed class MultimodalCache : IDisposable
                 EvictedTokens += dropped;
             }
         }
+        ForgetEmptyBlocks();
         return freed > 0;
+    }
+
+    /// <summary>A block whose every token was evicted is let go (its frame or segment stays):
+    /// an empty block counts 0 bytes, so nothing may keep it alive.</summary>
+    private void ForgetEmptyBlocks()
+    {
+        for (var node = _frames.First; node is not null; node = node.Next)
+        {
+            if (node.Value.Kv is { Tokens: 0 })
+            {
+                node.Value = node.Value with { Kv = null };
+            }
+        }
+        for (var i = 0; i < _expiring.Count; i++)
+        {
+            if (_expiring[i].Kv is { Tokens: 0 })
+            {
+                _expiring[i] = _expiring[i] with { Kv = null };
+            }
+        }
+        for (var i = 0; i < _segments.Count; i++)
+        {
+            if (_segments[i].Kv is { Tokens: 0 })
+            {
+                _segments[i] = (_segments[i].Segment, null);
+            }
+        }
     }
 
     private bool OffloadStep(long needed)
@@ -305,10 +381,11 @@ public sealed class MultimodalCache : IDisposable
         var before = block.Bytes;
         change();
         var freed = before - block.Bytes;
-        if (freed > 0)
+        if (freed < 0)
         {
-            _budget.Release(freed);
+            throw new InvalidOperationException($"a cache policy grew a KV block by {-freed} bytes; policies may only shrink blocks.");
         }
+        _budget.Release(freed);
         return freed;
     }
 

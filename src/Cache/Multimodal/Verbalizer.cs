@@ -7,6 +7,12 @@ namespace StreamVision.Cache.Multimodal;
 public sealed record FrameFacts(IReadOnlyDictionary<string, string> Facts)
 {
     public static readonly FrameFacts None = new(new Dictionary<string, string>());
+
+    /// <summary>What this record and its dictionary hold on the heap (keys and values included, as
+    /// if none were shared): a frame in the window keeps its facts.</summary>
+    public long Bytes => ReferenceEquals(this, None) ? 0
+        : HeapSize.Object(HeapSize.Reference) + HeapSize.Object(80) + HeapSize.Array(Facts.Count, sizeof(int)) + HeapSize.Array(Facts.Count, 24)
+          + Facts.Sum(f => HeapSize.String(f.Key.Length) + HeapSize.String(f.Value.Length));
 }
 
 /// <summary>Turns expiring visual memory into long-term text.</summary>

@@ -127,6 +127,9 @@ public static class ManifestLoader
         require(v.Projector is null || (v.Projector.File.Length > 0 && v.Projector.Input.Length > 0 && v.Projector.Output.Length > 0), "'videollm.projector' needs 'file', 'input' and 'output'.");
         require(v.EmbedTokens.Length > 0, "'videollm.embed_tokens' is missing; name the token-embedding .onnx file.");
         require(v.Decoder is { Layers: > 0, KvHeads: > 0, HeadDim: > 0, Hidden: > 0, Vocab: > 0 }, "'videollm.decoder' needs positive layers, kv_heads, head_dim, hidden and vocab.");
+        require(v.Decoder.MaxPosition is null or > 0 && (v.Decoder.MaxPosition is null || v.Decoder.RopeTheta is > 0),
+            "'videollm.decoder.max_position' must be positive and comes with 'rope_theta' (re-basing the cache rotates the cached keys; a model without RoPE cannot be re-based).");
+        require(v.Decoder.HeadDim % 2 == 0 || v.Decoder.RopeTheta is null, "'videollm.decoder.rope_theta' needs an even head_dim (RoPE rotates channel pairs).");
         require(v.Tokenizer.Vocab.Length > 0 && v.Tokenizer.Merges.Length > 0, "'videollm.tokenizer' needs 'vocab' (vocab.json) and 'merges' (merges.txt).");
         require(v.Tokenizer.EndToken.Length > 0 && v.Tokenizer.SpecialTokens.Contains(v.Tokenizer.EndToken), "'videollm.tokenizer.end_token' must be one of its 'special_tokens'.");
         require(v.TokensPerFrame > 0, "'videollm.tokens_per_frame' must be positive (the projector's number of visual tokens).");

@@ -292,6 +292,14 @@ public sealed class DecoderSpec
     public int Hidden { get; set; }
     public int Vocab { get; set; }
 
+    /// <summary>The model's window: positions at or beyond it are never given to the decoder (the
+    /// cache is re-based first). Null: no limit known (positions only grow).</summary>
+    public long? MaxPosition { get; set; }
+
+    /// <summary>RoPE's θ (rotary embeddings over the whole head, Llama's rotate-half layout); needed
+    /// with <see cref="MaxPosition"/>, as re-basing rotates the cached keys.</summary>
+    public double? RopeTheta { get; set; }
+
     /// <summary>Each layer's attention-weights output, <c>{layer}</c> for the index (e.g.
     /// <c>attentions.{layer}</c>, [batch, heads, sequence, past + sequence]); when given, eviction
     /// ranks tokens by the attention they receive, otherwise by the key-norm proxy.</summary>

@@ -1,4 +1,5 @@
 using Onnx;
+using StreamVision.Pipelines.VideoLlm;
 using static StreamVision.Pipelines.ReferenceModels.OnnxGraphBuilder;
 
 namespace StreamVision.Pipelines.ReferenceModels;
@@ -10,8 +11,11 @@ namespace StreamVision.Pipelines.ReferenceModels;
 /// and <c>past_key_values.{i}.key/value</c> [batch, heads, past, head_dim]; outputs <c>logits</c>
 /// [batch, sequence, vocab] and <c>present.{i}.key/value</c> [batch, heads, past + sequence, head_dim].
 /// Per layer: RMS norm, multi-head attention over past and new keys with a causal mask, residual,
-/// RMS norm, ReLU MLP, residual; learned position embeddings (positions wrap at <see cref="MaxPositions"/>);
-/// a final norm and the LM head. Weights
+/// RMS norm, ReLU MLP, residual; rotary position embeddings on queries and keys (RoPE, θ =
+/// <see cref="RopeTheta"/>, the Llama "rotate half" layout over the whole head) — so attention
+/// depends on relative positions only, and cached keys can be re-based by rotating them; a final
+/// norm and the LM head. Positions are valid below <see cref="MaxPositions"/> (the manifest's
+/// <c>max_position</c>; the decoder session refuses any at or beyond it). Weights
 /// are fixed pseudo-random numbers from a seed, so the file is reproducible and the logits are
 /// those of a real computation (tests compare cached decoding with recomputation).
 /// </summary>
@@ -26,8 +30,10 @@ public static class ReferenceDecoderModel
     public const int HeadDim = Hidden / Heads;
     public const int Layers = 2;
     public const int Mlp = 64;
-    /// <summary>Size of the learned position table; positions wrap around it, so long streams never run out.</summary>
-    public const int MaxPositions = 512;
+    /// <summary>The model's window: positions at or beyond it are refused, never wrapped.</summary>
+    public const int MaxPositions = 8192;
+
+    public const double RopeTheta = 10000;
 
     public static byte[] Build()
     {
@@ -49,7 +55,6 @@ public static class ReferenceDecoderModel
         void Init(string name, long[] shape, float[] values) => graph.Initializer.Add(Initializer(name, shape, values));
         void N(string op, string[] inputs, string output, params AttributeProto[] attributes) => graph.Node.Add(Node(op, inputs, [output], attributes));
 
-        Init("position_table", [MaxPositions, Hidden], Weights(MaxPositions * Hidden, 0.1f));
         graph.Initializer.Add(ScalarFloat("eps", 1e-5f));
         graph.Initializer.Add(ScalarFloat("one", 1f));
         graph.Initializer.Add(ScalarFloat("big", 1e9f));
@@ -65,11 +70,34 @@ public static class ReferenceDecoderModel
         graph.Initializer.Add(Int64Initializer("split_heads", 0, 0, Heads, HeadDim));
         graph.Initializer.Add(Int64Initializer("merge_heads", 0, 0, Hidden));
 
-        // Positions and masks.
-        graph.Initializer.Add(ScalarInt64("max_positions", MaxPositions));
-        N("Mod", ["position_ids", "max_positions"], "table_positions");
-        N("Gather", ["position_table", "table_positions"], "position_embeds");
-        N("Add", ["inputs_embeds", "position_embeds"], "h0");
+        // Rotary positions: angle = position × θ^(−2i/head_dim), the same angles for both halves.
+        const int half = HeadDim / 2;
+        Init("inverse_frequency", [half], Enumerable.Range(0, half).Select(i => Rope.InverseFrequency(i, HeadDim, RopeTheta)).ToArray());
+        N("Cast", ["position_ids"], "positions_float", Int("to", (int)f));
+        graph.Initializer.Add(Int64Initializer("axes_last", -1));
+        N("Unsqueeze", ["positions_float", "axes_last"], "positions_column");        // [batch, sequence, 1]
+        N("Mul", ["positions_column", "inverse_frequency"], "angles_half");           // [batch, sequence, half]
+        graph.Node.Add(Node("Concat", ["angles_half", "angles_half"], ["angles"], Int("axis", -1)));
+        N("Cos", ["angles"], "cos_flat");
+        N("Sin", ["angles"], "sin_flat");
+        N("Unsqueeze", ["cos_flat", "axes_1"], "rope_cos");                           // [batch, 1, sequence, head_dim]
+        N("Unsqueeze", ["sin_flat", "axes_1"], "rope_sin");
+        graph.Initializer.Add(Int64Initializer("half_start", 0));
+        graph.Initializer.Add(Int64Initializer("half_mid", half));
+        graph.Initializer.Add(Int64Initializer("half_end", HeadDim));
+        void Rotate(string input, string output)
+        {
+            N("Slice", [input, "half_start", "half_mid", "axes_last"], $"{output}_first");
+            N("Slice", [input, "half_mid", "half_end", "axes_last"], $"{output}_second");
+            N("Neg", [$"{output}_second"], $"{output}_second_negated");
+            graph.Node.Add(Node("Concat", [$"{output}_second_negated", $"{output}_first"], [$"{output}_rotated_half"], Int("axis", -1)));
+            N("Mul", [input, "rope_cos"], $"{output}_cos");
+            N("Mul", [$"{output}_rotated_half", "rope_sin"], $"{output}_sin");
+            N("Add", [$"{output}_cos", $"{output}_sin"], output);
+        }
+        N("Identity", ["inputs_embeds"], "h0");
+
+        // Masks.
         N("Cast", ["attention_mask"], "mask_float", Int("to", (int)f));
         N("Sub", ["mask_float", "one"], "mask_off");                  // 0 where attended, -1 where masked
         N("Mul", ["mask_off", "big"], "mask_bias_2d");
@@ -108,8 +136,10 @@ public static class ReferenceDecoderModel
                 Init($"{p}_w{name}", [Hidden, Hidden], Weights(Hidden * Hidden, 0.3f));
                 N("MatMul", [$"{p}_x", $"{p}_w{name}"], $"{p}_{name}_flat");
                 N("Reshape", [$"{p}_{name}_flat", "split_heads"], $"{p}_{name}_split");
-                N("Transpose", [$"{p}_{name}_split"], name == "q" ? $"{p}_q" : $"{p}_{name}_new", Ints("perm", 0, 2, 1, 3));
+                N("Transpose", [$"{p}_{name}_split"], name == "v" ? $"{p}_v_new" : $"{p}_{name}_unrotated", Ints("perm", 0, 2, 1, 3));
             }
+            Rotate($"{p}_q_unrotated", $"{p}_q");
+            Rotate($"{p}_k_unrotated", $"{p}_k_new");
             N("Concat", [$"past_key_values.{l}.key", $"{p}_k_new"], $"present.{l}.key", Int("axis", 2));
             N("Concat", [$"past_key_values.{l}.value", $"{p}_v_new"], $"present.{l}.value", Int("axis", 2));
             N("Transpose", [$"present.{l}.key"], $"{p}_k_t", Ints("perm", 0, 1, 3, 2));

@@ -20,7 +20,7 @@ public sealed class DecoderPast : IDisposable
     private readonly ByteBudget _budget;
     private readonly Func<long, bool>? _makeRoom;
     private readonly List<(KvBlock Block, int Version, int Tokens)> _source = [];
-    private float[][] _matrices;
+    private NativeFloats[] _matrices;
     private int _capacity;
     private bool _disposed;
 
@@ -32,7 +32,7 @@ public sealed class DecoderPast : IDisposable
         _layout = layout;
         _budget = budget;
         _makeRoom = makeRoom;
-        _matrices = Enumerable.Range(0, layout.Layers * 2).Select(_ => Array.Empty<float>()).ToArray();
+        _matrices = Enumerable.Range(0, layout.Layers * 2).Select(_ => NativeFloats.Empty).ToArray();
     }
 
     /// <summary>Past tokens held.</summary>
@@ -47,8 +47,14 @@ public sealed class DecoderPast : IDisposable
     /// <summary>Makes the copy equal <paramref name="blocks"/> (in position order): appends what is
     /// new when the copy's blocks are an unchanged prefix of them, else rebuilds in place. Room is
     /// made first: freeing it may quantise or evict tokens of these very blocks.</summary>
-    public void Sync(IReadOnlyList<KvBlock> blocks)
+    /// <param name="shrinkToFit">Give back every byte beyond what the blocks need now (room is being
+    /// made for someone else), not only when the capacity is twice too large.</param>
+    public void Sync(IReadOnlyList<KvBlock> blocks, bool shrinkToFit = false)
     {
+        if (shrinkToFit && _capacity > Grown(blocks.Sum(b => b.Tokens)))
+        {
+            Drop();
+        }
         EnsureCapacity(blocks);
         var isPrefix = _source.Count <= blocks.Count;
         for (var i = 0; isPrefix && i < _source.Count; i++)
@@ -114,7 +120,7 @@ public sealed class DecoderPast : IDisposable
         var size = _layout.KvHeads * Length * _layout.HeadDim;
         for (var m = 0; m < _matrices.Length; m++)
         {
-            _matrices[m].AsSpan(0, size).CopyTo(copy._matrices[m]);
+            _matrices[m].Span[..size].CopyTo(copy._matrices[m].Span);
         }
         copy.Length = Length;
         return copy;
@@ -130,12 +136,12 @@ public sealed class DecoderPast : IDisposable
         {
             foreach (var value in new[] { false, true })
             {
-                var matrix = _matrices[layer * 2 + (value ? 1 : 0)];
+                var matrix = _matrices[layer * 2 + (value ? 1 : 0)].Span;
                 // Heads move to their new stride last to first, so no head overwrites one not yet moved.
                 for (var head = heads - 1; head >= 0; head--)
                 {
-                    matrix.AsSpan(head * Length * dim, Length * dim).CopyTo(matrix.AsSpan(head * length * dim));
-                    KvBlock.ReadConcatenated(added, layer, head, value, matrix.AsSpan(head * length * dim + Length * dim, extra * dim));
+                    matrix.Slice(head * Length * dim, Length * dim).CopyTo(matrix[(head * length * dim)..]);
+                    KvBlock.ReadConcatenated(added, layer, head, value, matrix.Slice(head * length * dim + Length * dim, extra * dim));
                 }
             }
         }
@@ -144,7 +150,10 @@ public sealed class DecoderPast : IDisposable
     }
 
     /// <summary>One layer's keys or values, [kv_heads, <see cref="Length"/>, head_dim].</summary>
-    public Memory<float> Matrix(int layer, bool value) => _matrices[layer * 2 + (value ? 1 : 0)].AsMemory(0, _layout.KvHeads * Length * _layout.HeadDim);
+    public ReadOnlySpan<float> Matrix(int layer, bool value) => _matrices[layer * 2 + (value ? 1 : 0)].Span[..(_layout.KvHeads * Length * _layout.HeadDim)];
+
+    /// <summary>Where <see cref="Matrix"/> lives, for ONNX Runtime to read in place.</summary>
+    internal nint Pointer(int layer, bool value) => _matrices[layer * 2 + (value ? 1 : 0)].Pointer;
 
     private int Grown(int tokens) => Math.Max(16, tokens + tokens / 4);
 
@@ -177,14 +186,15 @@ public sealed class DecoderPast : IDisposable
         var size = _layout.KvHeads * capacity * _layout.HeadDim;
         var keep = Math.Min(Length, capacity);
         var (heads, dim) = (_layout.KvHeads, _layout.HeadDim);
-        var next = new float[_matrices.Length][];
+        var next = new NativeFloats[_matrices.Length];
         for (var m = 0; m < _matrices.Length; m++)
         {
-            next[m] = GC.AllocateUninitializedArray<float>(size);
+            next[m] = new NativeFloats(size);
             for (var head = 0; head < heads; head++)
             {
-                _matrices[m].AsSpan(head * Length * dim, keep * dim).CopyTo(next[m].AsSpan(head * keep * dim));
+                _matrices[m].Span.Slice(head * Length * dim, keep * dim).CopyTo(next[m].Span[(head * keep * dim)..]);
             }
+            _matrices[m].Dispose();
         }
         _budget.Release(Bytes);
         _matrices = next;
@@ -197,7 +207,11 @@ public sealed class DecoderPast : IDisposable
     private void Drop()
     {
         _budget.Release(Bytes);
-        _matrices = Enumerable.Range(0, _layout.Layers * 2).Select(_ => Array.Empty<float>()).ToArray();
+        foreach (var matrix in _matrices)
+        {
+            matrix.Dispose();
+        }
+        _matrices = Enumerable.Range(0, _layout.Layers * 2).Select(_ => NativeFloats.Empty).ToArray();
         _capacity = 0;
         _source.Clear();
         Length = 0;
@@ -211,6 +225,10 @@ public sealed class DecoderPast : IDisposable
         }
         _disposed = true;
         _budget.Release(Bytes);
+        foreach (var matrix in _matrices)
+        {
+            matrix.Dispose();
+        }
         _matrices = [];
         _capacity = 0;
         _source.Clear();

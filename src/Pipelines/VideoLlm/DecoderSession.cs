@@ -20,12 +20,17 @@ public sealed class DecoderSession : IDisposable
     /// <param name="attentions">The name of each layer's attention-weights output with
     /// <c>{layer}</c> for the layer index (manifest <c>decoder.attentions</c>), or null when the
     /// decoder exports none (the key-norm proxy scores importance then).</param>
-    public DecoderSession(string modelPath, KvLayout layout, int hidden, int vocab, string? attentions = null, string modelId = "")
+    public DecoderSession(string modelPath, KvLayout layout, int hidden, int vocab, string? attentions = null, string modelId = "", long? maxPosition = null, double? ropeTheta = null)
     {
+        MaxPosition = maxPosition;
+        RopeTheta = ropeTheta;
         Layout = layout;
         Hidden = hidden;
         Vocab = vocab;
         using var options = SessionDefaults.Create();
+        // No arena: a run's outputs (the present keys and values of the whole past) change size with
+        // every frame, and ONNX Runtime's arena keeps the largest it has seen, doubled.
+        options.EnableCpuMemArena = false;
         _session = new InferenceSession(modelPath, options);
         _attentionOutputs = attentions is null ? [] : Enumerable.Range(0, layout.Layers).Select(l => attentions.Replace("{layer}", l.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)).ToArray();
         if (_attentionOutputs.FirstOrDefault(name => !_session.OutputNames.Contains(name)) is { } missing)
@@ -34,6 +39,16 @@ public sealed class DecoderSession : IDisposable
             throw new ModelContractException($"model '{modelId}': the manifest names attention output '{missing}' (decoder.attentions), but the decoder's outputs are {string.Join(", ", _session.OutputNames)}. Fix decoder.attentions or remove it (importance then comes from key norms).");
         }
     }
+
+    /// <summary>The model's window (null: unknown); a run at or beyond it is refused.</summary>
+    public long? MaxPosition { get; }
+
+    public double? RopeTheta { get; }
+
+    /// <summary>Rotates cached keys to new positions (RoPE models; null when the model has none).</summary>
+    public KvBlock.RotateKeys? RotateKeys => RopeTheta is { } theta
+        ? (keys, from, to) => Rope.Rotate(keys, from, to, Layout.HeadDim, theta)
+        : null;
 
     /// <summary>The decoder exports attention weights: importance is the attention each cached
     /// token receives; otherwise the key-norm proxy.</summary>
@@ -69,6 +84,10 @@ public sealed class DecoderSession : IDisposable
     /// vocabulary are 12 MB).</param>
     public Step Run(ReadOnlySpan<float> embeds, int count, DecoderPast past, TokenKind kind, long firstPosition, bool allLogits = false)
     {
+        if (firstPosition + count > MaxPosition)
+        {
+            throw new InvalidOperationException($"positions {firstPosition}..{firstPosition + count - 1} reach the decoder's maximum position {MaxPosition}; the cache must be re-based first.");
+        }
         var pastLength = past.Length;
         var total = pastLength + count;
         var (heads, dim) = (Layout.KvHeads, Layout.HeadDim);
@@ -83,7 +102,8 @@ public sealed class DecoderSession : IDisposable
                 foreach (var value in new[] { false, true })
                 {
                     inputs[$"past_key_values.{layer}.{(value ? "value" : "key")}"] =
-                        OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, past.Matrix(layer, value), [1, heads, pastLength, dim]);
+                        OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, [1, heads, pastLength, dim],
+                            past.Pointer(layer, value), (long)heads * pastLength * dim * sizeof(float));
                 }
             }
             using var runOptions = new RunOptions();

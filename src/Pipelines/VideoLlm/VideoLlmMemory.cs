@@ -1,4 +1,5 @@
 using StreamVision.Cache;
+using StreamVision.Cache.Kv;
 
 namespace StreamVision.Pipelines.VideoLlm;
 
@@ -12,8 +13,10 @@ namespace StreamVision.Pipelines.VideoLlm;
 /// </summary>
 public sealed class VideoLlmMemory
 {
-    public VideoLlmMemory(string camera, long budgetBytes, ByteBudget overall)
+    public VideoLlmMemory(string camera, long budgetBytes, ByteBudget overall, IKvTier? host = null, IKvTier? disk = null)
     {
+        _host = host;
+        _disk = disk;
         Camera = new ByteBudget($"videollm/{camera}", budgetBytes, overall);
         Cache = new ByteBudget($"videollm/{camera}/cache", budgetBytes, Camera);
         Past = new ByteBudget($"videollm/{camera}/past", budgetBytes, Camera);
@@ -28,6 +31,12 @@ public sealed class VideoLlmMemory
     public ByteBudget Past { get; }
     public ByteBudget Answers { get; }
     public ByteBudget Verbalizer { get; }
+
+    private readonly IKvTier? _host;
+    private readonly IKvTier? _disk;
+
+    /// <summary>Bytes offloaded per tier (counted in the tiers' budgets, not the camera's).</summary>
+    public IEnumerable<(string Tier, long Bytes)> Offloaded => [("host", _host?.Bytes ?? 0), ("disk", _disk?.Bytes ?? 0)];
 
     /// <summary>Bytes per account, by the names stats and metrics use.</summary>
     public IEnumerable<(string Account, long Bytes)> Accounts =>

@@ -19,6 +19,7 @@ public sealed class VideoLlmModel : IDisposable
     public VideoLlmModel(ModelManifest manifest, IEnumerable<string> searchPaths)
     {
         _spec = manifest.Videollm ?? throw new ModelContractException($"model '{manifest.Id}' is a {manifest.Task} model; the narration stage needs a videollm model.");
+        GlibcMalloc.FixMmapThreshold();
         Manifest = manifest;
         var paths = searchPaths.ToList();
         string Resolve(string file) => ManifestLoader.ResolveModelFile(new ModelManifest { Id = manifest.Id, File = file, SourcePath = manifest.SourcePath, Provenance = manifest.Provenance }, paths);
@@ -29,7 +30,7 @@ public sealed class VideoLlmModel : IDisposable
             _vision = new InferenceSession(Resolve(_spec.VisionEncoder.File), options);
             _projector = _spec.Projector is { } p ? new InferenceSession(Resolve(p.File), options) : null;
             Embedder = new TokenEmbedder(Resolve(_spec.EmbedTokens), _spec.Decoder.Hidden);
-            Decoder = new DecoderSession(Resolve(manifest.File), Layout, _spec.Decoder.Hidden, _spec.Decoder.Vocab, _spec.Decoder.Attentions, manifest.Id);
+            Decoder = new DecoderSession(Resolve(manifest.File), Layout, _spec.Decoder.Hidden, _spec.Decoder.Vocab, _spec.Decoder.Attentions, manifest.Id, _spec.Decoder.MaxPosition, _spec.Decoder.RopeTheta);
             Tokenizer = new LlmTokenizer(Resolve(_spec.Tokenizer.Vocab), Resolve(_spec.Tokenizer.Merges), _spec.Tokenizer.SpecialTokens,
                 _spec.Tokenizer.AddedTokens is { } added ? Resolve(added) : null);
         }

@@ -16,7 +16,8 @@ namespace StreamVision.Pipelines.VideoLlm;
 /// tokens (ProVideLLM), every <paramref name="VerbalizeEvery"/>; otherwise the structured verbalizer
 /// writes it from the perception facts.</param>
 public sealed record VideoLlmSettings(double IngestFps, TimeSpan NarrationInterval, TimeSpan VisualWindow, long CameraBudgetBytes, ByteBudget Overall,
-    int MaxTokens = 32, float Temperature = 0, int TextTokenCap = 1024, bool LlmVerbalizes = false, TimeSpan VerbalizeEvery = default);
+    int MaxTokens = 32, float Temperature = 0, int TextTokenCap = 1024, bool LlmVerbalizes = false, TimeSpan VerbalizeEvery = default,
+    OffloadSettings? Offload = null);
 
 /// <summary>What the model said about a stretch of the stream.</summary>
 public sealed class NarrationResult(string text, double from, double to) : StageResult
@@ -42,13 +43,14 @@ public sealed class VideoLlmStageFactory(VideoLlmModel model, VideoLlmSettings s
 {
     public const string StageName = "narration";
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, VideoLlmCamera> _cameras = new();
+    private readonly OffloadStore _offload = new(settings.Offload ?? OffloadSettings.None);
 
     public string Name => StageName;
     public string ModelId => model.Id;
     public string Provider => "cpu";
     public VideoLlmModel Model => model;
 
-    public IFrameStage Create(string cameraId) => _cameras[cameraId] = new VideoLlmCamera(model, settings, facts, cameraId, () => _cameras.TryRemove(cameraId, out _));
+    public IFrameStage Create(string cameraId) => _cameras[cameraId] = new VideoLlmCamera(model, settings, facts, cameraId, _offload, () => _cameras.TryRemove(cameraId, out _));
 
     /// <summary>The running camera's memory, for stats (null if the camera is unknown).</summary>
     public MultimodalCache? CacheOf(string camera) => _cameras.TryGetValue(camera, out var c) ? c.Cache : null;
@@ -58,6 +60,9 @@ public sealed class VideoLlmStageFactory(VideoLlmModel model, VideoLlmSettings s
 
     /// <summary>Frames the camera's memory could not take (its budget had no room even after every
     /// policy), and why the last one could not.</summary>
+    /// <summary>Times the camera's cache was re-based to stay inside the model's window.</summary>
+    public long RebasesOf(string camera) => _cameras.TryGetValue(camera, out var c) ? Interlocked.Read(ref c.Rebased) : 0;
+
     public (long Count, string? Last) RefusalsOf(string camera) => _cameras.TryGetValue(camera, out var c) ? (Interlocked.Read(ref c.Refused), c.LastRefusal) : (0, null);
 
     public long IngestedFrames(string camera) => _cameras.TryGetValue(camera, out var c) ? Interlocked.Read(ref c.Ingested) : 0;
@@ -67,7 +72,11 @@ public sealed class VideoLlmStageFactory(VideoLlmModel model, VideoLlmSettings s
     public bool Ask(string camera, string question, Action<Answer> reply)
         => _cameras.TryGetValue(camera, out var c) && c.Ask(question, reply);
 
-    public void Dispose() => model.Dispose();
+    public void Dispose()
+    {
+        _offload.Dispose();
+        model.Dispose();
+    }
 }
 
 internal sealed class VideoLlmCamera : IFrameStage
@@ -88,7 +97,7 @@ internal sealed class VideoLlmCamera : IFrameStage
     private double _lastNarration;
     public long Ingested;
 
-    public VideoLlmCamera(VideoLlmModel model, VideoLlmSettings settings, Func<string, FrameFacts> facts, string camera, Action onDispose)
+    public VideoLlmCamera(VideoLlmModel model, VideoLlmSettings settings, Func<string, FrameFacts> facts, string camera, OffloadStore offload, Action onDispose)
     {
         _model = model;
         _settings = settings;
@@ -97,12 +106,18 @@ internal sealed class VideoLlmCamera : IFrameStage
         _onDispose = onDispose;
         _preprocessor = model.CreatePreprocessor();
         _pixels = new float[model.PixelCount];
-        var options = new CacheOptions(settings.VisualWindow, model.TokensPerFrame, model.Hidden, model.Layout, settings.TextTokenCap) { VerbalizeEvery = settings.VerbalizeEvery, ExternalBytesPerToken = model.Layout.FullBytesPerToken };
-        Memory = new VideoLlmMemory(camera, settings.CameraBudgetBytes, settings.Overall);
+        var options = new CacheOptions(settings.VisualWindow, model.TokensPerFrame, model.Hidden, model.Layout, settings.TextTokenCap) {
+            VerbalizeEvery = settings.VerbalizeEvery,
+            ExternalBytesPerToken = model.Layout.FullBytesPerToken,
+            // With somewhere to offload to, heads move there before any token is lost (HeadInfer).
+            Policies = offload.Enabled ? [CachePolicy.Quantize, CachePolicy.Offload, CachePolicy.Evict] : [CachePolicy.Quantize, CachePolicy.Evict],
+        };
+        (_host, _disk) = offload.ForCamera(camera);
+        Memory = new VideoLlmMemory(camera, settings.CameraBudgetBytes, settings.Overall, _host, _disk);
         IVerbalizer verbalizer = settings.LlmVerbalizes
             ? new LlmVerbalizer(model, () => Cache?.KvBlocks.FirstOrDefault(b => b.Kind == TokenKind.System), () => _position, settings.MaxTokens, Memory.Verbalizer)
             : new StructuredVerbalizer();
-        Cache = new MultimodalCache(options, Memory.Cache, verbalizer, model.Tokenizer.Count);
+        Cache = new MultimodalCache(options, Memory.Cache, verbalizer, model.Tokenizer.Count, _host, _disk);
         _past = new DecoderPast(model.Layout, Memory.Past, Cache.MakeRoom);
         var system = model.Tokenizer.Encode(model.SystemPrompt);
         if (system.Length > 0)
@@ -117,6 +132,9 @@ internal sealed class VideoLlmCamera : IFrameStage
     public MultimodalCache Cache { get; }
 
     public VideoLlmMemory Memory { get; }
+
+    private readonly HostMemoryTier? _host;
+    private readonly DiskTier? _disk;
 
     public long Refused;
     public volatile string? LastRefusal;
@@ -139,6 +157,7 @@ internal sealed class VideoLlmCamera : IFrameStage
         {
             try
             {
+                KeepInsideWindow(_model.TokensPerFrame);
                 _past.Sync(Cache.KvBlocks.ToList());
                 var step = _model.Decoder.Run(embeds, _model.TokensPerFrame, _past, TokenKind.Visual, _position);
                 if (step.PastAttention is { } received)
@@ -200,6 +219,7 @@ internal sealed class VideoLlmCamera : IFrameStage
         lock (_gate)
         {
             ids = _model.Tokenizer.Encode(_model.Prompt(Cache.LongTermText(), prompt));
+            KeepInsideWindow(ids.Length + _settings.MaxTokens);
             _past.Sync(Cache.KvBlocks.ToList());
             past = _past.Clone(Memory.Answers, ids.Length + _settings.MaxTokens, MakeRoomLocked);
             position = _position;
@@ -214,12 +234,47 @@ internal sealed class VideoLlmCamera : IFrameStage
         }
     }
 
-    /// <summary>The cache's policies, from another thread than the stage's.</summary>
+    /// <summary>Re-bases and rotates the cache (StreamingLLM) before the next
+    /// <paramref name="upcoming"/> tokens — and whatever a question or the verbalizer may add after
+    /// them — would reach the model's maximum position; when even the held tokens leave too little
+    /// room, the least important are evicted first, down to half the window, so re-basing stays
+    /// rare. Under the gate.</summary>
+    private void KeepInsideWindow(int upcoming)
+    {
+        if (_model.Decoder.MaxPosition is not { } max || _model.Decoder.RotateKeys is not { } rotate)
+        {
+            return;
+        }
+        var headroom = upcoming + _settings.MaxTokens + _settings.TextTokenCap + 64;
+        if (_position + headroom < max)
+        {
+            return;
+        }
+        var target = (max - headroom) / 2;
+        if (target <= Cache.SystemTokens)
+        {
+            throw new CacheBudgetException($"model '{_model.Id}': its window of {max} positions cannot hold the system prompt, {upcoming} new tokens and an answer's {headroom - upcoming}; lower stages.narration.max_tokens.");
+        }
+        if (Cache.KvTokens > target)
+        {
+            Cache.EvictTokens(Cache.KvTokens - (int)target);
+        }
+        _position = Cache.Rebase(rotate);
+        Interlocked.Increment(ref Rebased);
+    }
+
+    public long Rebased;
+
+    /// <summary>Room for a question's copy, from its thread: the cache's policies run (evicted tokens
+    /// count with their rows of the decoder's past) and the past is re-sized to what is left at
+    /// once, so the freed rows are really free.</summary>
     private bool MakeRoomLocked(long bytes)
     {
         lock (_gate)
         {
-            return Cache.MakeRoom(bytes);
+            var made = Cache.MakeRoom(bytes);
+            _past.Sync(Cache.KvBlocks.ToList(), shrinkToFit: true);
+            return made;
         }
     }
 
@@ -231,6 +286,15 @@ internal sealed class VideoLlmCamera : IFrameStage
         lock (_gate)
         {
             Cache.Dispose();
+            _host?.Dispose();
+            if (_disk is not null)
+            {
+                _disk.Dispose();
+                if (Directory.Exists(_disk.Folder))
+                {
+                    Directory.Delete(_disk.Folder, recursive: true);
+                }
+            }
             _past.Dispose();
             _preprocessor.Dispose();
         }

@@ -142,9 +142,13 @@ public static class ConfigLoader
         {
             throw Bad("stages.narration.ingest_fps", n.IngestFps, "use 0 < fps <= 30 (2 is ProVideLLM's per-frame rate).");
         }
-        if (n.NarrationIntervalSeconds < 0 || !(n.VisualWindowSeconds > 0))
+        if (!(n.NarrationIntervalSeconds >= 0))
         {
-            throw Bad("stages.narration.visual_window_seconds", n.VisualWindowSeconds, "use a positive window, and a narration interval of 0 (never) or more seconds.");
+            throw Bad("stages.narration.narration_interval_seconds", n.NarrationIntervalSeconds, "use 0 (never narrate; questions only) or more seconds.");
+        }
+        if (!(n.VisualWindowSeconds > 0))
+        {
+            throw Bad("stages.narration.visual_window_seconds", n.VisualWindowSeconds, "use a positive number of seconds of visual tokens to keep.");
         }
         if (!(n.CameraBudgetMb > 0) || n.TotalBudgetMb < n.CameraBudgetMb)
         {
@@ -154,9 +158,21 @@ public static class ConfigLoader
         {
             throw Bad("stages.narration.verbalizer", n.Verbalizer, "use structured (perception facts) or llm (the model writes), and verbalize_every_seconds of 0 or more.");
         }
-        if (n.MaxTokens is < 1 or > 4096 || n.Temperature < 0)
+        if (n.MaxTokens is < 1 or > 4096)
         {
-            throw Bad("stages.narration.max_tokens", n.MaxTokens, "use 1..4096 tokens and a temperature of 0 or more.");
+            throw Bad("stages.narration.max_tokens", n.MaxTokens, "use 1..4096 tokens.");
+        }
+        if (!(n.Temperature >= 0))
+        {
+            throw Bad("stages.narration.temperature", n.Temperature, "use 0 (greedy) or a positive sampling temperature.");
+        }
+        if (!(n.Offload.HostMb >= 0))
+        {
+            throw Bad("stages.narration.offload.host_mb", n.Offload.HostMb, "use 0 (no host tier) or a positive number of MiB.");
+        }
+        if (!(n.Offload.DiskMb >= 0) || (n.Offload.DiskMb > 0) != (n.Offload.DiskDir.Length > 0))
+        {
+            throw Bad("stages.narration.offload.disk_mb", n.Offload.DiskMb, "give both offload.disk_dir (a folder the service may empty) and a positive offload.disk_mb, or neither.");
         }
         if (config.Stages.Body.ScoreThreshold is <= 0 or >= 1)
         {

@@ -264,6 +264,22 @@ public sealed class NarrationStageConfig : OnnxStageConfig
 
     /// <summary>Expired frames are verbalized together once they span this long (llm: one generation per chunk).</summary>
     public double VerbalizeEverySeconds { get; set; } = 10;
+
+    /// <summary>HeadInfer's offload: KV heads move to host memory, then disk, before tokens are evicted.</summary>
+    public NarrationOffloadConfig Offload { get; set; } = new();
+}
+
+/// <summary>Where offloaded KV goes (all cameras together); nothing set, no offload.</summary>
+public sealed class NarrationOffloadConfig
+{
+    /// <summary>Host memory (outside the managed heap) for offloaded KV; 0 = none.</summary>
+    public double HostMb { get; set; }
+
+    /// <summary>A folder the service owns for offloaded KV, emptied at start and at stop; empty = none.</summary>
+    public string DiskDir { get; set; } = "";
+
+    /// <summary>Disk space for offloaded KV.</summary>
+    public double DiskMb { get; set; }
 }
 
 public sealed class ModelsConfig

@@ -307,7 +307,9 @@ public sealed class ServiceHost : IAsyncDisposable
     {
         Pipeline.FrameTap = Snapshots.Offer;
         Metrics = new ServiceMetrics(Pipeline, _stages, Publisher, () => VideoLlm is { } videollm
-            ? Pipeline.Sources.SelectMany(s => videollm.MemoryOf(s.CameraId)?.Accounts.Select(a => (s.CameraId, a.Account, a.Bytes)) ?? [])
+            ? Pipeline.Sources.SelectMany(s => videollm.MemoryOf(s.CameraId) is { } memory
+                ? memory.Accounts.Concat(memory.Offloaded.Select(t => ($"offload_{t.Tier}", t.Bytes))).Select(a => (s.CameraId, a.Item1, a.Item2))
+                : [])
             : [], VideoLlm?.Model.WeightBytes ?? 0);
         Router.Observe = Metrics.Record;
         var pipelineRun = Pipeline.RunAsync(_stop.Token);

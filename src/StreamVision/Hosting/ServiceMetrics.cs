@@ -45,7 +45,7 @@ public sealed class ServiceMetrics : IDisposable
         _meter.CreateObservableCounter("mqtt.dropped", () => publisher.Stats.Dropped, unit: "{message}", description: "Messages dropped because the outgoing queue was full");
         _meter.CreateObservableGauge("cache.bytes", () => (videoLlmBytes?.Invoke() ?? []).Select(c => new Measurement<long>(c.Bytes,
                 new KeyValuePair<string, object?>("camera", c.Camera), new KeyValuePair<string, object?>("account", c.Account))),
-            unit: "By", description: "Bytes the camera's VideoLLM memory holds per account: cache (KV blocks at their precision, text, visual tokens), past (the decoder's float32 past), answers (questions' copies), verbalizer; the camera budget holds their sum");
+            unit: "By", description: "Bytes the camera's VideoLLM memory holds per account: cache (KV blocks at their precision, text), past (the decoder's float32 past), answers (questions' copies), verbalizer — the camera budget holds their sum — and offload_host, offload_disk (KV moved out, counted in the offload tiers' own budgets)");
         _meter.CreateObservableGauge("videollm.fixed_bytes", () => videoLlmFixedBytes,
             unit: "By", description: "The VideoLLM's fixed cost, shared by all cameras: its model files' bytes (weights); ONNX Runtime's arenas come on top");
         _age = _meter.CreateHistogram<double>("frame.age", unit: "ms", description: "Capture to hand-over to MQTT, per result");

@@ -78,7 +78,9 @@ public static class StageBuilder
         var overall = new Cache.ByteBudget("videollm", (long)(n.TotalBudgetMb * mb));
         var settings = new Pipelines.VideoLlm.VideoLlmSettings(n.IngestFps, TimeSpan.FromSeconds(n.NarrationIntervalSeconds), TimeSpan.FromSeconds(n.VisualWindowSeconds),
             (long)(n.CameraBudgetMb * mb), overall, n.MaxTokens, (float)n.Temperature,
-            LlmVerbalizes: n.Verbalizer == "llm", VerbalizeEvery: TimeSpan.FromSeconds(n.Verbalizer == "llm" ? n.VerbalizeEverySeconds : 0));
+            LlmVerbalizes: n.Verbalizer == "llm", VerbalizeEvery: TimeSpan.FromSeconds(n.Verbalizer == "llm" ? n.VerbalizeEverySeconds : 0),
+            Offload: new Pipelines.VideoLlm.OffloadSettings((long)(n.Offload.HostMb * mb),
+                n.Offload.DiskDir.Length > 0 ? ConfigLoader.ResolvePath(config, n.Offload.DiskDir) : null, (long)(n.Offload.DiskMb * mb)));
         log.LogInformation("model {Model} (videollm) runs on cpu: {Tokens} visual tokens per frame at {Fps} fps, memory {Budget} MiB per camera", model.Id, model.TokensPerFrame, n.IngestFps, n.CameraBudgetMb);
         return new Pipelines.VideoLlm.VideoLlmStageFactory(model, settings, facts);
     }

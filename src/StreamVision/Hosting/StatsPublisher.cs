@@ -77,11 +77,13 @@ public sealed class StatsPublisher(ServiceHost host, TimeSpan interval)
             held_bytes = memory.Camera.Held,
             peak_bytes = memory.Camera.Peak,
             accounts = memory.Accounts.ToDictionary(a => a.Account, a => a.Bytes),
+            offloaded = memory.Offloaded.ToDictionary(t => t.Tier, t => t.Bytes),
             tokens = cache?.TokensHeld ?? 0,
             quantized_blocks = cache?.QuantizedBlocks ?? 0,
             evicted_tokens = cache?.EvictedTokens ?? 0,
             offloaded_bytes = cache?.OffloadedBytes ?? 0,
             refused_frames = refused,
+            rebased = videollm.RebasesOf(camera),
             last_refusal = last,
             fixed_bytes = videollm.Model.WeightBytes,
         };

@@ -199,6 +199,85 @@ public sealed class DecoderKvCacheTests
         // Oldest-first would have dropped the first positions; importance kept some of them.
         Assert.Contains(keptOlder, n => n.Key < droppedOlder.Max(d => d.Key));
     }
+
+    /// <summary>HeadInfer's round trip: heads offloaded to host memory and to disk come back when
+    /// the decoder's past is built, and the decoder's logits equal those with nothing offloaded.</summary>
+    [Fact]
+    public void Logits_after_offloading_to_host_and_disk_equal_those_without_offload()
+    {
+        using var decoder = Decoder();
+        using var dir = new TempDir();
+        var blocks = new List<KvBlock>();
+        using (var past = new DecoderPast(Layout, new StreamVision.Cache.ByteBudget("past", long.MaxValue)))
+        {
+            for (var t = 0; t < 6; t++)
+            {
+                past.Sync(blocks);
+                blocks.Add(decoder.Run(RandomEmbeds(4, 50 + t), 4, past, TokenKind.Visual, 4 * t).Kv);
+            }
+        }
+        var query = RandomEmbeds(2, 77);
+        var expected = decoder.Run(query, 2, blocks, TokenKind.Text, 24).Logits;
+
+        using var host = new HostMemoryTier(new StreamVision.Cache.ByteBudget("host", 1 << 20));
+        using var disk = new DiskTier(dir.Path, new StreamVision.Cache.ByteBudget("disk", 1 << 20));
+        Assert.True(blocks[1].Offload(host, [0, 1], "b1") > 0);
+        Assert.True(blocks[2].Offload(disk, [1], "b2") > 0);
+        Assert.True(blocks[4].Offload(disk, [0, 1], "b4") > 0);
+        Assert.True(host.Bytes > 0 && disk.Bytes > 0 && Directory.GetFiles(dir.Path).Length > 0);
+        var actual = decoder.Run(query, 2, blocks, TokenKind.Text, 24).Logits;
+
+        Assert.Equal(expected.Length, actual.Length);
+        Assert.All(expected.Zip(actual), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-4, $"{p.First} vs {p.Second}"));
+        foreach (var block in blocks)
+        {
+            block.ReleaseTier();
+        }
+        Assert.Empty(Directory.GetFiles(dir.Path));
+    }
+
+    /// <summary>StreamingLLM's re-basing with RoPE: tokens cached far into the stream, moved to the
+    /// front of the window with their keys rotated, give the logits a fresh prefill of the same
+    /// tokens at the new positions gives.</summary>
+    [Fact]
+    public void Rebased_and_rotated_keys_give_the_logits_of_a_fresh_prefill_at_the_new_positions()
+    {
+        using var decoder = RopeDecoder();
+        List<KvBlock> Prefill(long first)
+        {
+            var blocks = new List<KvBlock>();
+            using var past = new DecoderPast(Layout, new StreamVision.Cache.ByteBudget("past", long.MaxValue));
+            for (var t = 0; t < 3; t++)
+            {
+                past.Sync(blocks);
+                blocks.Add(decoder.Run(RandomEmbeds(4, 300 + t), 4, past, TokenKind.Visual, first + 4 * t).Kv);
+            }
+            return blocks;
+        }
+        var query = RandomEmbeds(2, 301);
+        var late = Prefill(600);
+        foreach (var (block, i) in late.Select((b, i) => (b, i)))
+        {
+            block.Reposition(Enumerable.Range(0, 4).Select(t => (long)(4 * i + t)).ToList(), decoder.RotateKeys!);
+        }
+        var rebased = decoder.Run(query, 2, late, TokenKind.Text, 12).Logits;
+        var fresh = decoder.Run(query, 2, Prefill(0), TokenKind.Text, 12).Logits;
+
+        Assert.All(rebased.Zip(fresh), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-4, $"{p.First} vs {p.Second}"));
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => (long)i), late.SelectMany(b => b.Positions));
+    }
+
+    [Fact]
+    public void A_position_at_the_models_maximum_is_refused_not_wrapped()
+    {
+        using var decoder = RopeDecoder();
+        var e = Assert.Throws<InvalidOperationException>(() => decoder.Run(RandomEmbeds(2, 1), 2, [], TokenKind.Text, ReferenceDecoderModel.MaxPositions - 1));
+        Assert.Contains("maximum position", e.Message);
+        Assert.NotEmpty(decoder.Run(RandomEmbeds(1, 1), 1, [], TokenKind.Text, ReferenceDecoderModel.MaxPositions - 1).Logits);
+    }
+
+    private static DecoderSession RopeDecoder() => new(Path.Combine(SharedData.ProjectModels, ReferenceDecoderModel.FileName), Layout, ReferenceDecoderModel.Hidden, ReferenceDecoderModel.Vocab,
+        maxPosition: ReferenceDecoderModel.MaxPositions, ropeTheta: ReferenceDecoderModel.RopeTheta);
 }
 
 public sealed class LlmTokenizerTests
