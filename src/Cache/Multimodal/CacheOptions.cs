@@ -28,8 +28,13 @@ public sealed record CacheOptions(TimeSpan VisualWindow, int TokensPerFrame, int
     /// <summary>The quantisation steps, in order (CalibQuant goes down to 1 bit).</summary>
     public IReadOnlyList<int> QuantizationBits { get; init; } = [8, 4, 2, 1];
 
-    /// <summary>CalibQuant's clip factor per bit width: the fraction of each channel's range kept.</summary>
+    /// <summary>CalibQuant's clip factor per bit width (the fraction of each channel's range kept),
+    /// used until the camera's own calibration is done.</summary>
     public Func<int, float> Clip { get; init; } = QuantizedMatrix.CalibratedClip;
+
+    /// <summary>Visual tokens observed at full precision before the clip factors are calibrated on
+    /// them (<see cref="ClipCalibration"/>); 0 keeps the fixed factors.</summary>
+    public int CalibrationTokens { get; init; } = 64;
 
     /// <summary>Expired frames are verbalized together once they span this long (0: one by one, as they
     /// expire). An LLM verbalizer wants chunks: one generation per chunk, not per frame.</summary>

@@ -57,6 +57,46 @@ public sealed class MultimodalCache : IDisposable
     public int SystemTokens => _system?.Tokens ?? 0;
     public int TokensHeld => SystemTokens + TextTokens + VisualTokens;
 
+    /// <summary>The clip factor per bit width this camera's visual KV is quantised with: calibrated
+    /// on its first visual tokens, the fixed constants before that.</summary>
+    public float ClipFor(int bits) => ClipFactors is { } calibrated && calibrated.TryGetValue(bits, out var clip) ? clip : _options.Clip(bits);
+
+    /// <summary>The calibrated clip factors (null until enough visual tokens were seen).</summary>
+    public IReadOnlyDictionary<int, float>? ClipFactors { get; private set; }
+
+    /// <summary>Calibrates the clip factors once, on the full-precision visual KV in the window, as
+    /// soon as it holds <see cref="CacheOptions.CalibrationTokens"/> tokens.</summary>
+    private void CalibrateOnce()
+    {
+        if (ClipFactors is not null || _options.CalibrationTokens <= 0)
+        {
+            return;
+        }
+        var blocks = _frames.Select(f => f.Kv).OfType<KvBlock>().Where(b => b.Bits is null && !b.IsOffloaded && b.Tokens > 0).ToList();
+        var tokens = blocks.Sum(b => b.Tokens);
+        if (tokens < _options.CalibrationTokens)
+        {
+            return;
+        }
+        var kv = _options.Kv;
+        var sample = new List<(float[] Keys, float[] Values)>();
+        // At most 16 (layer, head) pairs spread over the model: a 30-layer model's every head would
+        // cost seconds on the stage's thread for little more precision.
+        var pairs = kv.Layers * kv.KvHeads;
+        foreach (var pair in Enumerable.Range(0, Math.Min(16, pairs)).Select(i => i * pairs / Math.Min(16, pairs)))
+        {
+            var (layer, head) = (pair / kv.KvHeads, pair % kv.KvHeads);
+            {
+                var keys = new float[tokens * kv.HeadDim];
+                var values = new float[tokens * kv.HeadDim];
+                KvBlock.ReadConcatenated(blocks, layer, head, false, keys);
+                KvBlock.ReadConcatenated(blocks, layer, head, true, values);
+                sample.Add((keys, values));
+            }
+        }
+        ClipFactors = ClipCalibration.Calibrate(sample, kv.HeadDim, _options.QuantizationBits);
+    }
+
     /// <summary>Counters of what the policies did.</summary>
     public long QuantizedBlocks { get; private set; }
     public long EvictedTokens { get; private set; }
@@ -101,6 +141,7 @@ public sealed class MultimodalCache : IDisposable
         var frame = new VisualFrame(time, facts, kv);
         Hold((kv?.Bytes ?? 0) + FrameBytes(frame));
         _frames.AddLast(frame);
+        CalibrateOnce();
     }
 
     /// <summary>Adds text the LLM wrote (narration) as long-term memory for a time range.</summary>
@@ -284,7 +325,7 @@ public sealed class MultimodalCache : IDisposable
             // All visual KV goes to this precision, oldest first, before any goes further down.
             foreach (var block in visual.Where(b => (b.Bits is null || b.Bits > bits) && b.ShrinksWhenQuantized(bits)))
             {
-                freed += Reaccount(block, () => block.Quantize(bits, _options.Clip(bits)));
+                freed += Reaccount(block, () => block.Quantize(bits, ClipFor(bits)));
                 QuantizedBlocks++;
                 if (freed >= needed)
                 {

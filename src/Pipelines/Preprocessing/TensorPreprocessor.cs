@@ -64,6 +64,10 @@ public sealed class TensorPreprocessor : IDisposable
 
     public double ScaleY { get; private set; } = 1;
 
+    /// <summary>Where the picture lies in the tensor after the last frame (from the top-left corner):
+    /// all of it with stretch, less with letterbox (the rest is padding).</summary>
+    public (int Width, int Height) Content => (_content.Width, _content.Height);
+
     /// <summary>The letterbox factor (equal on both axes); with stretch, the x factor.</summary>
     public double Scale => ScaleX;
 

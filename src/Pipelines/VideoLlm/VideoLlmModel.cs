@@ -76,16 +76,23 @@ public sealed class VideoLlmModel : IDisposable
 
     /// <summary>The frame's tokens as the decoder takes them, [<see cref="TokensPerFrame"/>, hidden]:
     /// the frame prefix's embeddings, the visual tokens, the frame suffix's embeddings.</summary>
-    public float[] EncodeFrame(Frame frame, TensorPreprocessor preprocessor, float[] pixels)
+    /// <param name="mask">The camera's buffer for the pixel mask (<see cref="PixelMaskLength"/>), when the encoder takes one.</param>
+    public float[] EncodeFrame(Frame frame, TensorPreprocessor preprocessor, float[] pixels, bool[]? mask = null)
     {
         preprocessor.Run(frame, pixels);
         using var runOptions = new RunOptions();
         var encoder = _spec.VisionEncoder;
         using var input = OrtValue.CreateTensorValueFromMemory(pixels, (encoder.TensorShape ?? encoder.Input.Shape).ToArray());
-        using var mask = encoder.PixelMask is { } m ? OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(true, (int)m.Shape.Aggregate(1L, (a, b) => a * b)).ToArray(), m.Shape.ToArray()) : null;
-        using var features = mask is null
+        if (encoder.PixelMask is { } m)
+        {
+            mask ??= new bool[PixelMaskLength];
+            var (width, height) = preprocessor.Content;
+            FillPixelMask(mask, (int)m.Shape[^2], (int)m.Shape[^1], width, height);
+        }
+        using var maskValue = encoder.PixelMask is { } pm ? OrtValue.CreateTensorValueFromMemory(mask!, pm.Shape.ToArray()) : null;
+        using var features = maskValue is null
             ? _vision.Run(runOptions, [encoder.Input.Name], [input], [encoder.Output])
-            : _vision.Run(runOptions, [encoder.Input.Name, encoder.PixelMask!.Name], [input, mask], [encoder.Output]);
+            : _vision.Run(runOptions, [encoder.Input.Name, encoder.PixelMask!.Name], [input, maskValue], [encoder.Output]);
         if (_projector is null)
         {
             return Framed(features[0].GetTensorDataAsSpan<float>());
@@ -112,6 +119,24 @@ public sealed class VideoLlmModel : IDisposable
             at += part.Length;
         }
         return tokens;
+    }
+
+    /// <summary>Values in the encoder's pixel mask (0 when it takes none).</summary>
+    public int PixelMaskLength => _spec.VisionEncoder.PixelMask is { } m ? (int)m.Shape.Aggregate(1L, (a, b) => a * b) : 0;
+
+    /// <summary>The pixel mask as SmolVLM's image processor makes it: true over the picture (placed
+    /// at the top-left, aspect kept), false over the padding.</summary>
+    public static void FillPixelMask(Span<bool> mask, int maskHeight, int maskWidth, int contentWidth, int contentHeight)
+    {
+        for (var y = 0; y < maskHeight; y++)
+        {
+            var row = mask.Slice(y * maskWidth, maskWidth);
+            row.Fill(false);
+            if (y < contentHeight)
+            {
+                row[..Math.Min(contentWidth, maskWidth)].Fill(true);
+            }
+        }
     }
 
     /// <summary>Size of one frame's pre-processed image.</summary>

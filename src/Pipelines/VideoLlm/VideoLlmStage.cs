@@ -88,6 +88,7 @@ internal sealed class VideoLlmCamera : IFrameStage
     private readonly Action _onDispose;
     private readonly Preprocessing.TensorPreprocessor _preprocessor;
     private readonly float[] _pixels;
+    private readonly bool[]? _pixelMask;
     private readonly object _gate = new();
     private readonly Channel<(string Question, Action<Answer> Reply, long Asked)> _questions =
         Channel.CreateBounded<(string, Action<Answer>, long)>(new BoundedChannelOptions(16) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
@@ -106,6 +107,7 @@ internal sealed class VideoLlmCamera : IFrameStage
         _onDispose = onDispose;
         _preprocessor = model.CreatePreprocessor();
         _pixels = new float[model.PixelCount];
+        _pixelMask = model.PixelMaskLength > 0 ? new bool[model.PixelMaskLength] : null;
         var options = new CacheOptions(settings.VisualWindow, model.TokensPerFrame, model.Hidden, model.Layout, settings.TextTokenCap) {
             VerbalizeEvery = settings.VerbalizeEvery,
             ExternalBytesPerToken = model.Layout.FullBytesPerToken,
@@ -152,7 +154,7 @@ internal sealed class VideoLlmCamera : IFrameStage
             return null;
         }
         _lastIngest = time;
-        var embeds = _model.EncodeFrame(frame, _preprocessor, _pixels);
+        var embeds = _model.EncodeFrame(frame, _preprocessor, _pixels, _pixelMask);
         lock (_gate)
         {
             try

@@ -82,6 +82,7 @@ public sealed class StatsPublisher(ServiceHost host, TimeSpan interval)
             quantized_blocks = cache?.QuantizedBlocks ?? 0,
             evicted_tokens = cache?.EvictedTokens ?? 0,
             offloaded_bytes = cache?.OffloadedBytes ?? 0,
+            clip_factors = cache?.ClipFactors?.ToDictionary(c => c.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), c => Math.Round(c.Value, 2)),
             refused_frames = refused,
             rebased = videollm.RebasesOf(camera),
             last_refusal = last,

@@ -23,6 +23,27 @@ public sealed class VideoLlmFrameTokensTests : IDisposable
         return new VideoLlmModel(ManifestLoader.Load(copy), [SharedData.ProjectModels]);
     }
 
+    /// <summary>SmolVLM's picture is fitted, not stretched: a 16:9 frame fills the top 288 rows of
+    /// the 512×512 input, the rest is padding with the normalised value 0, and the pixel mask says so.</summary>
+    [Fact]
+    public void A_wide_frame_is_letterboxed_and_the_pixel_mask_marks_the_padding_false()
+    {
+        var smolvlm = ManifestLoader.Load(Path.Combine(SharedData.ProjectModels, "smolvlm_256m_instruct.yaml")).Videollm!.VisionEncoder;
+        using var preprocessor = new StreamVision.Pipelines.Preprocessing.TensorPreprocessor(smolvlm.Input);
+        var tensor = new float[preprocessor.TensorLength];
+        var bgr = Enumerable.Repeat((byte)255, 1280 * 720 * 3).ToArray();
+        preprocessor.Run(bgr, 1280, 720, 1280 * 3, tensor);
+        Assert.Equal((512, 288), preprocessor.Content);
+        Assert.Equal(1f, tensor[0], 3);                      // white picture: (1 − 0.5) / 0.5
+        Assert.Equal(0f, tensor[300 * 512 + 10], 3);         // padding below it: 0 after normalising
+
+        var mask = new bool[512 * 512];
+        VideoLlmModel.FillPixelMask(mask, 512, 512, 512, 288);
+        Assert.Equal(512 * 288, mask.Count(m => m));
+        Assert.True(mask[287 * 512 + 511]);
+        Assert.False(mask[288 * 512]);
+    }
+
     [Fact]
     public void Frame_prefix_and_suffix_embeddings_surround_the_visual_tokens()
     {
