@@ -45,6 +45,11 @@ public sealed record CacheOptions(TimeSpan VisualWindow, int TokensPerFrame, int
     /// sized again, so making room counts them.</summary>
     public long ExternalBytesPerToken { get; init; }
 
+    /// <summary>Expired chunks are described on a thread of their own (an LLM writing takes long):
+    /// their frames and KV stay in memory, untouched by the policies, until the text is taken in
+    /// at a later append.</summary>
+    public bool VerbalizeInBackground { get; init; }
+
     /// <summary>Most recent tokens never evicted (Locret's stabiliser window).</summary>
     public int ProtectedRecentTokens { get; init; } = 64;
 }

@@ -31,6 +31,7 @@ public sealed class MultimodalCache : IDisposable
     private readonly List<(TextSegment Segment, KvBlock? Kv)> _segments = new();
     private readonly LinkedList<VisualFrame> _frames = new();
     private readonly List<VisualFrame> _expiring = new(); // out of the window, waiting to be verbalized
+    private readonly Queue<(List<VisualFrame> Frames, Task<SegmentFacts> Facts)> _verbalizing = new(); // being described in the background
     private KvBlock? _system;
     private long _offloadSerial;
 
@@ -53,7 +54,9 @@ public sealed class MultimodalCache : IDisposable
     public IReadOnlyCollection<VisualFrame> ShortTerm => _frames;
 
     public int TextTokens => _segments.Sum(s => s.Segment.Tokens);
-    public int VisualTokens => (_frames.Count + _expiring.Count) * _options.TokensPerFrame;
+    public int VisualTokens => (_frames.Count + _expiring.Count + _verbalizing.Sum(v => v.Frames.Count)) * _options.TokensPerFrame;
+
+    private IEnumerable<VisualFrame> Verbalizing => _verbalizing.SelectMany(v => v.Frames);
     public int SystemTokens => _system?.Tokens ?? 0;
     public int TokensHeld => SystemTokens + TextTokens + VisualTokens;
 
@@ -104,12 +107,16 @@ public sealed class MultimodalCache : IDisposable
 
     /// <summary>Every KV block held (system, text, visual), oldest first.</summary>
     public IEnumerable<KvBlock> KvBlocks =>
+        new[] { _system }.Concat(_segments.Select(s => s.Kv)).Concat(Verbalizing.Select(f => f.Kv)).Concat(_expiring.Select(f => f.Kv)).Concat(_frames.Select(f => f.Kv)).OfType<KvBlock>();
+
+    /// <summary>The blocks the policies may change: not those a background verbalization reads.</summary>
+    private IEnumerable<KvBlock> PolicyBlocks =>
         new[] { _system }.Concat(_segments.Select(s => s.Kv)).Concat(_expiring.Select(f => f.Kv)).Concat(_frames.Select(f => f.Kv)).OfType<KvBlock>();
 
     /// <summary>Bytes the structures hold right now, counted from them (the budget must equal it).</summary>
     public long CountHeldBytes() =>
         KvBlocks.Sum(b => b.Bytes)
-        + _frames.Concat(_expiring).Sum(FrameBytes)
+        + _frames.Concat(_expiring).Concat(Verbalizing).Sum(FrameBytes)
         + _segments.Sum(s => TextBytes(s.Segment));
 
     /// <summary>A segment's record (times, facts, token count) and its text.</summary>
@@ -133,6 +140,7 @@ public sealed class MultimodalCache : IDisposable
     /// frames older than the window into long-term text.</summary>
     public void AppendFrame(double time, FrameFacts facts, KvBlock? kv = null)
     {
+        CollectVerbalized();
         if (kv is not null && kv.Tokens != _options.TokensPerFrame)
         {
             throw new ArgumentException($"a frame has {_options.TokensPerFrame} tokens, its KV block {kv.Tokens}");
@@ -171,7 +179,37 @@ public sealed class MultimodalCache : IDisposable
         // The verbalizer may read the frames' visual tokens and KV (an LLM does): release them after.
         var expired = _expiring.ToList();
         _expiring.Clear();
-        var facts = _verbalizer.Describe(expired);
+        if (_options.VerbalizeInBackground)
+        {
+            _verbalizing.Enqueue((expired, Task.Run(() => _verbalizer.Describe(expired))));
+            return;
+        }
+        TakeIn(expired, _verbalizer.Describe(expired));
+    }
+
+    /// <summary>Takes in the background descriptions that are done, oldest first (in order: a later
+    /// chunk waits for an earlier one). <paramref name="wait"/>: all of them, done or not.</summary>
+    public void CollectVerbalized(bool wait = false)
+    {
+        while (_verbalizing.TryPeek(out var next) && (wait || next.Facts.IsCompleted))
+        {
+            _verbalizing.Dequeue();
+            SegmentFacts facts;
+            try
+            {
+                facts = next.Facts.GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                facts = SegmentFacts.FromText($"(not described: {e.Message})");
+            }
+            TakeIn(next.Frames, facts);
+        }
+    }
+
+    /// <summary>Replaces described frames by their text segment.</summary>
+    private void TakeIn(List<VisualFrame> expired, SegmentFacts facts)
+    {
         foreach (var frame in expired)
         {
             _budget.Release(FrameBytes(frame));
@@ -249,6 +287,7 @@ public sealed class MultimodalCache : IDisposable
     /// </summary>
     public long Rebase(KvBlock.RotateKeys rotateKeys)
     {
+        CollectVerbalized(wait: true); // every key moves: nothing may be reading them
         long next = 0;
         foreach (var block in KvBlocks.Where(b => b.Tokens > 0).ToList())
         {
@@ -266,7 +305,7 @@ public sealed class MultimodalCache : IDisposable
     /// window and the system prompt), whatever the budget: the decoder's window is full.</summary>
     public int EvictTokens(int count)
     {
-        var blocks = KvBlocks.Where(b => b.Kind != TokenKind.System && b.Tokens > 0).ToList();
+        var blocks = PolicyBlocks.Where(b => b.Kind != TokenKind.System && b.Tokens > 0).ToList();
         var plan = ImportanceEviction.Plan(blocks, _options.ProtectedRecentTokens, count);
         var evicted = 0;
         foreach (var (block, keep) in plan)
@@ -342,7 +381,7 @@ public sealed class MultimodalCache : IDisposable
 
     private bool EvictStep(long needed)
     {
-        var blocks = KvBlocks.Where(b => b.Kind != TokenKind.System && b.Tokens > 0).ToList();
+        var blocks = PolicyBlocks.Where(b => b.Kind != TokenKind.System && b.Tokens > 0).ToList();
         var tokens = blocks.Sum(b => b.Tokens);
         if (tokens == 0)
         {
@@ -395,7 +434,7 @@ public sealed class MultimodalCache : IDisposable
     private bool OffloadStep(long needed)
     {
         var freed = 0L;
-        foreach (var block in KvBlocks.Where(b => b.Kind != TokenKind.System && !b.IsOffloaded && b.Tokens > 0))
+        foreach (var block in PolicyBlocks.Where(b => b.Kind != TokenKind.System && !b.IsOffloaded && b.Tokens > 0))
         {
             foreach (var tier in new[] { _host, _disk }.OfType<IKvTier>())
             {
@@ -435,6 +474,16 @@ public sealed class MultimodalCache : IDisposable
 
     public void Dispose()
     {
+        foreach (var (_, facts) in _verbalizing)
+        {
+            try
+            {
+                facts.Wait(TimeSpan.FromSeconds(30)); // the writer reads these blocks until it is done
+            }
+            catch (AggregateException)
+            {
+            }
+        }
         foreach (var block in KvBlocks)
         {
             block.ReleaseTier();

@@ -111,13 +111,15 @@ internal sealed class VideoLlmCamera : IFrameStage
         var options = new CacheOptions(settings.VisualWindow, model.TokensPerFrame, model.Hidden, model.Layout, settings.TextTokenCap) {
             VerbalizeEvery = settings.VerbalizeEvery,
             ExternalBytesPerToken = model.Layout.FullBytesPerToken,
+            // The model writing long-term text takes a while: off the stage's thread (ProVideLLM).
+            VerbalizeInBackground = settings.LlmVerbalizes,
             // With somewhere to offload to, heads move there before any token is lost (HeadInfer).
             Policies = offload.Enabled ? [CachePolicy.Quantize, CachePolicy.Offload, CachePolicy.Evict] : [CachePolicy.Quantize, CachePolicy.Evict],
         };
         (_host, _disk) = offload.ForCamera(camera);
         Memory = new VideoLlmMemory(camera, settings.CameraBudgetBytes, settings.Overall, _host, _disk);
         IVerbalizer verbalizer = settings.LlmVerbalizes
-            ? new LlmVerbalizer(model, () => Cache?.KvBlocks.FirstOrDefault(b => b.Kind == TokenKind.System), () => _position, settings.MaxTokens, Memory.Verbalizer)
+            ? new LlmVerbalizer(model, () => _systemBlock, () => Interlocked.Read(ref _position), settings.MaxTokens, Memory.Verbalizer)
             : new StructuredVerbalizer();
         Cache = new MultimodalCache(options, Memory.Cache, verbalizer, model.Tokenizer.Count, _host, _disk);
         _past = new DecoderPast(model.Layout, Memory.Past, Cache.MakeRoom);
@@ -126,6 +128,7 @@ internal sealed class VideoLlmCamera : IFrameStage
         {
             var step = model.Decoder.Run(model.Embedder.Embed(system), system.Length, _past, TokenKind.System, 0);
             Cache.SetSystem(step.Kv);
+            _systemBlock = step.Kv;
             _position = system.Length;
         }
         _answers = Task.Factory.StartNew(AnswerLoop, TaskCreationOptions.LongRunning);
@@ -136,6 +139,9 @@ internal sealed class VideoLlmCamera : IFrameStage
     public VideoLlmMemory Memory { get; }
 
     private readonly HostMemoryTier? _host;
+
+    /// <summary>The system prompt's KV, for the verbalizer's thread (it never changes).</summary>
+    private KvBlock? _systemBlock;
     private readonly DiskTier? _disk;
 
     public long Refused;

@@ -157,3 +157,56 @@ public sealed class MultimodalCacheTests
         Assert.Equal(["[00:00–00:09] persons 1", "[00:10–00:16] persons 2"], cache.LongTerm.Select(s => s.Text));
     }
 }
+
+/// <summary>An LLM writing long-term text takes long: with background verbalization the stage's
+/// appends go on while it writes, the chunk stays in memory (counted, untouched by the policies)
+/// and its text arrives at the next append after the writer is done.</summary>
+public sealed class BackgroundVerbalizationTests
+{
+    private sealed class GatedVerbalizer : IVerbalizer
+    {
+        private readonly StructuredVerbalizer _inner = new();
+        public readonly ManualResetEventSlim Open = new(false);
+        public int Calls;
+        public int? Thread;
+
+        public SegmentFacts Describe(IReadOnlyList<VisualFrame> frames)
+        {
+            Thread = Environment.CurrentManagedThreadId;
+            Interlocked.Increment(ref Calls);
+            Assert.True(Open.Wait(TimeSpan.FromSeconds(30)), "the test never opened the gate");
+            return _inner.Describe(frames);
+        }
+
+        public SegmentFacts Merge(SegmentFacts older, SegmentFacts newer) => _inner.Merge(older, newer);
+    }
+
+    [Fact]
+    public void Appends_go_on_while_the_writer_writes_and_its_text_arrives_at_a_later_append()
+    {
+        var layout = new KvLayout(1, 1, 4);
+        var verbalizer = new GatedVerbalizer();
+        var options = new CacheOptions(TimeSpan.FromSeconds(2), 2, 4, layout) { VerbalizeInBackground = true, VerbalizeEvery = TimeSpan.FromSeconds(2) };
+        var budget = new ByteBudget("camera", 1 << 20);
+        using var cache = new MultimodalCache(options, budget, verbalizer, text => text.Length / 4 + 1);
+        KvBlock Block(int i) => new(layout, TokenKind.Visual, [2L * i, 2L * i + 1], [new float[8], new float[8]]);
+        FrameFacts Persons(int n) => new(new Dictionary<string, string> { ["persons"] = n.ToString() });
+
+        for (var i = 0; i < 8; i++)
+        {
+            cache.AppendFrame(i, Persons(1), Block(i)); // returns although the writer is blocked
+        }
+        Assert.True(verbalizer.Calls >= 1);
+        Assert.NotEqual(Environment.CurrentManagedThreadId, verbalizer.Thread);
+        Assert.Empty(cache.LongTerm);
+        Assert.Equal(cache.CountHeldBytes(), budget.Held); // the chunk being written is still counted
+
+        verbalizer.Open.Set();
+        cache.CollectVerbalized(wait: true);
+        cache.AppendFrame(8, Persons(1), Block(8));
+        Assert.NotEmpty(cache.LongTerm);
+        Assert.StartsWith("[00:00–", cache.LongTerm[0].Text);
+        Assert.Contains("persons 1", cache.LongTerm[0].Text);
+        Assert.Equal(cache.CountHeldBytes(), budget.Held);
+    }
+}
