@@ -157,10 +157,14 @@ public sealed class MultimodalCache : IDisposable
     {
         var segment = new TextSegment(start, end, facts, 0);
         segment = segment with { Tokens = _countTokens(segment.Text) };
+        kv ??= _options.EncodeText?.Invoke(segment.Text);
         Hold(TextBytes(segment) + (kv?.Bytes ?? 0));
         _segments.Add((segment, kv));
         Compact();
     }
+
+    /// <summary>Each long-term segment's KV (null where it has none), in the order of <see cref="LongTerm"/>.</summary>
+    public IReadOnlyList<KvBlock?> LongTermKv => _segments.Select(s => s.Kv).ToList();
 
     /// <summary>Long-term memory as the prompt's text, one line per segment.</summary>
     public string LongTermText() => string.Join('\n', _segments.Select(s => s.Segment.Text));
@@ -238,8 +242,9 @@ public sealed class MultimodalCache : IDisposable
         {
             Drop(old.Kv); // the text changed: its KV no longer matches it
         }
-        Hold(TextBytes(segment));
-        _segments[index] = (segment, null);
+        var kv = _options.EncodeText?.Invoke(segment.Text);
+        Hold(TextBytes(segment) + (kv?.Bytes ?? 0));
+        _segments[index] = (segment, kv);
     }
 
     /// <summary>Keeps long-term text under its token cap by merging the oldest segments into coarser ones.</summary>
@@ -257,8 +262,9 @@ public sealed class MultimodalCache : IDisposable
             }
             _segments.RemoveAt(0);
             merged = merged with { Tokens = _countTokens(merged.Text) };
-            Hold(TextBytes(merged));
-            _segments[0] = (merged, null);
+            var mergedKv = _options.EncodeText?.Invoke(merged.Text);
+            Hold(TextBytes(merged) + (mergedKv?.Bytes ?? 0));
+            _segments[0] = (merged, mergedKv);
         }
     }
 

@@ -113,6 +113,7 @@ internal sealed class VideoLlmCamera : IFrameStage
             ExternalBytesPerToken = model.Layout.FullBytesPerToken,
             // The model writing long-term text takes a while: off the stage's thread (ProVideLLM).
             VerbalizeInBackground = settings.LlmVerbalizes,
+            EncodeText = EncodeText,
             // With somewhere to offload to, heads move there before any token is lost (HeadInfer).
             Policies = offload.Enabled ? [CachePolicy.Quantize, CachePolicy.Offload, CachePolicy.Evict] : [CachePolicy.Quantize, CachePolicy.Evict],
         };
@@ -123,12 +124,14 @@ internal sealed class VideoLlmCamera : IFrameStage
             : new StructuredVerbalizer();
         Cache = new MultimodalCache(options, Memory.Cache, verbalizer, model.Tokenizer.Count, _host, _disk);
         _past = new DecoderPast(model.Layout, Memory.Past, Cache.MakeRoom);
+        _systemPast = new DecoderPast(model.Layout, Memory.Past, Cache.MakeRoom);
         var system = model.Tokenizer.Encode(model.SystemPrompt);
         if (system.Length > 0)
         {
             var step = model.Decoder.Run(model.Embedder.Embed(system), system.Length, _past, TokenKind.System, 0);
             Cache.SetSystem(step.Kv);
             _systemBlock = step.Kv;
+            _systemPast.Append(step.Kv);
             _position = system.Length;
         }
         _answers = Task.Factory.StartNew(AnswerLoop, TaskCreationOptions.LongRunning);
@@ -142,6 +145,24 @@ internal sealed class VideoLlmCamera : IFrameStage
 
     /// <summary>The system prompt's KV, for the verbalizer's thread (it never changes).</summary>
     private KvBlock? _systemBlock;
+
+    /// <summary>The system prompt alone as the decoder's past: long-term text is encoded after it.</summary>
+    private readonly DecoderPast _systemPast;
+
+    /// <summary>A long-term text segment's KV (stage thread, under the gate): its tokens run once
+    /// after the system prompt, at the next positions, so questions attend to it as cached KV
+    /// rather than prefilling the whole long-term text again.</summary>
+    private KvBlock? EncodeText(string text)
+    {
+        var ids = _model.Tokenizer.Encode(text + "\n");
+        if (ids.Length == 0)
+        {
+            return null;
+        }
+        var step = _model.Decoder.Run(_model.Embedder.Embed(ids), ids.Length, _systemPast, TokenKind.Text, _position);
+        _position += ids.Length;
+        return step.Kv;
+    }
     private readonly DiskTier? _disk;
 
     public long Refused;
@@ -226,7 +247,8 @@ internal sealed class VideoLlmCamera : IFrameStage
         DecoderPast past;
         lock (_gate)
         {
-            ids = _model.Tokenizer.Encode(_model.Prompt(Cache.LongTermText(), prompt));
+            // The long-term text is in the cache as KV already: the prompt is the question alone.
+            ids = _model.Tokenizer.Encode(_model.Prompt("", prompt));
             KeepInsideWindow(ids.Length + _settings.MaxTokens);
             _past.Sync(Cache.KvBlocks.ToList());
             past = _past.Clone(Memory.Answers, ids.Length + _settings.MaxTokens, MakeRoomLocked);
@@ -304,6 +326,7 @@ internal sealed class VideoLlmCamera : IFrameStage
                 }
             }
             _past.Dispose();
+            _systemPast.Dispose();
             _preprocessor.Dispose();
         }
     }

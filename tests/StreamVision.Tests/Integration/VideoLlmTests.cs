@@ -127,6 +127,8 @@ public sealed class LlmVerbalizerTests
         Assert.DoesNotContain(segments, s => s.Text.Contains("scene"));
         Assert.All(segments, s => Assert.True(s.End - s.Start >= 1.4, s.Text));
         Assert.All(segments, s => Assert.Matches(@"^\[\d\d:\d\d–\d\d:\d\d\] \S", s.Text));
+        // Long-term text is kept as the decoder's KV (questions attend to it, not a re-prefill).
+        Assert.Contains(cache.LongTermKv, kv => kv is { Kind: StreamVision.Cache.Kv.TokenKind.Text, Tokens: > 0 });
         Assert.True(cache.BytesHeld <= cache.Budget.Limit);
     }
 }

@@ -192,21 +192,31 @@ public sealed class BackgroundVerbalizationTests
         KvBlock Block(int i) => new(layout, TokenKind.Visual, [2L * i, 2L * i + 1], [new float[8], new float[8]]);
         FrameFacts Persons(int n) => new(new Dictionary<string, string> { ["persons"] = n.ToString() });
 
-        for (var i = 0; i < 8; i++)
+        try
         {
-            cache.AppendFrame(i, Persons(1), Block(i)); // returns although the writer is blocked
+            AppendWhileBlocked();
         }
-        Assert.True(verbalizer.Calls >= 1);
-        Assert.NotEqual(Environment.CurrentManagedThreadId, verbalizer.Thread);
-        Assert.Empty(cache.LongTerm);
-        Assert.Equal(cache.CountHeldBytes(), budget.Held); // the chunk being written is still counted
-
-        verbalizer.Open.Set();
+        finally
+        {
+            verbalizer.Open.Set(); // never leave the writer (and the cache's disposal) waiting
+        }
         cache.CollectVerbalized(wait: true);
         cache.AppendFrame(8, Persons(1), Block(8));
         Assert.NotEmpty(cache.LongTerm);
         Assert.StartsWith("[00:00–", cache.LongTerm[0].Text);
         Assert.Contains("persons 1", cache.LongTerm[0].Text);
         Assert.Equal(cache.CountHeldBytes(), budget.Held);
+
+        void AppendWhileBlocked()
+        {
+            for (var i = 0; i < 8; i++)
+            {
+                cache.AppendFrame(i, Persons(1), Block(i)); // returns although the writer is blocked
+            }
+            Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref verbalizer.Calls) >= 1, TimeSpan.FromSeconds(30)), "the writer never started");
+        Assert.NotEqual(Environment.CurrentManagedThreadId, verbalizer.Thread);
+        Assert.Empty(cache.LongTerm);
+        Assert.Equal(cache.CountHeldBytes(), budget.Held); // the chunk being written is still counted
+        }
     }
 }
