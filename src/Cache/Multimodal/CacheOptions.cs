@@ -52,7 +52,7 @@ public sealed record CacheOptions(TimeSpan VisualWindow, int TokensPerFrame, int
 
     /// <summary>Runs a long-term text segment through the decoder and returns its KV, so questions
     /// attend to the long-term memory as cached keys and values instead of prefilling its text
-    /// again each time; null keeps text as text only.</summary>
+    /// again each time (<see cref="MultimodalCache.EncodeLongTerm"/>); null keeps text as text only.</summary>
     public Func<string, KvBlock?>? EncodeText { get; init; }
 
     /// <summary>Most recent tokens never evicted (Locret's stabiliser window).</summary>

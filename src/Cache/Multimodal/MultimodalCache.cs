@@ -157,10 +157,29 @@ public sealed class MultimodalCache : IDisposable
     {
         var segment = new TextSegment(start, end, facts, 0);
         segment = segment with { Tokens = _countTokens(segment.Text) };
-        kv ??= _options.EncodeText?.Invoke(segment.Text);
         Hold(TextBytes(segment) + (kv?.Bytes ?? 0));
         _segments.Add((segment, kv));
         Compact();
+    }
+
+    /// <summary>Encodes every long-term segment that has no KV yet (new, extended or merged since the
+    /// last time) with <see cref="CacheOptions.EncodeText"/>. Called before the model answers or
+    /// narrates: a structured verbalizer extends its last segment at every frame, and encoding it
+    /// each time would double the cost of a frame for text nobody has asked about yet.</summary>
+    public void EncodeLongTerm()
+    {
+        if (_options.EncodeText is not { } encode)
+        {
+            return;
+        }
+        for (var i = 0; i < _segments.Count; i++)
+        {
+            if (_segments[i].Kv is null && encode(_segments[i].Segment.Text) is { } kv)
+            {
+                Hold(kv.Bytes);
+                _segments[i] = (_segments[i].Segment, kv);
+            }
+        }
     }
 
     /// <summary>Each long-term segment's KV (null where it has none), in the order of <see cref="LongTerm"/>.</summary>
@@ -242,9 +261,8 @@ public sealed class MultimodalCache : IDisposable
         {
             Drop(old.Kv); // the text changed: its KV no longer matches it
         }
-        var kv = _options.EncodeText?.Invoke(segment.Text);
-        Hold(TextBytes(segment) + (kv?.Bytes ?? 0));
-        _segments[index] = (segment, kv);
+        Hold(TextBytes(segment));
+        _segments[index] = (segment, null);
     }
 
     /// <summary>Keeps long-term text under its token cap by merging the oldest segments into coarser ones.</summary>
@@ -262,9 +280,8 @@ public sealed class MultimodalCache : IDisposable
             }
             _segments.RemoveAt(0);
             merged = merged with { Tokens = _countTokens(merged.Text) };
-            var mergedKv = _options.EncodeText?.Invoke(merged.Text);
-            Hold(TextBytes(merged) + (mergedKv?.Bytes ?? 0));
-            _segments[0] = (merged, mergedKv);
+            Hold(TextBytes(merged));
+            _segments[0] = (merged, null);
         }
     }
 

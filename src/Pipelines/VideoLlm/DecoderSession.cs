@@ -28,9 +28,9 @@ public sealed class DecoderSession : IDisposable
         Hidden = hidden;
         Vocab = vocab;
         using var options = SessionDefaults.Create();
-        // No arena: a run's outputs (the present keys and values of the whole past) change size with
-        // every frame, and ONNX Runtime's arena keeps the largest it has seen, doubled.
-        options.EnableCpuMemArena = false;
+        // A run's outputs (the present keys and values of the whole past) grow with the memory; the
+        // arena keeps the largest it has seen, grown by what was asked rather than doubled.
+        options.AddSessionConfigEntry("arena_extend_strategy", "kSameAsRequested");
         _session = new InferenceSession(modelPath, options);
         _attentionOutputs = attentions is null ? [] : Enumerable.Range(0, layout.Layers).Select(l => attentions.Replace("{layer}", l.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)).ToArray();
         if (_attentionOutputs.FirstOrDefault(name => !_session.OutputNames.Contains(name)) is { } missing)

@@ -250,6 +250,7 @@ internal sealed class VideoLlmCamera : IFrameStage
             // The long-term text is in the cache as KV already: the prompt is the question alone.
             ids = _model.Tokenizer.Encode(_model.Prompt("", prompt));
             KeepInsideWindow(ids.Length + _settings.MaxTokens);
+            Cache.EncodeLongTerm();
             _past.Sync(Cache.KvBlocks.ToList());
             past = _past.Clone(Memory.Answers, ids.Length + _settings.MaxTokens, MakeRoomLocked);
             position = _position;

@@ -40,6 +40,13 @@ public sealed class ResourceSampler : IAsyncDisposable
         }
     }
 
+    /// <summary>This process's resident set now (what the OS charges it).</summary>
+    public static long ResidentBytes()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.WorkingSet64;
+    }
+
     private void Take()
     {
         using var self = Process.GetCurrentProcess();

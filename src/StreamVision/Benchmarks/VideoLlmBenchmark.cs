@@ -11,30 +11,46 @@ namespace StreamVision.Host.Benchmarks;
 
 public sealed record RatePair(string What, double Value, string Unit, string Baseline, double BaselineValue, double Ratio);
 
-public sealed record MemoryCurve(string Name, IReadOnlyList<(double Minutes, long Bytes, int Tokens)> Points);
+/// <summary>One sample of the running stage's memory at a point of the stream.</summary>
+public sealed record MemorySample(double Minutes, long Counted, long Cache, long Past, long Answers, long HostTier, long DiskTier, long ResidentGrowth, int Tokens);
 
-public sealed record VideoLlmBenchmarkReport(string Model, IReadOnlyList<RatePair> Rates, IReadOnlyList<MemoryCurve> Memory, string Plot)
+/// <summary>What the stage did over the stream.</summary>
+/// <param name="FullBytesPerToken">Float32 bytes of one token's keys and values (all layers and heads).</param>
+public sealed record StageRun(string Model, int TokensPerFrame, long FullBytesPerToken, double BudgetMb, double Minutes, long Frames, double IngestFps, int TokensHeldMax, long EveryVisualToken,
+    long QuantizedBlocks, long EvictedTokens, long OffloadedBytes, long Rebases, long Refused, int Answers, double AnswerP50Ms, double AnswerP99Ms,
+    long CountedPeak, long ResidentGrowthMax, IReadOnlyList<MemorySample> Samples);
+
+public sealed record VideoLlmBenchmarkReport(string Model, IReadOnlyList<RatePair> Rates, StageRun Stage, string Plot)
 {
     public string ToMarkdown() => string.Join('\n', new[]
     {
-        $"videollm benchmark: {Model}",
+        $"videollm benchmark: {Model} (the whole stage: vision encoder, projector, decoder, cache, questions on their thread)",
         "| measured | value | baseline (same run) | baseline value | ratio |",
         "|---|---|---|---|---|",
     }.Concat(Rates.Select(r => $"| {r.What} | {r.Value:0.0} {r.Unit} | {r.Baseline} | {r.BaselineValue:0.0} {r.Unit} | {r.Ratio:0.00} |"))
-     .Append("| memory after the stream | bytes held | tokens held |  |  |")
-     .Concat(Memory.Select(c => $"| {c.Name} ({c.Points[^1].Minutes:0} min) | {c.Points[^1].Bytes / 1024.0:0} KiB | {c.Points[^1].Tokens} |  |  |"))) + "\n";
+     .Concat(
+     [
+        "",
+        $"stage over {Stage.Minutes:0} minutes of stream at 2 fps, {Stage.BudgetMb:0.##} MiB camera budget ({Stage.Frames} frames, ingested at {Stage.IngestFps:0} frames/s):",
+        "| tokens held (max) | every visual token | quantised blocks | evicted tokens | offloaded | re-bases | refused frames | answers | answer latency p50 / p99 while ingesting | counted peak | resident growth (max) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+        $"| {Stage.TokensHeldMax} | {Stage.EveryVisualToken} ({Stage.EveryVisualToken / (double)Math.Max(1, Stage.TokensHeldMax):0}×) | {Stage.QuantizedBlocks} | {Stage.EvictedTokens} | {Units.Bytes(Stage.OffloadedBytes)} | {Stage.Rebases} | {Stage.Refused} | {Stage.Answers} | {Stage.AnswerP50Ms:0} / {Stage.AnswerP99Ms:0} ms | {Units.Bytes(Stage.CountedPeak)} | {Units.Bytes(Stage.ResidentGrowthMax)} |",
+     ])) + "\n";
 }
 
 /// <summary>
 /// The VideoLLM's costs on this machine, each against a baseline measured in the same run:
 /// frames appended to the memory per second (vision encoding, the visual tokens' KV, the cache)
 /// against vision encoding alone; dialogue tokens per second with a full memory against an empty
-/// one; and bytes held as a simulated stream grows — keeping every visual token, keeping a visual
-/// window and verbalizing the rest, and that plus the budget policies — as JSON and a PNG plot.
+/// one; and the whole stage over a stream of the given length under a budget (<see cref="RunStageAsync"/>):
+/// bytes per account and tier and the process's resident memory over stream time (PNG), tokens
+/// held against every visual token, how often each policy fired, the ingest rate, and answer
+/// latency while ingesting.
 /// </summary>
 public static class VideoLlmBenchmark
 {
-    public static async Task<VideoLlmBenchmarkReport> RunAsync(ModelManifest manifest, IReadOnlyList<string> searchPaths, int frames, int answerTokens, double minutes, string outputDirectory, CancellationToken cancellationToken)
+    public static async Task<VideoLlmBenchmarkReport> RunAsync(ModelManifest manifest, IReadOnlyList<string> searchPaths, int frames, int answerTokens, double minutes,
+        double budgetMb, double offloadHostMb, double offloadDiskMb, string outputDirectory, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(outputDirectory);
         using var model = new VideoLlmModel(manifest, searchPaths);
@@ -84,54 +100,85 @@ public static class VideoLlmBenchmark
         var none = Tokens(() => Ask(factory, "empty"));
         empty.Dispose();
         stage.Dispose();
+        factory.Dispose();
         rates.Add(new RatePair($"answer tokens with {frames} frames in memory", full, "tokens/s", "answer tokens with an empty memory", none, full / none));
 
-        var memory = SimulateMemory(model.Layout, model.TokensPerFrame, model.Hidden, minutes);
+        var run = await RunStageAsync(manifest, searchPaths, minutes, budgetMb, offloadHostMb, offloadDiskMb, outputDirectory, answerTokens, cancellationToken).ConfigureAwait(false);
         var plot = Path.Combine(outputDirectory, "videollm-memory.png");
-        Plot(memory, plot);
-        return new VideoLlmBenchmarkReport(model.Id, rates, memory, plot);
+        Plot(run, plot);
+        return new VideoLlmBenchmarkReport(model.Id, rates, run, plot);
     }
 
-    /// <summary>Bytes held over a simulated stream at 2 fps, sampled every simulated 30 s.</summary>
-    public static IReadOnlyList<MemoryCurve> SimulateMemory(KvLayout layout, int tokensPerFrame, int hidden, double minutes)
+    /// <summary>
+    /// The stage as the service runs it, over <paramref name="minutes"/> of a synthetic camera at
+    /// 2 fps read as fast as it is taken: every frame kept as visual tokens (a window as long as
+    /// the stream) under the budget, a question every simulated two minutes answered on its own
+    /// thread while frames go on entering; every 30 s of stream the accounts, the offload tiers,
+    /// the tokens held and this process's resident memory (from /proc) are sampled.
+    /// </summary>
+    public static async Task<StageRun> RunStageAsync(ModelManifest manifest, IReadOnlyList<string> searchPaths, double minutes, double budgetMb,
+        double offloadHostMb, double offloadDiskMb, string outputDirectory, int answerTokens, CancellationToken cancellationToken)
     {
-        var random = new Random(5);
-        var frames = (int)(minutes * 60 * 2);
-        var configurations = new (string Name, TimeSpan Window, long Budget, IReadOnlyList<CachePolicy> Policies)[]
+        const double mb = 1024 * 1024;
+        var model = new VideoLlmModel(manifest, searchPaths);
+        var frames = (long)(minutes * 60 * 2);
+        var offloadFolder = Path.Combine(outputDirectory, "videollm-offload");
+        var settings = new VideoLlmSettings(2, TimeSpan.Zero, TimeSpan.FromMinutes(minutes + 1), (long)(budgetMb * mb), new ByteBudget("bench", (long)(budgetMb * mb)), answerTokens,
+            Offload: new OffloadSettings((long)(offloadHostMb * mb), offloadDiskMb > 0 ? offloadFolder : null, (long)(offloadDiskMb * mb)));
+        using var factory = new VideoLlmStageFactory(model, settings, _ => FrameFacts.None);
+        var stage = factory.Create("cam");
+        var memory = factory.MemoryOf("cam")!;
+        var cache = factory.CacheOf("cam")!;
+        var samples = new List<MemorySample>();
+        var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
+        var baseline = ResourceSampler.ResidentBytes();
+        var tokensMax = 0;
+        var clock = Stopwatch.StartNew();
+        long ingested = 0;
+        using (var source = new Ingest.Sources.FrameSource(new SourceOptions("cam", $"synthetic://p?width=320&height=180&fps=2&frames={frames}", Realtime: false)))
         {
-            ("every visual token kept", TimeSpan.FromDays(1), long.MaxValue / 4, []),
-            ("10 s visual window + verbalized text", TimeSpan.FromSeconds(10), long.MaxValue / 4, []),
-            ("window + text + policies, 24 KiB budget", TimeSpan.FromSeconds(10), 24 * 1024, [CachePolicy.Quantize, CachePolicy.Evict, CachePolicy.Offload]),
-        };
-        var curves = new List<MemoryCurve>();
-        foreach (var (name, window, budgetBytes, policies) in configurations)
-        {
-            var options = new CacheOptions(window, tokensPerFrame, hidden, layout) { Policies = policies, ProtectedRecentTokens = 16 };
-            using var cache = new MultimodalCache(options, new ByteBudget(name, budgetBytes), new StructuredVerbalizer(), text => (text.Length + 3) / 4);
-            var points = new List<(double, long, int)>();
-            var persons = 1;
-            for (var i = 0; i < frames; i++)
+            source.Open();
+            await source.RunAsync(frame =>
             {
-                if (random.NextDouble() < 1 / 60.0)
+                stage.Process(frame);
+                frame.Release();
+                ingested++;
+                if (ingested % 240 == 0)
                 {
-                    persons = Math.Clamp(persons + random.Next(-1, 2), 0, 4);
+                    factory.Ask("cam", "What happened so far?", a => latencies.Add(a.Latency.TotalMilliseconds));
                 }
-                var matrices = Enumerable.Range(0, layout.VectorsPerToken).Select(_ => Enumerable.Range(0, tokensPerFrame * layout.HeadDim).Select(_ => (float)random.NextDouble()).ToArray()).ToArray();
-                var kv = new KvBlock(layout, TokenKind.Visual, Enumerable.Range(0, tokensPerFrame).Select(t => (long)(i * tokensPerFrame + t)).ToList(), matrices);
-                kv.Scores.AsSpan().Fill((float)random.NextDouble());
-                cache.AppendFrame(i / 2.0, new FrameFacts(new Dictionary<string, string> { ["persons"] = persons.ToString(System.Globalization.CultureInfo.InvariantCulture) }), kv);
-                if (i % 60 == 0 || i == frames - 1)
+                tokensMax = Math.Max(tokensMax, cache.KvTokens);
+                if (ingested % 60 == 0 || ingested == frames)
                 {
-                    points.Add((i / 120.0, cache.BytesHeld, cache.TokensHeld));
+                    var tiers = memory.Offloaded.ToDictionary(t => t.Tier, t => t.Bytes);
+                    samples.Add(new MemorySample(ingested / 120.0, memory.Camera.Held, memory.Cache.Held, memory.Past.Held, memory.Answers.Held, tiers["host"], tiers["disk"],
+                        ResourceSampler.ResidentBytes() - baseline, cache.KvTokens));
                 }
-            }
-            curves.Add(new MemoryCurve(name, points));
+                return ValueTask.CompletedTask;
+            }, cancellationToken).ConfigureAwait(false);
         }
-        return curves;
+        var seconds = clock.Elapsed.TotalSeconds;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (latencies.Count < frames / 240 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+        }
+        var run = new StageRun(model.Id, model.TokensPerFrame, model.Layout.FullBytesPerToken, budgetMb, minutes, frames, frames / seconds, tokensMax, frames * model.TokensPerFrame,
+            cache.QuantizedBlocks, cache.EvictedTokens, cache.OffloadedBytes, factory.RebasesOf("cam"), factory.RefusalsOf("cam").Count,
+            latencies.Count, latencies.IsEmpty ? 0 : Statistics.Median(latencies), latencies.IsEmpty ? 0 : Statistics.Percentile(latencies, 0.99),
+            memory.Camera.Peak, samples.Count == 0 ? 0 : samples.Max(s => s.ResidentGrowth), samples);
+        stage.Dispose();
+        return run;
     }
 
-    private static void Plot(IReadOnlyList<MemoryCurve> curves, string path) => LinePlot.Write(path,
-        "bytes held vs stream length (2 fps)", "minutes of stream",
-        curves.Select(c => new PlotSeries(c.Name, c.Points.Select(p => (p.Minutes, (double)p.Bytes)).ToList())).ToList(),
-        logY: true, format: Units.Bytes, yFloor: 1024); // the bounded curves are thousands of times below the unbounded one
+    private static void Plot(StageRun run, string path) => LinePlot.Write(path,
+        $"VideoLLM stage memory vs stream length ({run.Model}, {run.BudgetMb:0.##} MiB budget, 2 fps)", "minutes of stream",
+        [
+            new PlotSeries("counted (camera budget)", run.Samples.Select(p => (p.Minutes, (double)p.Counted)).ToList()),
+            new PlotSeries("decoder past (float32)", run.Samples.Select(p => (p.Minutes, (double)p.Past)).ToList()),
+            new PlotSeries("offloaded: host + disk", run.Samples.Select(p => (p.Minutes, (double)(p.HostTier + p.DiskTier))).ToList()),
+            new PlotSeries("process resident growth", run.Samples.Select(p => (p.Minutes, (double)Math.Max(0, p.ResidentGrowth))).ToList()),
+            new PlotSeries("every visual token kept (float32 KV + past, computed)", run.Samples.Select(p => (p.Minutes, p.Minutes * 120 * run.TokensPerFrame * 2.0 * run.FullBytesPerToken)).ToList()),
+        ],
+        logY: true, format: Units.Bytes, yFloor: 1024);
 }

@@ -180,17 +180,21 @@ internal static class BenchCommand
         var model = new Option<string>("--model") { Description = "A videollm manifest or model id.", DefaultValueFactory = _ => "reference_videollm" };
         var frames = new Option<int>("--frames") { Description = "Frames appended for the rate measurement.", DefaultValueFactory = _ => 120 };
         var tokens = new Option<int>("--tokens") { Description = "Most tokens per answer.", DefaultValueFactory = _ => 32 };
-        var minutes = new Option<double>("--minutes") { Description = "Simulated stream length for the memory curve.", DefaultValueFactory = _ => 60 };
+        var minutes = new Option<double>("--minutes") { Description = "Stream length (2 fps, read as fast as the stage takes it) for the whole-stage run.", DefaultValueFactory = _ => 60 };
+        var budget = new Option<double>("--budget-mb") { Description = "The camera's VideoLLM budget for the whole-stage run.", DefaultValueFactory = _ => 4 };
+        var hostMb = new Option<double>("--offload-host-mb") { Description = "Host-memory offload tier (0: none).", DefaultValueFactory = _ => 0 };
+        var diskMb = new Option<double>("--offload-disk-mb") { Description = "Disk offload tier, in <out>/videollm-offload (0: none).", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string>("--out") { Description = "Folder for the JSON, the PNG plot and the table.", DefaultValueFactory = _ => "bench-out" };
         var modelsDir = new Option<string[]>("--models-dir") { Description = "Extra folder with model files (repeatable)." };
-        var command = new Command("videollm", "VideoLLM: append rate vs encoding only, answer tokens/s with vs without memory, bytes held vs stream length (PNG).") { model, frames, tokens, minutes, outDir, modelsDir };
+        var command = new Command("videollm", "VideoLLM: append rate vs encoding only, answer tokens/s with vs without memory, and the whole stage over a stream under a budget: memory per account and tier and RSS vs stream time (PNG), policies, answer latency.") { model, frames, tokens, minutes, budget, hostMb, diskMb, outDir, modelsDir };
         command.SetAction((parse, ct) => ErrorReporting.Guard(error, async () =>
         {
             var cfg = Config.ConfigLoader.Default();
             cfg.Models.SearchPaths.AddRange(parse.GetValue(modelsDir) ?? []);
             var manifest = Hosting.ModelCatalog.LoadManifest(parse.GetValue(model)!, cfg, "--model");
             var dir = parse.GetValue(outDir)!;
-            var report = await VideoLlmBenchmark.RunAsync(manifest, Hosting.ModelCatalog.SearchPaths(cfg), Math.Max(4, parse.GetValue(frames)), Math.Max(1, parse.GetValue(tokens)), Math.Max(0.1, parse.GetValue(minutes)), dir, ct).ConfigureAwait(false);
+            var report = await VideoLlmBenchmark.RunAsync(manifest, Hosting.ModelCatalog.SearchPaths(cfg), Math.Max(4, parse.GetValue(frames)), Math.Max(1, parse.GetValue(tokens)), Math.Max(0.1, parse.GetValue(minutes)),
+                parse.GetValue(budget), parse.GetValue(hostMb), parse.GetValue(diskMb), dir, ct).ConfigureAwait(false);
             var table = report.ToMarkdown();
             output.Write(table);
             await File.WriteAllTextAsync(Path.Combine(dir, "videollm.md"), table, ct).ConfigureAwait(false);
@@ -198,7 +202,7 @@ internal static class BenchCommand
             {
                 report.Model,
                 rates = report.Rates,
-                memory = report.Memory.Select(c => new { c.Name, points = c.Points.Select(p => new { minutes = p.Minutes, bytes = p.Bytes, tokens = p.Tokens }) }),
+                stage = report.Stage,
                 plot = report.Plot,
             }, new JsonSerializerOptions { WriteIndented = true }), ct).ConfigureAwait(false);
             output.WriteLine($"plot: {report.Plot}");

@@ -52,21 +52,31 @@ public sealed class BenchSmokeTests : IDisposable
     }
 
     [Fact]
-    public async Task VideoLlm_benchmark_measures_rates_against_baselines_and_plots_memory()
+    public async Task VideoLlm_benchmark_runs_the_whole_stage_under_its_budget_and_plots_memory()
     {
-        var run = await CliRun.InvokeAsync("bench", "videollm", "--frames", "8", "--tokens", "4", "--minutes", "2", "--out", _dir.Path);
+        var run = await CliRun.InvokeAsync("bench", "videollm", "--frames", "8", "--tokens", "4", "--minutes", "4",
+            "--budget-mb", "0.25", "--offload-host-mb", "0.03", "--offload-disk-mb", "1", "--out", _dir.Path);
 
         Assert.True(run.ExitCode == ExitCodes.Ok, run.Error);
         var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir.Path, "videollm.json"))).RootElement;
         Assert.Equal(2, report.GetProperty("rates").GetArrayLength());
         Assert.All(report.GetProperty("rates").EnumerateArray(), r => Assert.True(r.GetProperty("Ratio").GetDouble() > 0));
-        var curves = report.GetProperty("memory").EnumerateArray().ToList();
-        Assert.Equal(3, curves.Count);
-        long Last(int i) => curves[i].GetProperty("points").EnumerateArray().Last().GetProperty("bytes").GetInt64();
-        Assert.True(Last(0) > Last(1) && Last(1) >= Last(2), "keeping everything holds most, the budget least");
+        var stage = report.GetProperty("stage");
+        Assert.Equal(480, stage.GetProperty("Frames").GetInt64());
+        Assert.Equal(0, stage.GetProperty("Refused").GetInt64());
+        Assert.True(stage.GetProperty("CountedPeak").GetInt64() <= 256 * 1024);
+        // Every policy fired in the running stage, and the questions were answered while it ingested.
+        Assert.True(stage.GetProperty("QuantizedBlocks").GetInt64() > 0, stage.ToString());
+        Assert.True(stage.GetProperty("OffloadedBytes").GetInt64() > 0, stage.ToString());
+        Assert.True(stage.GetProperty("EvictedTokens").GetInt64() > 0, stage.ToString());
+        Assert.Equal(2, stage.GetProperty("Answers").GetInt32());
+        Assert.True(stage.GetProperty("TokensHeldMax").GetInt32() < stage.GetProperty("EveryVisualToken").GetInt64());
+        Assert.True(stage.GetProperty("Samples").GetArrayLength() >= 8);
         using var plot = OpenCvSharp.Cv2.ImRead(Path.Combine(_dir.Path, "videollm-memory.png"));
         Assert.Equal(900, plot.Width);
         Assert.Contains("| frames appended to the memory |", run.Output);
+        Assert.Contains("answer latency p50 / p99 while ingesting", run.Output);
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_dir.Path, "videollm-offload"), "*.kv", SearchOption.AllDirectories));
     }
 
     private JsonElement Report(string name) => JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir.Path, name + ".json"))).RootElement;

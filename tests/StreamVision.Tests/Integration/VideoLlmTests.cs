@@ -127,7 +127,11 @@ public sealed class LlmVerbalizerTests
         Assert.DoesNotContain(segments, s => s.Text.Contains("scene"));
         Assert.All(segments, s => Assert.True(s.End - s.Start >= 1.4, s.Text));
         Assert.All(segments, s => Assert.Matches(@"^\[\d\d:\d\d–\d\d:\d\d\] \S", s.Text));
-        // Long-term text is kept as the decoder's KV (questions attend to it, not a re-prefill).
+        // Asked a question, the model attends to the long-term text as KV (encoded once, kept in
+        // the cache), not a re-prefill of it in the prompt.
+        using var answered = new ManualResetEventSlim();
+        Assert.True(host.VideoLlm!.Ask("cam", "What happened?", _ => answered.Set()));
+        Assert.True(answered.Wait(TimeSpan.FromSeconds(30)), "no answer");
         Assert.Contains(cache.LongTermKv, kv => kv is { Kind: StreamVision.Cache.Kv.TokenKind.Text, Tokens: > 0 });
         Assert.True(cache.BytesHeld <= cache.Budget.Limit);
     }
