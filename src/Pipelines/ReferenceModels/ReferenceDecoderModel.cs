@@ -35,7 +35,10 @@ public static class ReferenceDecoderModel
 
     public const double RopeTheta = 10000;
 
-    public static byte[] Build()
+    /// <param name="exportAttentions">Also output each layer's attention weights as
+    /// <c>attentions.{layer}</c> [batch, heads, sequence, total] (the manifest role
+    /// <c>decoder.attentions</c>); the committed model does not.</param>
+    public static byte[] Build(bool exportAttentions = false)
     {
         var random = new Random(20261127);
         float[] Weights(int count, float scale) => Enumerable.Range(0, count).Select(_ => (float)((random.NextDouble() * 2 - 1) * scale)).ToArray();
@@ -51,6 +54,10 @@ public static class ReferenceDecoderModel
             graph.Input.Add(Tensor($"past_key_values.{l}.value", f, "batch", Heads, "past", HeadDim));
             graph.Output.Add(Tensor($"present.{l}.key", f, "batch", Heads, "total", HeadDim));
             graph.Output.Add(Tensor($"present.{l}.value", f, "batch", Heads, "total", HeadDim));
+            if (exportAttentions)
+            {
+                graph.Output.Add(Tensor($"attentions.{l}", f, "batch", Heads, "sequence", "total"));
+            }
         }
         void Init(string name, long[] shape, float[] values) => graph.Initializer.Add(Initializer(name, shape, values));
         void N(string op, string[] inputs, string output, params AttributeProto[] attributes) => graph.Node.Add(Node(op, inputs, [output], attributes));
@@ -147,6 +154,10 @@ public static class ReferenceDecoderModel
             N("Mul", [$"{p}_scores_raw", "attention_scale"], $"{p}_scores_scaled");
             N("Add", [$"{p}_scores_scaled", "attention_bias"], $"{p}_scores");
             N("Softmax", [$"{p}_scores"], $"{p}_probs", Int("axis", -1));
+            if (exportAttentions)
+            {
+                N("Identity", [$"{p}_probs"], $"attentions.{l}");
+            }
             N("MatMul", [$"{p}_probs", $"present.{l}.value"], $"{p}_context");
             N("Transpose", [$"{p}_context"], $"{p}_context_t", Ints("perm", 0, 2, 1, 3));
             N("Reshape", [$"{p}_context_t", "merge_heads"], $"{p}_context_flat");

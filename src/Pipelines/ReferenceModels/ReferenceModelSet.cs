@@ -12,7 +12,7 @@ public static class ReferenceModelSet
         (ReferenceFlowModel.FileName, ReferenceFlowModel.Build),
         (ReferenceSemDepthModel.FileName, ReferenceSemDepthModel.Build),
         (ReferenceBodyModel.FileName, ReferenceBodyModel.Build),
-        (ReferenceDecoderModel.FileName, ReferenceDecoderModel.Build),
+        (ReferenceDecoderModel.FileName, () => ReferenceDecoderModel.Build()),
         (ReferenceEmbedModel.FileName, ReferenceEmbedModel.Build),
         (ReferenceVisionModels.EncoderFile, ReferenceVisionModels.BuildEncoder),
         (ReferenceVisionModels.ProjectorFile, ReferenceVisionModels.BuildProjector),

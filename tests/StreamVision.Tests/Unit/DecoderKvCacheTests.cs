@@ -278,6 +278,66 @@ public sealed class DecoderKvCacheTests
 
     private static DecoderSession RopeDecoder() => new(Path.Combine(SharedData.ProjectModels, ReferenceDecoderModel.FileName), Layout, ReferenceDecoderModel.Hidden, ReferenceDecoderModel.Vocab,
         maxPosition: ReferenceDecoderModel.MaxPositions, ropeTheta: ReferenceDecoderModel.RopeTheta);
+
+    /// <summary>With a decoder that exports its attention (manifest <c>decoder.attentions</c>),
+    /// importance is the attention each cached token receives, accumulated over runs with a decay
+    /// (H2O): under pressure the cache keeps the tokens the model attended to, where oldest-first
+    /// would have dropped them.</summary>
+    [Fact]
+    public void With_exported_attention_eviction_keeps_the_tokens_the_model_attends_to()
+    {
+        using var dir = new TempDir();
+        var file = Path.Combine(dir.Path, "attending_decoder.onnx");
+        File.WriteAllBytes(file, ReferenceDecoderModel.Build(exportAttentions: true));
+        using var decoder = new DecoderSession(file, Layout, ReferenceDecoderModel.Hidden, ReferenceDecoderModel.Vocab, "attentions.{layer}",
+            maxPosition: ReferenceDecoderModel.MaxPositions, ropeTheta: ReferenceDecoderModel.RopeTheta);
+        Assert.True(decoder.ExportsAttention);
+        var options = new StreamVision.Cache.Multimodal.CacheOptions(TimeSpan.FromHours(1), 4, ReferenceDecoderModel.Hidden, Layout)
+        {
+            Policies = [StreamVision.Cache.Multimodal.CachePolicy.Evict],
+            ProtectedRecentTokens = 8,
+        };
+        var budget = new StreamVision.Cache.ByteBudget("camera", 40 * 4 * Layout.FullBytesPerToken);
+        using var cache = new StreamVision.Cache.Multimodal.MultimodalCache(options, budget, new StreamVision.Cache.Multimodal.StructuredVerbalizer(), _ => 1);
+        using var past = new DecoderPast(Layout, new StreamVision.Cache.ByteBudget("past", long.MaxValue));
+        var received = new Dictionary<long, double>(); // by position: the attention each token got, decayed as the stage does
+        for (var frame = 0; frame < 60; frame++)
+        {
+            past.Sync(cache.KvBlocks.ToList());
+            var step = decoder.Run(RandomEmbeds(4, 2000 + frame), 4, past, TokenKind.Visual, 4 * frame);
+            var attention = step.PastAttention!;
+            Assert.Equal(past.Length, attention.Length);
+            ImportanceScores.Accumulate(past.Blocks, attention);
+            var at = 0;
+            foreach (var position in past.Blocks.SelectMany(b => b.Positions))
+            {
+                received[position] = received[position] * ImportanceScores.Decay + attention[at++];
+            }
+            foreach (var (position, t) in step.Kv.Positions.Select((p, t) => (p, t)))
+            {
+                received[position] = step.Kv.Scores[t]; // what the new tokens received from each other in their own run
+            }
+            cache.AppendFrame(frame / 2.0, StreamVision.Cache.Multimodal.FrameFacts.None, step.Kv);
+        }
+        Assert.True(cache.EvictedTokens > 0, "the budget was meant to need eviction");
+        var kept = cache.KvBlocks.SelectMany(b => b.Positions).ToHashSet();
+        var protectedFrom = received.Keys.Max() - options.ProtectedRecentTokens + 1;
+        var keptOlder = received.Where(r => r.Key < protectedFrom && kept.Contains(r.Key)).ToList();
+        var droppedOlder = received.Where(r => r.Key < protectedFrom && !kept.Contains(r.Key)).ToList();
+        Assert.NotEmpty(keptOlder);
+        Assert.NotEmpty(droppedOlder);
+        // The scores the cache ranked by are the attention the model gave (accumulated as above).
+        foreach (var block in cache.KvBlocks)
+        {
+            foreach (var (position, t) in block.Positions.Select((p, t) => (p, t)))
+            {
+                Assert.Equal(received[position], block.Scores[t], 3);
+            }
+        }
+        Assert.True(keptOlder.Average(r => r.Value) > droppedOlder.Average(r => r.Value),
+            $"kept tokens received {keptOlder.Average(r => r.Value):0.000} on average, dropped ones {droppedOlder.Average(r => r.Value):0.000}");
+        Assert.Contains(keptOlder, r => r.Key < droppedOlder.Max(d => d.Key)); // not oldest-first
+    }
 }
 
 public sealed class LlmTokenizerTests
