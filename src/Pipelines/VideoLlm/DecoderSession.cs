@@ -40,6 +40,13 @@ public sealed class DecoderSession : IDisposable
         }
     }
 
+    private long _largestRunOutputBytes;
+
+    /// <summary>The largest run's outputs so far (the present keys and values of past and new tokens,
+    /// float32, and the logits kept): what ONNX Runtime's arena must hold for this session, shared by
+    /// all cameras — a fixed cost outside their budgets, reported beside the weights.</summary>
+    public long LargestRunOutputBytes => Interlocked.Read(ref _largestRunOutputBytes);
+
     /// <summary>The model's window (null: unknown); a run at or beyond it is refused.</summary>
     public long? MaxPosition { get; }
 
@@ -90,6 +97,10 @@ public sealed class DecoderSession : IDisposable
         }
         var pastLength = past.Length;
         var total = pastLength + count;
+        var outputBytes = total * Layout.FullBytesPerToken + (long)count * Vocab * sizeof(float);
+        for (var seen = LargestRunOutputBytes; outputBytes > seen && Interlocked.CompareExchange(ref _largestRunOutputBytes, outputBytes, seen) != seen; seen = LargestRunOutputBytes)
+        {
+        }
         var (heads, dim) = (Layout.KvHeads, Layout.HeadDim);
         var inputs = new Dictionary<string, OrtValue>();
         try

@@ -310,7 +310,7 @@ public sealed class ServiceHost : IAsyncDisposable
             ? Pipeline.Sources.SelectMany(s => videollm.MemoryOf(s.CameraId) is { } memory
                 ? memory.Accounts.Concat(memory.Offloaded.Select(t => ($"offload_{t.Tier}", t.Bytes))).Select(a => (s.CameraId, a.Item1, a.Item2))
                 : [])
-            : [], VideoLlm?.Model.WeightBytes ?? 0);
+            : [], () => VideoLlm is { } v ? [("weights", v.Model.WeightBytes), ("decoder_run_outputs", v.Model.Decoder.LargestRunOutputBytes)] : []);
         Router.Observe = Metrics.Record;
         var pipelineRun = Pipeline.RunAsync(_stop.Token);
         var routerRun = Router.RunAsync(Pipeline);

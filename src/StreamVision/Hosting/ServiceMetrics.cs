@@ -19,9 +19,9 @@ public sealed class ServiceMetrics : IDisposable
     public Meter Meter => _meter;
 
     /// <param name="videoLlmBytes">Per camera and account, the bytes its VideoLLM memory holds (none without the stage).</param>
-    /// <param name="videoLlmFixedBytes">The VideoLLM's fixed cost shared by all cameras (model weights), 0 without it.</param>
+    /// <param name="videoLlmFixedBytes">The VideoLLM's fixed costs shared by all cameras (model weights; the decoder's largest run's outputs held by ONNX Runtime), none without it.</param>
     public ServiceMetrics(Pipeline pipeline, IReadOnlyList<IStageFactory> stages, Publish.Mqtt.MqttPublisher publisher,
-        Func<IEnumerable<(string Camera, string Account, long Bytes)>>? videoLlmBytes = null, long videoLlmFixedBytes = 0)
+        Func<IEnumerable<(string Camera, string Account, long Bytes)>>? videoLlmBytes = null, Func<IEnumerable<(string Part, long Bytes)>>? videoLlmFixedBytes = null)
     {
         _meter.CreateObservableGauge("stage.provider", () => stages.Select(s => new Measurement<int>(1,
                 new KeyValuePair<string, object?>("stage", s.Name), new KeyValuePair<string, object?>("model", s.ModelId), new KeyValuePair<string, object?>("provider", s.Provider))),
@@ -46,8 +46,8 @@ public sealed class ServiceMetrics : IDisposable
         _meter.CreateObservableGauge("cache.bytes", () => (videoLlmBytes?.Invoke() ?? []).Select(c => new Measurement<long>(c.Bytes,
                 new KeyValuePair<string, object?>("camera", c.Camera), new KeyValuePair<string, object?>("account", c.Account))),
             unit: "By", description: "Bytes the camera's VideoLLM memory holds per account: cache (KV blocks at their precision, text), past (the decoder's float32 past), answers (questions' copies), verbalizer — the camera budget holds their sum — and offload_host, offload_disk (KV moved out, counted in the offload tiers' own budgets)");
-        _meter.CreateObservableGauge("videollm.fixed_bytes", () => videoLlmFixedBytes,
-            unit: "By", description: "The VideoLLM's fixed cost, shared by all cameras: its model files' bytes (weights); ONNX Runtime's arenas come on top");
+        _meter.CreateObservableGauge("videollm.fixed_bytes", () => (videoLlmFixedBytes?.Invoke() ?? []).Select(p => new Measurement<long>(p.Bytes, new KeyValuePair<string, object?>("part", p.Part))),
+            unit: "By", description: "The VideoLLM's fixed costs, shared by all cameras and outside their budgets: part=weights (its model files), part=decoder_run_outputs (the largest run's present keys and values and logits, held in ONNX Runtime's arena)");
         _age = _meter.CreateHistogram<double>("frame.age", unit: "ms", description: "Capture to hand-over to MQTT, per result");
         _latency = _meter.CreateHistogram<double>("stage.latency", unit: "ms", description: "Time a stage spent on a frame");
     }

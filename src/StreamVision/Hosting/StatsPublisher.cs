@@ -87,6 +87,7 @@ public sealed class StatsPublisher(ServiceHost host, TimeSpan interval)
             rebased = videollm.RebasesOf(camera),
             last_refusal = last,
             fixed_bytes = videollm.Model.WeightBytes,
+            decoder_run_output_bytes = videollm.Model.Decoder.LargestRunOutputBytes,
         };
     }
 
