@@ -271,13 +271,18 @@ public static class ConfigLoader
         {
             throw new ConfigurationException($"{src}: {e.Message}");
         }
+        if (config.Http.Port == -1)
+        {
+            config.Http.Enabled = false; // as --http-port -1 does
+            config.Http.Port = 0;
+        }
         if (config.Http.Enabled && !IPAddress.TryParse(config.Http.Bind, out _))
         {
             throw Bad("http.bind", config.Http.Bind, "use an IP address: 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces).");
         }
         if (config.Http.Port is < 0 or > 65535)
         {
-            throw Bad("http.port", config.Http.Port, "use a TCP port in 1..65535, or 0 for any free port.");
+            throw Bad("http.port", config.Http.Port, "use a TCP port in 1..65535, 0 for any free port, or -1 to turn HTTP off.");
         }
         if (config.SummaryIntervalSeconds < 0)
         {

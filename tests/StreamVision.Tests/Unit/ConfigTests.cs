@@ -26,6 +26,29 @@ public class ConfigTests
     }
 
     [Fact]
+    public void Http_port_minus_one_turns_http_off_as_the_flag_does()
+    {
+        var config = Parse(Camera + "http:\n  port: -1\n");
+        Assert.False(config.Http.Enabled);
+        var e = Assert.Throws<ConfigurationException>(() => Parse(Camera + "http:\n  port: -2\n"));
+        Assert.Contains("'http.port'", e.Message);
+    }
+
+    /// <summary>Each wrong value is reported under its own key, not a neighbour's.</summary>
+    [Theory]
+    [InlineData("narration_interval_seconds: -1", "stages.narration.narration_interval_seconds")]
+    [InlineData("visual_window_seconds: 0", "stages.narration.visual_window_seconds")]
+    [InlineData("temperature: -0.5", "stages.narration.temperature")]
+    [InlineData("max_tokens: 0", "stages.narration.max_tokens")]
+    [InlineData("offload:\n      disk_mb: 10", "stages.narration.offload.disk_mb")]
+    [InlineData("offload:\n      host_mb: -1", "stages.narration.offload.host_mb")]
+    public void A_bad_narration_value_names_its_own_key(string line, string key)
+    {
+        var e = Assert.Throws<ConfigurationException>(() => Parse(Camera + "stages:\n  narration:\n    enabled: true\n    " + line + "\n"));
+        Assert.Contains($"'{key}'", e.Message);
+    }
+
+    [Fact]
     public void Unknown_key_names_the_key_its_line_and_the_closest_known_key()
     {
         var e = Assert.Throws<ConfigurationException>(() => Parse(Camera + "mqtt:\n  prot: 1999\n"));
