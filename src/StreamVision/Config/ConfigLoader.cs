@@ -284,6 +284,10 @@ public static class ConfigLoader
         {
             throw Bad("http.port", config.Http.Port, "use a TCP port in 1..65535, 0 for any free port, or -1 to turn HTTP off.");
         }
+        if (!(config.Http.AskTimeoutSeconds > 0))
+        {
+            throw Bad("http.ask_timeout_seconds", config.Http.AskTimeoutSeconds, "use a positive number of seconds to wait for an answer.");
+        }
         if (config.SummaryIntervalSeconds < 0)
         {
             throw Bad("summary_interval_seconds", config.SummaryIntervalSeconds, "use 0 (off) or a positive number of seconds.");

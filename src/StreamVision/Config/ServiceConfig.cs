@@ -296,7 +296,11 @@ public sealed class HttpConfig
     /// <summary>Address to listen on. 127.0.0.1 keeps control on this machine.</summary>
     public string Bind { get; set; } = "127.0.0.1";
 
+    /// <summary>TCP port; 0 takes any free one, -1 turns HTTP off.</summary>
     public int Port { get; set; } = 8080;
+
+    /// <summary>How long POST /api/cameras/{id}/ask waits for the answer before replying 504.</summary>
+    public double AskTimeoutSeconds { get; set; } = 120;
 }
 
 public sealed class LiveConfig

@@ -149,7 +149,8 @@ public sealed class HttpApi : IAsyncDisposable
             string? question;
             try
             {
-                question = (await JsonDocument.ParseAsync(request.Body).ConfigureAwait(false)).RootElement.GetProperty("question").GetString();
+                using var body = await JsonDocument.ParseAsync(request.Body).ConfigureAwait(false);
+                question = body.RootElement.GetProperty("question").GetString();
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
             {
@@ -164,8 +165,16 @@ public sealed class HttpApi : IAsyncDisposable
             {
                 return Error(StatusCodes.Status503ServiceUnavailable, $"camera '{id}' has too many questions waiting; ask again shortly.");
             }
-            var answer = await answered.Task.WaitAsync(TimeSpan.FromMinutes(2)).ConfigureAwait(false);
-            return HttpResults.Bytes(QuestionHandler.Json(answer), "application/json");
+            try
+            {
+                var answer = await answered.Task.WaitAsync(TimeSpan.FromSeconds(host.Config.Http.AskTimeoutSeconds)).ConfigureAwait(false);
+                return HttpResults.Bytes(QuestionHandler.Json(answer), "application/json");
+            }
+            catch (TimeoutException)
+            {
+                // The question stays queued and is answered; only this request stops waiting.
+                return Error(StatusCodes.Status504GatewayTimeout, $"camera '{id}' did not answer within {host.Config.Http.AskTimeoutSeconds:0.###} s (http.ask_timeout_seconds); ask again, or over MQTT (<prefix>/{id}/ask) to get the answer whenever it is ready.");
+            }
         });
         api.MapGet("/cameras", () => host.Pipeline.Sources.Select(s => Describe(host, s)));
         api.MapGet("/cameras/{id}", (string id) => host.Pipeline.Source(id) is { } s ? HttpResults.Json(Describe(host, s)) : NotFound(id));

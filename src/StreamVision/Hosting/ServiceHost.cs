@@ -97,6 +97,8 @@ public sealed class ServiceHost : IAsyncDisposable
         var sources = new List<FrameSource>();
         var failures = new Dictionary<string, string>();
         EmbeddedBroker? broker = null;
+        MqttPublisher? publisher = null;
+        ServiceHost? created = null; // once made, the host owns everything above and disposes it
         try
         {
             foreach (var camera in config.Cameras)
@@ -122,7 +124,7 @@ public sealed class ServiceHost : IAsyncDisposable
                 log.LogInformation("embedded MQTT broker listening on {Address}:{Port}{Auth}", broker.Address, broker.Port,
                     mqtt.Access.Users.Count > 0 ? " (login required)" : "");
             }
-            var publisher = new MqttPublisher(mqtt.Endpoint, mqtt.Topics, loggers.CreateLogger("mqtt"), config.Mqtt.Queue, (long)config.Mqtt.QueueMb << 20);
+            publisher = new MqttPublisher(mqtt.Endpoint, mqtt.Topics, loggers.CreateLogger("mqtt"), config.Mqtt.Queue, (long)config.Mqtt.QueueMb << 20);
             var pipeline = new Pipeline(sources, stages, policy, log);
             var latest = new LatestResults();
             // Perception facts only matter to the VideoLLM's verbalizer: without it, no per-result work for them.
@@ -130,7 +132,7 @@ public sealed class ServiceHost : IAsyncDisposable
                 ? [new MqttResultSink(publisher, mqtt.Topics, new ResultEncoding(config.Stages), mqtt.Qos, latest), facts]
                 : [new MqttResultSink(publisher, mqtt.Topics, new ResultEncoding(config.Stages), mqtt.Qos, latest)];
             var router = new ResultRouter(sinks, log);
-            var host = new ServiceHost(config, mqtt, pipeline, stages, broker, publisher, router, latest, log);
+            var host = created = new ServiceHost(config, mqtt, pipeline, stages, broker, publisher, router, latest, log);
             foreach (var camera in config.Cameras.Where(c => failures.ContainsKey(c.Id)))
             {
                 host._cameras.Remove(camera.Id);
@@ -160,21 +162,22 @@ public sealed class ServiceHost : IAsyncDisposable
             host.Start();
             if (config.Http.Enabled)
             {
-                try
-                {
-                    host._http = await HttpApi.StartAsync(host, config.Http).ConfigureAwait(false);
-                    log.LogInformation("HTTP API on {Address} (REST /api, /metrics, /healthz, /readyz)", host._http.Address);
-                }
-                catch
-                {
-                    await host.DisposeAsync().ConfigureAwait(false);
-                    throw;
-                }
+                host._http = await HttpApi.StartAsync(host, config.Http).ConfigureAwait(false);
+                log.LogInformation("HTTP API on {Address} (REST /api, /metrics, /healthz, /readyz)", host._http.Address);
             }
             return host;
         }
         catch
         {
+            if (created is not null)
+            {
+                await created.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+            if (publisher is not null)
+            {
+                await publisher.DisposeAsync().ConfigureAwait(false);
+            }
             sources.ForEach(s => s.Dispose());
             stages.ForEach(s => s.Dispose());
             if (broker is not null)
@@ -340,8 +343,15 @@ public sealed class ServiceHost : IAsyncDisposable
         }
     }
 
+    private int _disposed;
+
+    /// <summary>Stops and releases everything, once (later calls return at once).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         if (_http is not null)
         {
             await _http.DisposeAsync().ConfigureAwait(false);
@@ -352,7 +362,10 @@ public sealed class ServiceHost : IAsyncDisposable
         {
             await Broker.DisposeAsync().ConfigureAwait(false);
         }
-        Metrics.Dispose();
+        if (Metrics is not null)
+        {
+            Metrics.Dispose(); // made at start; a host that failed before that has none
+        }
         var sources = Pipeline.Sources;
         Pipeline.Dispose();
         foreach (var source in sources)

@@ -21,6 +21,26 @@ public sealed class HttpApiTests
         SummaryIntervalSeconds = 0,
     };
 
+    /// <summary>An HTTP port already taken is one clear error, and everything started before it —
+    /// the embedded broker, the publisher, the cameras — is released once: the same MQTT port can be
+    /// used again at once, and no second disposal throws over the real error.</summary>
+    [Fact]
+    public async Task A_busy_http_port_fails_the_start_cleanly_and_releases_the_broker()
+    {
+        var (mqttPort, httpPort) = (FreePort.Next(), FreePort.Next());
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, httpPort);
+        squatter.Start();
+        using var loggers = TestLogging.Quiet();
+
+        var e = await Assert.ThrowsAsync<StreamVision.Pipelines.Configuration.ConfigurationException>(() => ServiceHost.StartAsync(Config(mqttPort, httpPort), loggers, CancellationToken.None));
+        Assert.Contains($"http: cannot listen on 127.0.0.1:{httpPort}", e.Message);
+
+        squatter.Stop();
+        await using var again = await ServiceHost.StartAsync(Config(mqttPort, FreePort.Next()), loggers, CancellationToken.None);
+        await using var client = await MqttCapture.ConnectAsync(mqttPort, "h/#");
+        await client.WaitForAsync(m => m.Any(x => x.Topic == "h/a/segmentation"), TimeSpan.FromSeconds(20));
+    }
+
     [Fact]
     public async Task Health_readiness_and_metrics()
     {

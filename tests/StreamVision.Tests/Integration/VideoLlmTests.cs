@@ -95,6 +95,30 @@ public sealed class VideoLlmTests
 }
 
 [Trait("Category", "Integration")]
+public sealed class AskTimeoutTests
+{
+    /// <summary>A REST question not answered in time is a 504 naming the setting, not a 500.</summary>
+    [Fact]
+    public async Task A_rest_question_that_outlasts_the_timeout_gets_a_504_naming_the_setting()
+    {
+        var config = new ServiceConfig
+        {
+            Cameras = { new CameraConfig { Id = "cam", Url = "synthetic://p?width=160&height=96&fps=10" } },
+            Stages = { Segmentation = { PublishMask = false }, Narration = { Enabled = true, NarrationIntervalSeconds = 0, MaxTokens = 48 } },
+            Mqtt = { Port = FreePort.Next(), Prefix = "t", StatsIntervalSeconds = 0 },
+            Http = { Port = FreePort.Next(), AskTimeoutSeconds = 0.001 },
+            SummaryIntervalSeconds = 0,
+        };
+        using var loggers = TestLogging.Quiet();
+        await using var host = await ServiceHost.StartAsync(config, loggers, CancellationToken.None);
+        using var http = new HttpClient { BaseAddress = host.Http!.Address };
+        var reply = await http.PostAsJsonAsync("api/cameras/cam/ask", new { question = "What happened so far?" });
+        Assert.Equal(System.Net.HttpStatusCode.GatewayTimeout, reply.StatusCode);
+        Assert.Contains("http.ask_timeout_seconds", await reply.Content.ReadAsStringAsync());
+    }
+}
+
+[Trait("Category", "Integration")]
 public sealed class LlmVerbalizerTests
 {
     [Fact]
