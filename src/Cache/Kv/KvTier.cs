@@ -11,7 +11,9 @@ public interface IKvTier
     /// <summary>Bytes held in this tier.</summary>
     long Bytes { get; }
 
-    /// <summary>Keeps <paramref name="values"/> under <paramref name="key"/>; false when the tier is full.</summary>
+    /// <summary>Keeps <paramref name="values"/> under <paramref name="key"/>, replacing what was there
+    /// (a replacement reserves only what it adds, so one that does not grow always succeeds); false
+    /// when the tier is full, with what was there kept.</summary>
     bool Store(string key, ReadOnlySpan<float> values);
 
     /// <summary>Copies the values kept under <paramref name="key"/> into <paramref name="into"/>.</summary>
@@ -35,14 +37,22 @@ public sealed unsafe class HostMemoryTier(ByteBudget budget) : IKvTier, IDisposa
     {
         lock (_items)
         {
-            Remove(key);
             var bytes = (long)values.Length * sizeof(float);
-            if (!budget.TryReserve(bytes))
+            var old = _items.TryGetValue(key, out var item) ? (long)item.Length * sizeof(float) : 0;
+            if (bytes > old && !budget.TryReserve(bytes - old))
             {
                 return false;
             }
             var pointer = (nint)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 1), 64);
             values.CopyTo(new Span<float>((void*)pointer, values.Length));
+            if (old > 0 || _items.ContainsKey(key))
+            {
+                NativeMemory.AlignedFree((void*)item.Pointer);
+            }
+            if (bytes < old)
+            {
+                budget.Release(old - bytes);
+            }
             _items[key] = (pointer, values.Length);
             return true;
         }
@@ -109,15 +119,35 @@ public sealed class DiskTier : IKvTier, IDisposable
     {
         lock (_sizes)
         {
-            Remove(key);
             var bytes = MemoryMarshal.AsBytes(values);
-            if (!_budget.TryReserve(bytes.Length))
+            var old = _sizes.GetValueOrDefault(key);
+            if (bytes.Length > old && !_budget.TryReserve(bytes.Length - old))
             {
                 return false;
             }
-            using (var file = File.Create(PathOf(key)))
+            try
             {
+                using var file = File.Create(PathOf(key));
                 file.Write(bytes);
+            }
+            catch (IOException) when (old == 0)
+            {
+                // Disk full or gone: treated as a full tier, the values stay where they were.
+                _budget.Release(bytes.Length);
+                File.Delete(PathOf(key));
+                return false;
+            }
+            catch (IOException)
+            {
+                // A replacement could not be written: what was kept under the key is gone.
+                _budget.Release(Math.Max(bytes.Length, old));
+                _sizes.Remove(key);
+                File.Delete(PathOf(key));
+                throw;
+            }
+            if (bytes.Length < old)
+            {
+                _budget.Release(old - bytes.Length);
             }
             _sizes[key] = bytes.Length;
             return true;

@@ -261,8 +261,9 @@ public sealed class MultimodalCache : IDisposable
         {
             Drop(old.Kv); // the text changed: its KV no longer matches it
         }
+        _segments.RemoveAt(index); // released: out of the list until the new text is held
         Hold(TextBytes(segment));
-        _segments[index] = (segment, null);
+        _segments.Insert(index, (segment, null));
     }
 
     /// <summary>Keeps long-term text under its token cap by merging the oldest segments into coarser ones.</summary>
@@ -279,9 +280,10 @@ public sealed class MultimodalCache : IDisposable
                 Drop(kv);
             }
             _segments.RemoveAt(0);
+            _segments.RemoveAt(0); // both released above; the merged one goes in once it is held
             merged = merged with { Tokens = _countTokens(merged.Text) };
             Hold(TextBytes(merged));
-            _segments[0] = (merged, null);
+            _segments.Insert(0, (merged, null));
         }
     }
 

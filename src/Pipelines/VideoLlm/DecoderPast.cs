@@ -83,7 +83,7 @@ public sealed class DecoderPast : IDisposable
         var needed = blocks.Sum(b => b.Tokens);
         for (var attempt = 0; needed > _capacity; attempt++)
         {
-            if (!Resize(Grown(needed), blocks) && attempt >= 8)
+            if (!Resize(Grown(needed), mayDrop: true) && attempt >= 8)
             {
                 throw new CacheBudgetException($"budget '{_budget.Name}': the decoder's past of {needed:N0} tokens does not fit after making room {attempt} times.");
             }
@@ -102,9 +102,13 @@ public sealed class DecoderPast : IDisposable
     /// fail half-way (a question reserves its prompt and answer up front).</summary>
     public void Reserve(int tokens)
     {
-        if (Length + tokens > _capacity && !Resize(Grown(Length + tokens), []) && !Resize(Grown(Length + tokens), []))
+        // Never dropped here: nothing would read the blocks back before the decoder runs.
+        for (var attempt = 0; Length + tokens > _capacity; attempt++)
         {
-            throw new CacheBudgetException($"budget '{_budget.Name}': no room for {tokens:N0} more tokens of the decoder's past.");
+            if (!Resize(Grown(Length + tokens), mayDrop: false) && attempt >= 8)
+            {
+                throw new CacheBudgetException($"budget '{_budget.Name}': no room for {tokens:N0} more tokens of the decoder's past.");
+            }
         }
     }
 
@@ -113,9 +117,14 @@ public sealed class DecoderPast : IDisposable
     public DecoderPast Clone(ByteBudget budget, int extraTokens, Func<long, bool>? makeRoom = null)
     {
         var copy = new DecoderPast(_layout, budget, makeRoom);
-        if (!copy.Resize(Length + extraTokens, []) && !copy.Resize(Length + extraTokens, []))
+        // Making room may evict and shrink this past: the copy is sized again each time.
+        for (var attempt = 0; !copy.Resize(Length + extraTokens, mayDrop: false); attempt++)
         {
-            throw new CacheBudgetException($"budget '{budget.Name}': no room for a copy of the decoder's past ({Length:N0} tokens).");
+            if (attempt >= 8)
+            {
+                copy.Dispose();
+                throw new CacheBudgetException($"budget '{budget.Name}': no room for a copy of the decoder's past ({Length:N0} tokens).");
+            }
         }
         var size = _layout.KvHeads * Length * _layout.HeadDim;
         for (var m = 0; m < _matrices.Length; m++)
@@ -162,15 +171,17 @@ public sealed class DecoderPast : IDisposable
     /// both; otherwise the copy is dropped first and re-read from the blocks. When even that does
     /// not fit, <c>makeRoom</c> frees memory (evicting tokens, which also shrinks what this copy
     /// must hold) and false tells the caller to size the copy again.</summary>
-    private bool Resize(int capacity, IReadOnlyList<KvBlock> following)
+    /// <param name="mayDrop">The caller reads the blocks back after this (a sync): the copy may be
+    /// given up to make room.</param>
+    private bool Resize(int capacity, bool mayDrop)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var bytes = (long)capacity * _layout.FullBytesPerToken;
         if (!_budget.TryReserve(bytes))
         {
-            if (Length == 0 || _source.Count > 0)
+            if (mayDrop || Length == 0)
             {
-                Drop(); // it can be read again from its blocks; a detached copy (a question's) cannot
+                Drop(); // it is read again from its blocks
             }
             if (!_budget.TryReserve(bytes))
             {
@@ -187,9 +198,25 @@ public sealed class DecoderPast : IDisposable
         var keep = Math.Min(Length, capacity);
         var (heads, dim) = (_layout.KvHeads, _layout.HeadDim);
         var next = new NativeFloats[_matrices.Length];
+        try
+        {
+            for (var m = 0; m < next.Length; m++)
+            {
+                next[m] = new NativeFloats(size);
+            }
+        }
+        catch
+        {
+            // Nothing changed: the new buffers made so far go, the reservation too.
+            foreach (var made in next.OfType<NativeFloats>())
+            {
+                made.Dispose();
+            }
+            _budget.Release(bytes);
+            throw;
+        }
         for (var m = 0; m < _matrices.Length; m++)
         {
-            next[m] = new NativeFloats(size);
             for (var head = 0; head < heads; head++)
             {
                 _matrices[m].Span.Slice(head * Length * dim, keep * dim).CopyTo(next[m].Span[(head * keep * dim)..]);

@@ -60,6 +60,9 @@ public sealed class VideoLlmStageFactory(VideoLlmModel model, VideoLlmSettings s
 
     /// <summary>Frames the camera's memory could not take (its budget had no room even after every
     /// policy), and why the last one could not.</summary>
+    /// <summary>Tokens the camera's cache held in KV after its last change (read without its lock).</summary>
+    public int TokensOf(string camera) => _cameras.TryGetValue(camera, out var c) ? Volatile.Read(ref c.HeldTokens) : 0;
+
     /// <summary>Times the camera's cache was re-based to stay inside the model's window.</summary>
     public long RebasesOf(string camera) => _cameras.TryGetValue(camera, out var c) ? Interlocked.Read(ref c.Rebased) : 0;
 
@@ -126,13 +129,27 @@ internal sealed class VideoLlmCamera : IFrameStage
         _past = new DecoderPast(model.Layout, Memory.Past, Cache.MakeRoom);
         _systemPast = new DecoderPast(model.Layout, Memory.Past, Cache.MakeRoom);
         var system = model.Tokenizer.Encode(model.SystemPrompt);
-        if (system.Length > 0)
+        try
         {
-            var step = model.Decoder.Run(model.Embedder.Embed(system), system.Length, _past, TokenKind.System, 0);
-            Cache.SetSystem(step.Kv);
-            _systemBlock = step.Kv;
-            _systemPast.Append(step.Kv);
-            _position = system.Length;
+            if (system.Length > 0)
+            {
+                var step = model.Decoder.Run(model.Embedder.Embed(system), system.Length, _past, TokenKind.System, 0);
+                Cache.SetSystem(step.Kv);
+                _systemBlock = step.Kv;
+                _systemPast.Append(step.Kv);
+                _position = system.Length;
+            }
+        }
+        catch
+        {
+            // A camera that cannot start gives back what it took from the budgets all cameras share.
+            Cache.Dispose();
+            _past.Dispose();
+            _systemPast.Dispose();
+            _host?.Dispose();
+            _disk?.Dispose();
+            _preprocessor.Dispose();
+            throw;
         }
         _answers = Task.Factory.StartNew(AnswerLoop, TaskCreationOptions.LongRunning);
     }
@@ -168,6 +185,10 @@ internal sealed class VideoLlmCamera : IFrameStage
     public long Refused;
     public volatile string? LastRefusal;
 
+    /// <summary>The cache's KV tokens, refreshed under the gate for readers on other threads (the
+    /// cache itself is the stage's alone).</summary>
+    public int HeldTokens;
+
     /// <summary>The cache's KV as the decoder takes it, kept between ingested frames (stage thread
     /// only, under the gate), counted in <see cref="VideoLlmMemory.Past"/>.</summary>
     private readonly DecoderPast _past;
@@ -195,6 +216,7 @@ internal sealed class VideoLlmCamera : IFrameStage
                 }
                 _position += _model.TokensPerFrame;
                 Cache.AppendFrame(time, _facts(_camera), step.Kv);
+                Volatile.Write(ref HeldTokens, Cache.KvTokens);
             }
             catch (CacheBudgetException e)
             {
@@ -281,6 +303,7 @@ internal sealed class VideoLlmCamera : IFrameStage
         {
             return;
         }
+        Cache.CollectVerbalized(wait: true); // its frames leave now: count without them
         var target = (max - headroom) / 2;
         if (target <= Cache.SystemTokens)
         {

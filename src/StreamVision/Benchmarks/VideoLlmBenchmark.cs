@@ -147,12 +147,12 @@ public static class VideoLlmBenchmark
                 {
                     factory.Ask("cam", "What happened so far?", a => latencies.Add(a.Latency.TotalMilliseconds));
                 }
-                tokensMax = Math.Max(tokensMax, cache.KvTokens);
+                tokensMax = Math.Max(tokensMax, factory.TokensOf("cam"));
                 if (ingested % 60 == 0 || ingested == frames)
                 {
                     var tiers = memory.Offloaded.ToDictionary(t => t.Tier, t => t.Bytes);
                     samples.Add(new MemorySample(ingested / 120.0, memory.Camera.Held, memory.Cache.Held, memory.Past.Held, memory.Answers.Held, tiers["host"], tiers["disk"],
-                        ResourceSampler.ResidentBytes() - baseline, cache.KvTokens));
+                        ResourceSampler.ResidentBytes() - baseline, factory.TokensOf("cam")));
                 }
                 return ValueTask.CompletedTask;
             }, cancellationToken).ConfigureAwait(false);

@@ -78,7 +78,7 @@ public sealed class StatsPublisher(ServiceHost host, TimeSpan interval)
             peak_bytes = memory.Camera.Peak,
             accounts = memory.Accounts.ToDictionary(a => a.Account, a => a.Bytes),
             offloaded = memory.Offloaded.ToDictionary(t => t.Tier, t => t.Bytes),
-            tokens = cache?.TokensHeld ?? 0,
+            tokens = videollm.TokensOf(camera),
             quantized_blocks = cache?.QuantizedBlocks ?? 0,
             evicted_tokens = cache?.EvictedTokens ?? 0,
             offloaded_bytes = cache?.OffloadedBytes ?? 0,
