@@ -152,14 +152,9 @@ public sealed class DecoderKvCacheTests
     public void Eviction_under_pressure_keeps_the_low_key_norm_tokens_the_decoder_scored_not_the_oldest()
     {
         using var decoder = Decoder();
-        var options = new StreamVision.Cache.Multimodal.CacheOptions(TimeSpan.FromHours(1), 4, ReferenceDecoderModel.Hidden, Layout)
-        {
-            Policies = [StreamVision.Cache.Multimodal.CachePolicy.Evict],
-            ProtectedRecentTokens = 8,
-        };
-        var budget = new StreamVision.Cache.ByteBudget("camera", 40 * 4 * Layout.FullBytesPerToken);
-        using var cache = new StreamVision.Cache.Multimodal.MultimodalCache(options, budget, new StreamVision.Cache.Multimodal.StructuredVerbalizer(), _ => 1);
-        using var past = new DecoderPast(Layout, new StreamVision.Cache.ByteBudget("past", long.MaxValue));
+        var (options, cache, past) = EvictingMemory();
+        using var disposeCache = cache;
+        using var disposePast = past;
         var norms = new Dictionary<long, double>();
         for (var frame = 0; frame < 60; frame++)
         {
@@ -236,6 +231,20 @@ public sealed class DecoderKvCacheTests
         Assert.Empty(Directory.GetFiles(dir.Path));
     }
 
+    /// <summary>A cache that only evicts, with room for about 40 four-token frames and a protected
+    /// window of 8, and an unbounded past to run the decoder over it.</summary>
+    private static (StreamVision.Cache.Multimodal.CacheOptions Options, StreamVision.Cache.Multimodal.MultimodalCache Cache, DecoderPast Past) EvictingMemory()
+    {
+        var options = new StreamVision.Cache.Multimodal.CacheOptions(TimeSpan.FromHours(1), 4, ReferenceDecoderModel.Hidden, Layout)
+        {
+            Policies = [StreamVision.Cache.Multimodal.CachePolicy.Evict],
+            ProtectedRecentTokens = 8,
+        };
+        var budget = new StreamVision.Cache.ByteBudget("camera", 40 * 4 * Layout.FullBytesPerToken);
+        return (options, new StreamVision.Cache.Multimodal.MultimodalCache(options, budget, new StreamVision.Cache.Multimodal.StructuredVerbalizer(), _ => 1),
+            new DecoderPast(Layout, new StreamVision.Cache.ByteBudget("past", long.MaxValue)));
+    }
+
     /// <summary>StreamingLLM's re-basing with RoPE: tokens cached far into the stream, moved to the
     /// front of the window with their keys rotated, give the logits a fresh prefill of the same
     /// tokens at the new positions gives.</summary>
@@ -292,14 +301,9 @@ public sealed class DecoderKvCacheTests
         using var decoder = new DecoderSession(file, Layout, ReferenceDecoderModel.Hidden, ReferenceDecoderModel.Vocab, "attentions.{layer}",
             maxPosition: ReferenceDecoderModel.MaxPositions, ropeTheta: ReferenceDecoderModel.RopeTheta);
         Assert.True(decoder.ExportsAttention);
-        var options = new StreamVision.Cache.Multimodal.CacheOptions(TimeSpan.FromHours(1), 4, ReferenceDecoderModel.Hidden, Layout)
-        {
-            Policies = [StreamVision.Cache.Multimodal.CachePolicy.Evict],
-            ProtectedRecentTokens = 8,
-        };
-        var budget = new StreamVision.Cache.ByteBudget("camera", 40 * 4 * Layout.FullBytesPerToken);
-        using var cache = new StreamVision.Cache.Multimodal.MultimodalCache(options, budget, new StreamVision.Cache.Multimodal.StructuredVerbalizer(), _ => 1);
-        using var past = new DecoderPast(Layout, new StreamVision.Cache.ByteBudget("past", long.MaxValue));
+        var (options, cache, past) = EvictingMemory();
+        using var disposeCache = cache;
+        using var disposePast = past;
         var received = new Dictionary<long, double>(); // by position: the attention each token got, decayed as the stage does
         for (var frame = 0; frame < 60; frame++)
         {
