@@ -10,9 +10,9 @@ step() { echo; echo "=== fresh machine: $*"; }
 # 1. Before anything is installed, the native libraries cannot load: the service must say which
 #    libraries, from which packages, in one line with exit code 2 (not a stack trace).
 step "built but nothing installed: the missing native libraries are one line, exit 2"
-dotnet build src/StreamVision/StreamVision.csproj -c Release -nologo -v:quiet -tl:off || exit 1
+dotnet build src/Host/StreamVision.Host.csproj -c Release -nologo -v:quiet -tl:off || exit 1
 err=$(mktemp)
-dotnet src/StreamVision/bin/Release/net10.0/streamvision.dll run --duration 1 --http-port -1 2>"$err"
+dotnet src/Host/bin/Release/net10.0/streamvision.dll run --duration 1 --http-port -1 2>"$err"
 code=$?
 cat "$err"
 if [ "$code" -ne 2 ] || [ "$(grep -c . "$err")" -ne 1 ] || ! grep -q "sudo apt-get install .*libatomic1" "$err"; then

@@ -26,5 +26,5 @@ server=$!
 for _ in $(seq 50); do grep -q READY "$work/server.log" && break; sleep 0.2; done
 grep -q READY "$work/server.log" || { cat "$work/server.log" >&2; exit 1; }
 
-dotnet "$here/src/StreamVision/bin/Release/net10.0/streamvision.dll" bench soak \
+dotnet "$here/benchmarks/StreamVision.Benchmarks/bin/Release/net10.0/streamvision-bench.dll" soak \
     --source "rtsp://127.0.0.1:$port/soak" --minutes "$minutes" --models-dir "$shared/models" --out "$out"

@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec dotnet src/StreamVision/bin/Release/net10.0/streamvision.dll run "$@"
+exec dotnet src/Host/bin/Release/net10.0/streamvision.dll run "$@"

@@ -6,7 +6,7 @@ read a clip frame by frame, pre-process, run the ONNX model, take the class per 
 the same payloads as StreamVision on the same topics: JSON on <prefix>/<camera>/segmentation and
 the class-index mask as PNG on <prefix>/<camera>/segmentation/mask.
 
-`streamvision bench peer` runs it against the same clip, model and broker as the service and
+`streamvision-bench peer` runs it against the same clip, model and broker as the service and
 compares what a subscriber receives. It can also be run alone:
 
   /usr/bin/python3 peer.py --clip CLIP --model MODEL.onnx --port 1883 \

@@ -14,7 +14,7 @@ public sealed class BenchSmokeTests : IDisposable
     public async Task Decode_benchmark_runs_both_sides_on_the_same_frames_and_reports_a_ratio()
     {
         var json = Path.Combine(_dir.Path, "decode.json");
-        var run = await CliRun.InvokeAsync("bench", "decode", "--clip", SharedData.CarClip, "--threads", "1", "--repeat", "1", "--json", json);
+        var run = await BenchRun.InvokeAsync("decode", "--clip", SharedData.CarClip, "--threads", "1", "--repeat", "1", "--json", json);
 
         Assert.True(run.ExitCode == ExitCodes.Ok, run.Error);
         var report = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
@@ -30,7 +30,7 @@ public sealed class BenchSmokeTests : IDisposable
     public async Task Limit_benchmark_measures_decode_model_and_pipeline_on_the_same_clip()
     {
         var json = Path.Combine(_dir.Path, "limit.json");
-        var run = await CliRun.InvokeAsync("bench", "limit", "--clip", SharedData.CarClip, "--repeat", "1", "--json", json);
+        var run = await BenchRun.InvokeAsync("limit", "--clip", SharedData.CarClip, "--repeat", "1", "--json", json);
 
         Assert.True(run.ExitCode == ExitCodes.Ok, run.Error);
         var report = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
@@ -54,7 +54,7 @@ public sealed class BenchSmokeTests : IDisposable
     [Fact]
     public async Task VideoLlm_benchmark_runs_the_whole_stage_under_its_budget_and_plots_memory()
     {
-        var run = await CliRun.InvokeAsync("bench", "videollm", "--frames", "8", "--tokens", "4", "--minutes", "4",
+        var run = await BenchRun.InvokeAsync("videollm", "--frames", "8", "--tokens", "4", "--minutes", "4",
             "--budget-mb", "0.25", "--offload-host-mb", "0.03", "--offload-disk-mb", "1", "--out", _dir.Path);
 
         Assert.True(run.ExitCode == ExitCodes.Ok, run.Error);
@@ -84,7 +84,7 @@ public sealed class BenchSmokeTests : IDisposable
     [Fact]
     public async Task Live_overload_benchmark_offers_more_than_the_stage_takes_and_plots_frame_age()
     {
-        var run = await CliRun.InvokeAsync("bench", "live", "--clip", SharedData.CarClip, "--model", "road_segmentation_adas_0001", "--models-dir", SharedData.Models, "--seconds", "5", "--out", _dir.Path);
+        var run = await BenchRun.InvokeAsync("live", "--clip", SharedData.CarClip, "--model", "road_segmentation_adas_0001", "--models-dir", SharedData.Models, "--seconds", "5", "--out", _dir.Path);
 
         Assert.True(run.ExitCode == ExitCodes.Ok, run.Error);
         var report = Report("live-overload");
@@ -103,7 +103,7 @@ public sealed class BenchSmokeTests : IDisposable
     [Fact]
     public async Task Scaling_benchmark_runs_each_camera_count_and_sees_every_camera()
     {
-        var run = await CliRun.InvokeAsync("bench", "scaling", "--clip", SharedData.CarClip, "--cameras", "1", "2", "--seconds", "4", "--out", _dir.Path);
+        var run = await BenchRun.InvokeAsync("scaling", "--clip", SharedData.CarClip, "--cameras", "1", "2", "--seconds", "4", "--out", _dir.Path);
 
         Assert.True(run.ExitCode == ExitCodes.Ok, run.Error);
         var steps = Report("scaling").GetProperty("Steps").EnumerateArray().ToList();
@@ -120,7 +120,7 @@ public sealed class BenchSmokeTests : IDisposable
     [Fact]
     public async Task Soak_benchmark_runs_every_stage_and_samples_memory()
     {
-        var run = await CliRun.InvokeAsync("bench", "soak", "--source", SharedData.CarClip, "--minutes", "0.15", "--models-dir", SharedData.Models, "--out", _dir.Path);
+        var run = await BenchRun.InvokeAsync("soak", "--source", SharedData.CarClip, "--minutes", "0.15", "--models-dir", SharedData.Models, "--out", _dir.Path);
 
         Assert.True(run.ExitCode == ExitCodes.Ok, run.Error);
         var report = Report("soak");
@@ -135,7 +135,7 @@ public sealed class BenchSmokeTests : IDisposable
     [Fact]
     public async Task Peer_benchmark_runs_the_python_job_and_ours_on_every_frame_of_the_clip()
     {
-        var run = await CliRun.InvokeAsync("bench", "peer", "--clip", SharedData.CarClip, "--repeat", "1", "--out", _dir.Path);
+        var run = await BenchRun.InvokeAsync("peer", "--clip", SharedData.CarClip, "--repeat", "1", "--out", _dir.Path);
 
         Assert.True(run.ExitCode == ExitCodes.Ok, run.Error);
         var report = Report("peer");
@@ -154,7 +154,7 @@ public sealed class BenchSmokeTests : IDisposable
     [Fact]
     public async Task Peer_benchmark_names_the_fix_when_the_python_is_missing()
     {
-        var run = await CliRun.InvokeAsync("bench", "peer", "--clip", SharedData.CarClip, "--repeat", "1", "--python", "/nonexistent/python3", "--out", _dir.Path);
+        var run = await BenchRun.InvokeAsync("peer", "--clip", SharedData.CarClip, "--repeat", "1", "--python", "/nonexistent/python3", "--out", _dir.Path);
 
         Assert.NotEqual(ExitCodes.Ok, run.ExitCode);
         Assert.Contains("python3-opencv", run.Error);
@@ -163,7 +163,7 @@ public sealed class BenchSmokeTests : IDisposable
     [Fact]
     public async Task Micro_benchmarks_run_each_case_with_its_baseline()
     {
-        var run = await CliRun.InvokeAsync("bench", "micro", "--clip", SharedData.CarClip, "--dry", "--out", _dir.Path);
+        var run = await BenchRun.InvokeAsync("micro", "--clip", SharedData.CarClip, "--dry", "--out", _dir.Path);
 
         Assert.True(run.ExitCode == ExitCodes.Ok, run.Error);
         Assert.Contains("micro-benchmarks: 12 cases", run.Output);

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Text.Json;
 using StreamVision.Host.Config;
 using StreamVision.Host.Hosting;
-using StreamVision.Pipelines.ReferenceModels;
+using StreamVision.ModelGenerator;
 using StreamVision.Tests.Support;
 
 namespace StreamVision.Tests.Integration;

@@ -3,7 +3,7 @@ using System.Text.Json;
 using StreamVision.Host.Config;
 using StreamVision.Host.Hosting;
 using StreamVision.Pipelines.Pose;
-using StreamVision.Pipelines.ReferenceModels;
+using StreamVision.ModelGenerator;
 using StreamVision.Tests.Support;
 
 namespace StreamVision.Tests.Integration;

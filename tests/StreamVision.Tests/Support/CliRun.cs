@@ -15,3 +15,15 @@ public static class CliRun
         return new Outcome(code, output.ToString(), error.ToString());
     }
 }
+
+/// <summary>Runs the benchmark tool's command line (<c>streamvision-bench</c>) in-process.</summary>
+public static class BenchRun
+{
+    public static async Task<CliRun.Outcome> InvokeAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await StreamVision.Benchmarks.BenchApp.InvokeAsync(args, output, error);
+        return new CliRun.Outcome(code, output.ToString(), error.ToString());
+    }
+}

@@ -1,5 +1,5 @@
 using StreamVision.Cache.Kv;
-using StreamVision.Pipelines.ReferenceModels;
+using StreamVision.ModelGenerator;
 using StreamVision.Pipelines.VideoLlm;
 using StreamVision.Tests.Support;
 

@@ -39,7 +39,7 @@ public sealed class DeploymentFilesTests
         // The host project ships files from outside src/ (manifests, models, the Python peer); a
         // build in the image fails if the Dockerfile does not copy their folders into it.
         var text = Read("docker", dockerfile);
-        var folders = Regex.Matches(Read("src", "StreamVision", "StreamVision.csproj"), @"Include=""\.\./\.\./([^""]+)""")
+        var folders = Regex.Matches(Read("src", "Host", "StreamVision.Host.csproj"), @"Include=""\.\./\.\./([^""]+)""")
             .SelectMany(m => m.Groups[1].Value.Split(';'))
             .Select(path => path.Replace("../../", "")[..path.Replace("../../", "").LastIndexOf('/')])
             .Distinct()

@@ -1,7 +1,7 @@
 using StreamVision.Ingest.Decoders;
 using StreamVision.Ingest.Frames;
 using StreamVision.Pipelines.Models;
-using StreamVision.Pipelines.ReferenceModels;
+using StreamVision.ModelGenerator;
 using StreamVision.Pipelines.Segmentation;
 using StreamVision.Tests.Support;
 
