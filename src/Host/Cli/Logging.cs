@@ -8,7 +8,9 @@ internal static class Logging
     /// <summary>Logs go to stderr so stdout carries only the summary lines and tables. "json" writes
     /// one JSON object per line (UTC timestamp, level, category, message, the message's named values)
     /// for log collectors; "text" one readable line.</summary>
-    public static ILoggerFactory Create(string level, string format = "text") => LoggerFactory.Create(b =>
+    public static ILoggerFactory Create(string level, string format = "text") => LoggerFactory.Create(b => Configure(b, level, format));
+
+    public static void Configure(ILoggingBuilder b, string level, string format)
     {
         b.SetMinimumLevel(Enum.Parse<LogLevel>(level, ignoreCase: true)).AddFilter("Microsoft", LogLevel.Warning);
         if (format == "json")
@@ -29,5 +31,5 @@ internal static class Logging
             });
         }
         b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-    });
+    }
 }

@@ -53,8 +53,7 @@ internal static class RunCommand
             {
                 throw new Pipelines.Configuration.ConfigurationException($"--duration {seconds}: use a positive number of seconds, or --forever.");
             }
-            using var loggers = Logging.Create(cfg.LogLevel, cfg.LogFormat);
-            await using var host = await ServiceHost.StartAsync(cfg, loggers, ct).ConfigureAwait(false);
+            await using var host = await ServiceHost.StartAsync(cfg, null, ct).ConfigureAwait(false);
             output.WriteLine($"streamvision: publishing to mqtt://{cfg.Mqtt.Host}:{cfg.Mqtt.Port} under '{cfg.Mqtt.Prefix}/#'; " +
                 (parse.GetValue(forever) ? "Ctrl-C stops." : $"stopping after {seconds:0.#} s (--forever runs until Ctrl-C)."));
             using var stopAt = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -63,7 +62,7 @@ internal static class RunCommand
                 stopAt.CancelAfter(TimeSpan.FromSeconds(seconds));
             }
             var summary = cfg.SummaryIntervalSeconds > 0
-                ? new LiveSummary(host, output).RunAsync(TimeSpan.FromSeconds(cfg.SummaryIntervalSeconds), stopAt.Token)
+                ? new LiveSummary(host.Pipeline, host.Router, host.Publisher, output).RunAsync(TimeSpan.FromSeconds(cfg.SummaryIntervalSeconds), stopAt.Token)
                 : Task.CompletedTask;
             await Task.WhenAny(host.Completion, Task.Delay(Timeout.Infinite, stopAt.Token).ContinueWith(_ => { }, TaskScheduler.Default)).ConfigureAwait(false);
             await stopAt.CancelAsync().ConfigureAwait(false);

@@ -7,28 +7,28 @@ namespace StreamVision.Host.Hosting;
 /// max_fps — with their parsing and current values, shared by MQTT commands and the REST API.
 /// Values are text as they travel on MQTT: stages "ON"/"OFF", max_fps a number or "none".
 /// </summary>
-public sealed class CameraSettings(ServiceHost host)
+public sealed class CameraSettings(Pipelines.Graph.Pipeline pipeline)
 {
     public const string MaxFps = "max_fps";
 
     /// <summary>Every setting name a camera has: its stages, then max_fps.</summary>
-    public IReadOnlyList<string> Names => [.. host.Pipeline.StageNames, MaxFps];
+    public IReadOnlyList<string> Names => [.. pipeline.StageNames, MaxFps];
 
     /// <summary>The setting's current value, or null when the camera is not running.</summary>
     public string? Get(string camera, string setting)
     {
         if (setting == MaxFps)
         {
-            return host.Pipeline.Source(camera) is { } source ? Format(source.MaxFps) : null;
+            return pipeline.Source(camera) is { } source ? Format(source.MaxFps) : null;
         }
-        return host.Pipeline.IsStageEnabled(camera, setting) is { } on ? (on ? "ON" : "OFF") : null;
+        return pipeline.IsStageEnabled(camera, setting) is { } on ? (on ? "ON" : "OFF") : null;
     }
 
     /// <summary>Applies <paramref name="value"/>; returns the new value, or throws
     /// <see cref="ArgumentException"/> naming what is wrong — nothing changes then.</summary>
     public string Set(string camera, string setting, string value)
     {
-        var source = host.Pipeline.Source(camera) ?? throw new ArgumentException($"no camera '{camera}'; running cameras: {string.Join(", ", host.Pipeline.Sources.Select(s => s.CameraId))}.");
+        var source = pipeline.Source(camera) ?? throw new ArgumentException($"no camera '{camera}'; running cameras: {string.Join(", ", pipeline.Sources.Select(s => s.CameraId))}.");
         value = value.Trim();
         if (setting == MaxFps)
         {
@@ -46,7 +46,7 @@ public sealed class CameraSettings(ServiceHost host)
             }
             return Format(source.MaxFps);
         }
-        if (!host.Pipeline.StageNames.Contains(setting))
+        if (!pipeline.StageNames.Contains(setting))
         {
             throw new ArgumentException($"'{Shorten(setting)}' is not a setting of camera '{camera}'; settings: {string.Join(", ", Names)}.");
         }
@@ -56,7 +56,7 @@ public sealed class CameraSettings(ServiceHost host)
             "OFF" or "FALSE" or "0" or "DISABLE" => false,
             _ => throw new ArgumentException($"stage '{setting}' takes ON or OFF, not '{Shorten(value)}'."),
         };
-        host.Pipeline.SetStageEnabled(camera, setting, enabled);
+        pipeline.SetStageEnabled(camera, setting, enabled);
         return enabled ? "ON" : "OFF";
     }
 

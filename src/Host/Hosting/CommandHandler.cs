@@ -12,20 +12,21 @@ namespace StreamVision.Host.Hosting;
 /// with a JSON error on the request's MQTT 5 response topic (with its correlation data) or, without
 /// one, on …/&lt;setting&gt;/error.
 /// </summary>
-public sealed class CommandHandler(ServiceHost host, ILogger log)
+public sealed class CommandHandler(Pipelines.Graph.Pipeline pipeline, MqttPublisher publisher, MqttSetup mqtt, ILoggerFactory loggers)
 {
     /// <summary>Largest command payload taken; a setting's value is a few bytes.</summary>
     public const int MaxPayloadBytes = 256;
 
-    private readonly CameraSettings _settings = new(host);
-    private readonly MqttTopics _topics = host.Mqtt.Topics;
+    private readonly CameraSettings _settings = new(pipeline);
+    private readonly MqttTopics _topics = mqtt.Topics;
+    private readonly ILogger _log = loggers.CreateLogger("commands");
 
-    public void Subscribe() => host.Publisher.Subscribe(_topics.AnySettingSet, Handle);
+    public void Subscribe() => publisher.Subscribe(_topics.AnySettingSet, Handle);
 
     /// <summary>Publishes every camera's settings on their state topics (retained), so a new subscriber sees them.</summary>
     public void PublishAllStates()
     {
-        foreach (var camera in host.Pipeline.Sources.Select(s => s.CameraId))
+        foreach (var camera in pipeline.Sources.Select(s => s.CameraId))
         {
             foreach (var setting in _settings.Names)
             {
@@ -65,7 +66,7 @@ public sealed class CommandHandler(ServiceHost host, ILogger log)
         }
         catch (ArgumentException e)
         {
-            log.LogWarning("command on {Topic} refused: {Message}", message.Topic, e.Message);
+            _log.LogWarning("command on {Topic} refused: {Message}", message.Topic, e.Message);
             Reply(message.ResponseTopic ?? _topics.SettingError(camera, setting), message.CorrelationData,
                 new { ok = false, camera, setting, error = e.Message, time = DateTimeOffset.UtcNow });
         }
@@ -77,13 +78,13 @@ public sealed class CommandHandler(ServiceHost host, ILogger log)
     {
         var applied = _settings.Set(camera, setting, value);
         PublishState(camera, setting, applied);
-        log.LogInformation("camera {Camera}: {Setting} set to {Value}", camera, setting, applied);
+        _log.LogInformation("camera {Camera}: {Setting} set to {Value}", camera, setting, applied);
         return applied;
     }
 
     private void PublishState(string camera, string setting, string value)
-        => host.Publisher.TryPublish(new OutgoingMessage(_topics.SettingState(camera, setting), Encoding.UTF8.GetBytes(value), "text/plain", Retain: true, Qos: host.Mqtt.Qos.State));
+        => publisher.TryPublish(new OutgoingMessage(_topics.SettingState(camera, setting), Encoding.UTF8.GetBytes(value), "text/plain", Retain: true, Qos: mqtt.Qos.State));
 
     private void Reply(string topic, byte[]? correlation, object body)
-        => host.Publisher.TryPublish(new OutgoingMessage(topic, JsonSerializer.SerializeToUtf8Bytes(body), "application/json", Qos: 1, CorrelationData: correlation));
+        => publisher.TryPublish(new OutgoingMessage(topic, JsonSerializer.SerializeToUtf8Bytes(body), "application/json", Qos: 1, CorrelationData: correlation));
 }

@@ -6,7 +6,7 @@ namespace StreamVision.Host.Hosting;
 /// <summary>One line per interval while the service runs: per camera the input rate, each stage's
 /// output rate, mean service time and drops, the age of frames as they are published, and the MQTT
 /// queue. Rates are deltas over the interval, not averages since start, so a stall shows at once.</summary>
-public sealed class LiveSummary(ServiceHost host, TextWriter output)
+public sealed class LiveSummary(Pipelines.Graph.Pipeline pipeline, Results.ResultRouter router, StreamVision.Publish.Mqtt.MqttPublisher publisher, TextWriter output)
 {
     private readonly RateMeter _rates = new();
 
@@ -30,7 +30,7 @@ public sealed class LiveSummary(ServiceHost host, TextWriter output)
         var s = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
         s.Append(DateTime.Now.ToString("HH:mm:ss", inv));
-        foreach (var source in host.Pipeline.Sources)
+        foreach (var source in pipeline.Sources)
         {
             var decoded = source.Stats.Decoded;
             s.Append(inv, $" | {source.CameraId}: in {_rates.PerSecond($"in/{source.CameraId}", decoded, interval):0.0} fps");
@@ -38,16 +38,16 @@ public sealed class LiveSummary(ServiceHost host, TextWriter output)
             {
                 s.Append(inv, $" [{source.Stats.State.ToString().ToUpperInvariant()}]");
             }
-            foreach (var stage in host.Pipeline.StageStats.Where(st => st.CameraId == source.CameraId))
+            foreach (var stage in pipeline.StageStats.Where(st => st.CameraId == source.CameraId))
             {
                 var mean = stage.Processed == 0 ? 0 : stage.Busy.TotalMilliseconds / stage.Processed;
                 s.Append(inv, $", {stage.Stage} out {_rates.PerSecond($"{stage.Stage}/{source.CameraId}", stage.Processed, interval):0.0} fps {mean:0.0} ms/frame drops {stage.Dropped}");
             }
-            var age = host.Router.AgeOf(source.CameraId);
+            var age = router.AgeOf(source.CameraId);
             s.Append(inv, $", age p50 {age.PercentileMs(50):0} ms max {age.MaxMs():0} ms");
         }
-        var mqtt = host.Publisher.Stats;
-        s.Append(inv, $" | mqtt {(host.Publisher.IsConnected ? "up" : "DOWN")} sent {mqtt.Published} queued {host.Publisher.QueueDepth} dropped {mqtt.Dropped}");
+        var mqtt = publisher.Stats;
+        s.Append(inv, $" | mqtt {(publisher.IsConnected ? "up" : "DOWN")} sent {mqtt.Published} queued {publisher.QueueDepth} dropped {mqtt.Dropped}");
         return s.ToString();
     }
 }

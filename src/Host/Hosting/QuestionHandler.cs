@@ -12,16 +12,16 @@ namespace StreamVision.Host.Hosting;
 /// request's MQTT 5 response topic with its correlation data, or to &lt;prefix&gt;/&lt;camera&gt;/answer.
 /// Answers are written on the camera's answer thread: frames keep entering the memory meanwhile.
 /// </summary>
-public sealed class QuestionHandler(ServiceHost host, VideoLlmStageFactory videollm, ILogger log)
+public sealed class QuestionHandler(MqttPublisher publisher, MqttSetup mqtt, LiveCameras cameras, VideoLlmStageFactory videollm, ILogger log)
 {
     public const int MaxQuestionBytes = 2048;
 
-    public void Subscribe() => host.Publisher.Subscribe($"{host.Mqtt.Topics.Prefix}/+/ask", Handle);
+    public void Subscribe() => publisher.Subscribe($"{mqtt.Topics.Prefix}/+/ask", Handle);
 
     private void Handle(IncomingMessage message)
     {
-        var camera = host.Mqtt.Topics.CameraOf(message.Topic) ?? "";
-        var replyTo = message.ResponseTopic ?? $"{host.Mqtt.Topics.Prefix}/{camera}/answer";
+        var camera = mqtt.Topics.CameraOf(message.Topic) ?? "";
+        var replyTo = message.ResponseTopic ?? $"{mqtt.Topics.Prefix}/{camera}/answer";
         string? question = null;
         string? error = null;
         if (message.Payload.Length > MaxQuestionBytes)
@@ -46,7 +46,7 @@ public sealed class QuestionHandler(ServiceHost host, VideoLlmStageFactory video
         }
         if (error is null && !videollm.Ask(camera, question!, answer => Reply(replyTo, message.CorrelationData, Json(answer))))
         {
-            error = host.HasCamera(camera) ? $"camera '{camera}' has too many questions waiting; ask again shortly." : $"no camera '{camera}'.";
+            error = cameras.Has(camera) ? $"camera '{camera}' has too many questions waiting; ask again shortly." : $"no camera '{camera}'.";
         }
         if (error is not null)
         {
@@ -66,5 +66,5 @@ public sealed class QuestionHandler(ServiceHost host, VideoLlmStageFactory video
     });
 
     private void Reply(string topic, byte[]? correlation, byte[] body)
-        => host.Publisher.TryPublish(new OutgoingMessage(topic, body, "application/json", Qos: 1, CorrelationData: correlation));
+        => publisher.TryPublish(new OutgoingMessage(topic, body, "application/json", Qos: 1, CorrelationData: correlation));
 }

@@ -5,7 +5,7 @@ namespace StreamVision.Host.Hosting;
 
 /// <summary>Publishes &lt;prefix&gt;/stats periodically: per camera its state and rates, per stage its
 /// rate, mean service time and drops, frame age, and the MQTT connection and queue.</summary>
-public sealed class StatsPublisher(ServiceHost host, TimeSpan interval)
+public sealed class StatsPublisher(Pipelines.Graph.Pipeline pipeline, Results.ResultRouter router, MqttPublisher publisher, MqttSetup mqtt, StageSet stages, TimeSpan interval)
 {
     private readonly RateMeter _rates = new();
     private Task? _loop;
@@ -19,7 +19,7 @@ public sealed class StatsPublisher(ServiceHost host, TimeSpan interval)
         {
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
             {
-                host.Publisher.TryPublish(new OutgoingMessage(host.Mqtt.Topics.Stats, Snapshot(), "application/json", Qos: host.Mqtt.Qos.Stats));
+                publisher.TryPublish(new OutgoingMessage(mqtt.Topics.Stats, Snapshot(), "application/json", Qos: mqtt.Qos.Stats));
             }
         }
         catch (OperationCanceledException)
@@ -31,18 +31,18 @@ public sealed class StatsPublisher(ServiceHost host, TimeSpan interval)
     {
         var seconds = interval.TotalSeconds;
         double Rate(string key, long counter) => Math.Round(_rates.PerSecond(key, counter, interval), 2);
-        var cameras = host.Pipeline.Sources.Select(source => new
+        var cameras = pipeline.Sources.Select(source => new
         {
             camera = source.CameraId,
             state = source.Stats.State.ToString().ToLowerInvariant(),
             fps_in = Rate($"in/{source.CameraId}", source.Stats.Decoded),
             reconnects = source.Stats.Reconnects,
-            age_ms_p50 = Math.Round(host.Router.AgeOf(source.CameraId).PercentileMs(50), 1),
-            age_ms_max = Math.Round(host.Router.AgeOf(source.CameraId).MaxMs(), 1),
-            stages = host.Pipeline.StageStats.Where(s => s.CameraId == source.CameraId).Select(s => new
+            age_ms_p50 = Math.Round(router.AgeOf(source.CameraId).PercentileMs(50), 1),
+            age_ms_max = Math.Round(router.AgeOf(source.CameraId).MaxMs(), 1),
+            stages = pipeline.StageStats.Where(s => s.CameraId == source.CameraId).Select(s => new
             {
                 stage = s.Stage,
-                enabled = host.Pipeline.IsStageEnabled(s.CameraId, s.Stage),
+                enabled = pipeline.IsStageEnabled(s.CameraId, s.Stage),
                 fps_out = Rate($"{s.Stage}/{s.CameraId}", s.Processed),
                 mean_ms = s.Processed == 0 ? 0 : Math.Round(s.Busy.TotalMilliseconds / s.Processed, 2),
                 processed = s.Processed,
@@ -51,21 +51,21 @@ public sealed class StatsPublisher(ServiceHost host, TimeSpan interval)
             }).ToList(),
             videollm = VideoLlmMemory(source.CameraId),
         }).ToList();
-        var mqtt = host.Publisher.Stats;
+        var mqtt = publisher.Stats;
         return JsonSerializer.SerializeToUtf8Bytes(new
         {
             schema_version = 1,
             time = DateTimeOffset.UtcNow,
             interval_s = seconds,
             cameras,
-            mqtt = new { connected = host.Publisher.IsConnected, queued = host.Publisher.QueueDepth, published = mqtt.Published, dropped = mqtt.Dropped, dropped_reliable = mqtt.DroppedReliable, failed = mqtt.Failed },
+            mqtt = new { connected = publisher.IsConnected, queued = publisher.QueueDepth, published = mqtt.Published, dropped = mqtt.Dropped, dropped_reliable = mqtt.DroppedReliable, failed = mqtt.Failed },
         });
     }
 
     /// <summary>The camera's VideoLLM memory per account against its budget (null without the stage).</summary>
     private object? VideoLlmMemory(string camera)
     {
-        if (host.VideoLlm is not { } videollm || videollm.MemoryOf(camera) is not { } memory)
+        if (stages.VideoLlm is not { } videollm || videollm.MemoryOf(camera) is not { } memory)
         {
             return null;
         }

@@ -266,6 +266,10 @@ public sealed class MqttPublisher : IAsyncDisposable
     /// <summary>Sends what is queued (up to <paramref name="drainTimeout"/>), says stopped, disconnects.</summary>
     public async Task StopAsync(TimeSpan drainTimeout)
     {
+        if (Interlocked.Exchange(ref _stopping, 1) == 1)
+        {
+            return;
+        }
         _queue.Complete();
         if (_loop is not null)
         {
@@ -290,12 +294,17 @@ public sealed class MqttPublisher : IAsyncDisposable
         }
     }
 
+    private int _stopping;
+    private int _disposed;
+
+    /// <summary>Stops (if not yet) and releases the client, once.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (!_stop.IsCancellationRequested)
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
-            await StopAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            return;
         }
+        await StopAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         _client.Dispose();
         _stop.Dispose();
         _connectionLost.Dispose();
