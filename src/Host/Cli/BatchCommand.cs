@@ -12,27 +12,16 @@ internal static class BatchCommand
     {
         var videos = new Argument<string[]>("VIDEO") { Description = "Video files to process.", Arity = ArgumentArity.OneOrMore };
         var outDir = new Option<string>("--out") { Description = "Output folder (one sub-folder per video).", Required = true };
-        var config = new Option<string?>("--config") { Description = "YAML config file (its stages and models sections are used)." };
-        var detect = new Option<bool>("--detect") { Description = "Also run object detection (stages.detection, YOLOX; persons by default)." };
-        var modelsDir = new Option<string[]>("--models-dir") { Description = "Extra folder with model manifests and files (repeatable)." };
-        var model = new Option<string?>("--model") { Description = "Segmentation model: a model id or a manifest path." };
+        var flags = new ConfigFlags(); // the config's stages and models sections are used
         var noMasks = new Option<bool>("--no-masks") { Description = "Write only the JSON lines, not the mask PNGs." };
         var command = new Command("batch", "Process video files losslessly: one result per decoded frame, written to --out.")
         {
-            videos, outDir, config, model, modelsDir, detect, noMasks,
+            videos, outDir, noMasks,
         };
+        flags.AddTo(command);
         command.SetAction((parse, ct) => ErrorReporting.Guard(error, async () =>
         {
-            var cfg = ConfigLoader.Load(parse.GetValue(config), requireCameras: false);
-            cfg.Models.SearchPaths.AddRange((parse.GetValue(modelsDir) ?? []).Select(Path.GetFullPath));
-            if (parse.GetValue(detect))
-            {
-                cfg.Stages.Detection.Enabled = true;
-            }
-            if (parse.GetValue(model) is { } m)
-            {
-                cfg.Stages.Segmentation.Model = m;
-            }
+            var cfg = flags.Load(parse, requireCameras: false);
             using var loggers = Logging.Create(cfg.LogLevel == "information" ? "warning" : cfg.LogLevel, cfg.LogFormat);
             var inputs = parse.GetValue(videos)!;
             var job = new BatchJob(cfg, parse.GetValue(outDir)!, loggers) { WriteMasks = !parse.GetValue(noMasks) };

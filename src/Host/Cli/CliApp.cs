@@ -12,6 +12,7 @@ public static class CliApp
         root.Subcommands.Add(RunCommand.Create(output, error));
         root.Subcommands.Add(BatchCommand.Create(output, error));
         root.Subcommands.Add(ModelsCommand.Create(output, error));
+        root.Subcommands.Add(ConfigCommand.Create(output, error));
         return CliParsing.InvokeAsync(root, "streamvision", args, output, error, cancellationToken);
     }
 }

@@ -9,45 +9,24 @@ internal static class RunCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var config = new Option<string?>("--config") { Description = "YAML config file (default: built-in synthetic camera + reference model + embedded broker)." };
+        var flags = new ConfigFlags();
         var duration = new Option<double>("--duration") { Description = "Stop after this many seconds.", DefaultValueFactory = _ => 10 };
         var forever = new Option<bool>("--forever") { Description = "Run until Ctrl-C instead of stopping after --duration." };
-        var detect = new Option<bool>("--detect") { Description = "Also run object detection (stages.detection, YOLOX; persons by default)." };
-        var modelsDir = new Option<string[]>("--models-dir") { Description = "Extra folder with model manifests and files (repeatable)." };
-        var model = new Option<string?>("--model") { Description = "Segmentation model: a model id or a manifest path (overrides the config)." };
         var camera = new Option<string[]>("--camera") { Description = "Camera URL or file path (repeatable; replaces the config's cameras).", AllowMultipleArgumentsPerToken = false };
-        var port = new Option<int?>("--mqtt-port") { Description = "MQTT port (overrides mqtt.port)." };
-        var httpPort = new Option<int?>("--http-port") { Description = "HTTP port for REST, metrics and health (overrides http.port; -1 turns HTTP off)." };
-        var command = new Command("run", "Run the service: cameras → stages → MQTT, with a summary line per second.")
-        {
-            config, duration, forever, model, modelsDir, detect, camera, port, httpPort,
-        };
+        var port = new Option<int?>("--mqtt-port") { Description = "MQTT port (sets mqtt.port)." };
+        var httpPort = new Option<int?>("--http-port") { Description = "HTTP port for REST, metrics and health (sets http.port; -1 turns HTTP off)." };
+        var command = new Command("run", "Run the service: cameras → stages → MQTT, with a summary line per second.") { duration, forever, camera, port, httpPort };
+        flags.AddTo(command);
         command.SetAction((parse, ct) => ErrorReporting.Guard(error, async () =>
         {
-            var cfg = ConfigLoader.Load(parse.GetValue(config));
-            cfg.Models.SearchPaths.AddRange((parse.GetValue(modelsDir) ?? []).Select(Path.GetFullPath));
-            if (parse.GetValue(detect))
-            {
-                cfg.Stages.Detection.Enabled = true;
-            }
-            if (parse.GetValue(model) is { } m)
-            {
-                cfg.Stages.Segmentation.Model = m;
-            }
+            var cfg = flags.Load(parse, requireCameras: parse.GetValue(camera) is not { Length: > 0 },
+                ("mqtt.port", parse.GetValue(port)?.ToString(System.Globalization.CultureInfo.InvariantCulture), "--mqtt-port"),
+                ("http.port", parse.GetValue(httpPort)?.ToString(System.Globalization.CultureInfo.InvariantCulture), "--http-port"));
             if (parse.GetValue(camera) is { Length: > 0 } urls)
             {
                 cfg.Cameras = urls.Select((u, i) => new CameraConfig { Id = urls.Length == 1 ? "camera" : $"camera{i + 1}", Url = u }).ToList();
+                ConfigLoader.Validate(cfg);
             }
-            if (parse.GetValue(httpPort) is { } hp)
-            {
-                cfg.Http.Enabled = hp >= 0;
-                cfg.Http.Port = Math.Max(hp, 0);
-            }
-            if (parse.GetValue(port) is { } p)
-            {
-                cfg.Mqtt.Port = p;
-            }
-            ConfigLoader.Validate(cfg);
             var seconds = parse.GetValue(duration);
             if (!parse.GetValue(forever) && !(seconds > 0))
             {

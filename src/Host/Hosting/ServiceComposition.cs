@@ -88,7 +88,7 @@ public static class ServiceComposition
         var mqtt = sp.GetRequiredService<MqttSetup>();
         var toMqtt = new MqttResultSink(sp.GetRequiredService<MqttPublisher>(), mqtt.Topics, new ResultEncoding(config.Stages), mqtt.Qos, sp.GetRequiredService<LatestResults>());
         // Perception facts only matter to the VideoLLM's verbalizer: without it, no per-result work for them.
-        return config.Stages.Narration.Enabled ? [toMqtt, sp.GetRequiredService<StageSet>().Facts] : [toMqtt];
+        return config.Stages.VideoLlm.Enabled ? [toMqtt, sp.GetRequiredService<StageSet>().Facts] : [toMqtt];
     }
 
     private static ServiceMetrics Metrics(IServiceProvider sp)

@@ -77,6 +77,8 @@ public sealed class ServiceHost : IAsyncDisposable
     public static async Task<ServiceHost> StartAsync(ServiceConfig config, ILoggerFactory? loggers, CancellationToken cancellationToken)
     {
         var host = ServiceHostBuilder.Build(config, loggers);
+        var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("streamvision");
+        config.Deprecations.ForEach(d => log.LogWarning("config: {Deprecation}", d));
         try
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -37,7 +37,7 @@ public static class StageBuilder
             }
             Add(stages, "semdepth", s.Semdepth, config, log, model => new SegDepthStageFactory(model, PoseSettingsOf(config, s.Semdepth.Pose.Mqtt ? poses : null)));
             Add(stages, "body", s.Body, config, log, model => new BodyStageFactory(model, (float)s.Body.ScoreThreshold));
-            if (s.Narration.Enabled)
+            if (s.VideoLlm.Enabled)
             {
                 stages.Add(VideoLlm(config, log, facts ?? (_ => Cache.Multimodal.FrameFacts.None)));
             }
@@ -71,8 +71,8 @@ public static class StageBuilder
 
     private static IStageFactory VideoLlm(ServiceConfig config, ILogger log, Func<string, Cache.Multimodal.FrameFacts> facts)
     {
-        var n = config.Stages.Narration;
-        var manifest = ModelCatalog.LoadManifest(n.Model, config, "stages.narration.model");
+        var n = config.Stages.VideoLlm;
+        var manifest = ModelCatalog.LoadManifest(n.Model, config, "stages.videollm.model");
         var model = new Pipelines.VideoLlm.VideoLlmModel(manifest, ModelCatalog.SearchPaths(config));
         const double mb = 1024 * 1024;
         var overall = new Cache.ByteBudget("videollm", (long)(n.TotalBudgetMb * mb));

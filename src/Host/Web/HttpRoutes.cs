@@ -66,7 +66,7 @@ public static class HttpRoutes
             }
             if (stages.VideoLlm is null)
             {
-                return Error(StatusCodes.Status404NotFound, "no narration: the VideoLLM stage is not enabled (stages.narration).");
+                return Error(StatusCodes.Status404NotFound, "no narration: the VideoLLM stage is not enabled (stages.videollm).");
             }
             return latest.Get(id, Pipelines.VideoLlm.VideoLlmStageFactory.StageName) is { } result
                 ? HttpResults.Bytes(result.Json, "application/json")
@@ -80,7 +80,7 @@ public static class HttpRoutes
             }
             if (stages.VideoLlm is null)
             {
-                return Error(StatusCodes.Status501NotImplemented, "questions need the VideoLLM stage, which is not enabled (stages.narration).");
+                return Error(StatusCodes.Status501NotImplemented, "questions need the VideoLLM stage, which is not enabled (stages.videollm).");
             }
             string? question;
             try

@@ -57,10 +57,56 @@ public static class StrictYaml
     /// <summary>The snake_case key a property is written as.</summary>
     public static string KeyOf(string propertyName) => Naming.Apply(propertyName);
 
+    /// <summary>The key a property is written as: its YAML alias, else its snake_case name.</summary>
+    public static string KeyOf(PropertyInfo property) => property.GetCustomAttribute<YamlMemberAttribute>()?.Alias ?? KeyOf(property.Name);
+
+    /// <summary>Parses YAML text into its node tree (null for an empty document), checked against
+    /// <typeparamref name="T"/>: every message names the file, line and key path.</summary>
+    public static YamlNode? ParseChecked<T>(string text, string sourceName)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            throw new ConfigurationException($"{sourceName} line {e.Start.Line}, column {e.Start.Column}: not valid YAML ({e.Message}). Fix the syntax there.", e);
+        }
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+        {
+            return null;
+        }
+        Check(stream.Documents[0].RootNode, typeof(T), "", sourceName);
+        return stream.Documents[0].RootNode;
+    }
+
+    /// <summary>The keys a class accepts (snake_case, plus deprecated names), each with its property.</summary>
+    public static IReadOnlyDictionary<string, PropertyInfo> KeysOf(Type type)
+    {
+        var keys = new Dictionary<string, PropertyInfo>(StringComparer.OrdinalIgnoreCase);
+        foreach (var p in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite && p.GetCustomAttribute<YamlIgnoreAttribute>() is null))
+        {
+            keys[KeyOf(p)] = p;
+            if (p.GetCustomAttribute<DeprecatedKeyAttribute>() is { } old)
+            {
+                keys[old.OldKey] = p;
+            }
+        }
+        return keys;
+    }
+
+    /// <summary>" Did you mean 'x'?" when a known key is close to <paramref name="key"/>, else "".</summary>
+    public static string Suggest(IEnumerable<string> known, string key)
+    {
+        var closest = known.OrderBy(k => Distance(k, key)).FirstOrDefault();
+        return closest is not null && Distance(closest, key) <= 3 ? $" Did you mean '{closest}'?" : "";
+    }
+
     private static void Check(YamlNode node, Type type, string path, string source)
     {
         var underlying = Nullable.GetUnderlyingType(type) ?? type;
-        if (node is YamlScalarNode { Value: null or "" or "~" or "null" } && (Nullable.GetUnderlyingType(type) is not null || !type.IsValueType))
+        if (node is YamlScalarNode { Value: null or "" or "~" or "null", Style: not (ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted) } && (Nullable.GetUnderlyingType(type) is not null || !type.IsValueType))
         {
             return;
         }
@@ -111,20 +157,18 @@ public static class StrictYaml
             return;
         }
         var mapping = Expect<YamlMappingNode>(node, path, source, "a map of keys");
-        var properties = underlying.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanWrite && p.GetCustomAttribute<YamlIgnoreAttribute>() is null)
-            .ToDictionary(p => KeyOf(p.Name), p => p);
+        var properties = KeysOf(underlying);
         foreach (var (keyNode, value) in mapping.Children)
         {
             var key = ((YamlScalarNode)keyNode).Value ?? "";
             var keyPath = path.Length == 0 ? key : $"{path}.{key}";
-            if (!properties.TryGetValue(key, out var property))
+            // YAML keys are exact (snake_case); only environment variables are matched without case.
+            if (!properties.TryGetValue(key, out var property) || !properties.Keys.Contains(key, StringComparer.Ordinal))
             {
-                var closest = properties.Keys.OrderBy(k => Distance(k, key)).FirstOrDefault();
-                var hint = closest is not null && Distance(closest, key) <= 3 ? $" Did you mean '{closest}'?" : "";
-                throw Error(keyNode, source, $"unknown key '{Display(keyPath)}'.{hint} Known keys here: {string.Join(", ", properties.Keys.Order())}.");
+                var canonical = properties.Keys.Where(k => KeyOf(properties[k]) == k).ToList();
+                throw Error(keyNode, source, $"unknown key '{Display(keyPath)}'.{Suggest(canonical, key)} Known keys here: {string.Join(", ", canonical.Order())}.");
             }
-            if (value is YamlScalarNode { Value: null or "" or "~" or "null" } && !property.PropertyType.IsValueType
+            if (value is YamlScalarNode { Value: null or "" or "~" or "null", Style: not (ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted) } && !property.PropertyType.IsValueType
                 && Nullability.Create(property).WriteState == NullabilityState.NotNull)
             {
                 throw Error(value, source, $"'{Display(keyPath)}' has no value; give it one or leave the key out.");

@@ -191,7 +191,7 @@ public sealed class DecoderPast : IDisposable
                 }
                 throw new CacheBudgetException(
                     $"budget '{_budget.Name}' ({_budget.Limit:N0} bytes, {_budget.Held:N0} held) has no room for the decoder's float32 past of {capacity:N0} tokens ({bytes:N0} bytes). " +
-                    "Raise stages.narration.camera_budget_mb or shorten visual_window_seconds.");
+                    "Raise stages.videollm.camera_budget_mb or shorten visual_window_seconds.");
             }
         }
         var size = _layout.KvHeads * capacity * _layout.HeadDim;

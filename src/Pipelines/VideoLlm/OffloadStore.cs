@@ -59,7 +59,7 @@ public sealed class OffloadStore : IDisposable
         if (!File.Exists(marker) && Directory.EnumerateFileSystemEntries(directory).Any())
         {
             throw new ConfigurationException(
-                $"stages.narration.offload.disk_dir '{directory}' is not empty and was not made by StreamVision (no {MarkerFile} in it); the service empties that folder at start and stop, so give it an empty or new folder.");
+                $"stages.videollm.offload.disk_dir '{directory}' is not empty and was not made by StreamVision (no {MarkerFile} in it); the service empties that folder at start and stop, so give it an empty or new folder.");
         }
         File.WriteAllText(marker, "StreamVision's offloaded VideoLLM KV; emptied at every start and stop.\n");
         Empty(directory);

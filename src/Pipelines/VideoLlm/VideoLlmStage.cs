@@ -307,7 +307,7 @@ internal sealed class VideoLlmCamera : IFrameStage
         var target = (max - headroom) / 2;
         if (target <= Cache.SystemTokens)
         {
-            throw new CacheBudgetException($"model '{_model.Id}': its window of {max} positions cannot hold the system prompt, {upcoming} new tokens and an answer's {headroom - upcoming}; lower stages.narration.max_tokens.");
+            throw new CacheBudgetException($"model '{_model.Id}': its window of {max} positions cannot hold the system prompt, {upcoming} new tokens and an answer's {headroom - upcoming}; lower stages.videollm.max_tokens.");
         }
         if (Cache.KvTokens > target)
         {

@@ -17,7 +17,7 @@ public sealed class LivePageTests
         var config = new ServiceConfig
         {
             Cameras = { new CameraConfig { Id = "yard", Url = "synthetic://p?width=640&height=360&fps=10" } },
-            Stages = { Depth = { Enabled = true }, Flow = { Enabled = true, PublishImage = true }, Narration = { Enabled = true, NarrationIntervalSeconds = 1, MaxTokens = 8 } },
+            Stages = { Depth = { Enabled = true }, Flow = { Enabled = true, PublishImage = true }, VideoLlm = { Enabled = true, NarrationIntervalSeconds = 1, MaxTokens = 8 } },
             Mqtt = { Port = mqttPort },
             Http = { Port = httpPort },
             SummaryIntervalSeconds = 0,

@@ -53,7 +53,7 @@ public sealed class SchemaTests
                 Flow = { Enabled = true, PublishImage = true },
                 Semdepth = { Enabled = true },
                 Body = { Enabled = true },
-                Narration = { Enabled = true, NarrationIntervalSeconds = 1, MaxTokens = 8 },
+                VideoLlm = { Enabled = true, NarrationIntervalSeconds = 1, MaxTokens = 8 },
             },
             Models = { SearchPaths = { SharedData.Models } },
             Mqtt = { Port = port, Prefix = "s", StatsIntervalSeconds = 0.5 },

@@ -41,7 +41,7 @@ public sealed class VideoLlmMemoryTests(ITestOutputHelper output)
             stages:
               segmentation:
                 enabled: false
-              narration:
+              videollm:
                 enabled: true
                 ingest_fps: 2
                 narration_interval_seconds: 600
@@ -166,7 +166,7 @@ public sealed class VideoLlmMemoryTests(ITestOutputHelper output)
             Stages =
             {
                 Segmentation = { Enabled = false },
-                Narration =
+                VideoLlm =
                 {
                     Enabled = true, IngestFps = 2, NarrationIntervalSeconds = 0, VisualWindowSeconds = 3600, CameraBudgetMb = 1, TotalBudgetMb = 1, MaxTokens = 8,
                     Offload = { HostMb = 0.0625, DiskDir = folder, DiskMb = 64 },
@@ -220,7 +220,7 @@ public sealed class VideoLlmMemoryTests(ITestOutputHelper output)
         var keep = dir.File("precious.txt", "not StreamVision's");
         var e = Assert.Throws<StreamVision.Pipelines.Configuration.ConfigurationException>(
             () => new StreamVision.Pipelines.VideoLlm.OffloadStore(new StreamVision.Pipelines.VideoLlm.OffloadSettings(0, dir.Path, 1 << 20)));
-        Assert.Contains("stages.narration.offload.disk_dir", e.Message);
+        Assert.Contains("stages.videollm.offload.disk_dir", e.Message);
         Assert.True(File.Exists(keep));
     }
 }

@@ -21,7 +21,7 @@ public sealed class VideoLlmTests
         var config = new ServiceConfig
         {
             Cameras = { new CameraConfig { Id = "cam", Url = "synthetic://p?width=320&height=180&fps=10" } },
-            Stages = { Segmentation = { PublishMask = false }, Narration = { Enabled = true, IngestFps = 2, NarrationIntervalSeconds = 2, VisualWindowSeconds = 2, MaxTokens = 24 } },
+            Stages = { Segmentation = { PublishMask = false }, VideoLlm = { Enabled = true, IngestFps = 2, NarrationIntervalSeconds = 2, VisualWindowSeconds = 2, MaxTokens = 24 } },
             Mqtt = { Port = mqttPort, Prefix = "v", StatsIntervalSeconds = 0 },
             Http = { Port = httpPort },
             SummaryIntervalSeconds = 0,
@@ -104,7 +104,7 @@ public sealed class AskTimeoutTests
         var config = new ServiceConfig
         {
             Cameras = { new CameraConfig { Id = "cam", Url = "synthetic://p?width=160&height=96&fps=10" } },
-            Stages = { Segmentation = { PublishMask = false }, Narration = { Enabled = true, NarrationIntervalSeconds = 0, MaxTokens = 48 } },
+            Stages = { Segmentation = { PublishMask = false }, VideoLlm = { Enabled = true, NarrationIntervalSeconds = 0, MaxTokens = 48 } },
             Mqtt = { Port = FreePort.Next(), Prefix = "t", StatsIntervalSeconds = 0 },
             Http = { Port = FreePort.Next(), AskTimeoutSeconds = 0.001 },
             SummaryIntervalSeconds = 0,
@@ -131,7 +131,7 @@ public sealed class LlmVerbalizerTests
             Stages =
             {
                 Segmentation = { PublishMask = false },
-                Narration = { Enabled = true, IngestFps = 4, NarrationIntervalSeconds = 0, VisualWindowSeconds = 1, Verbalizer = "llm", VerbalizeEverySeconds = 1.5, MaxTokens = 12 },
+                VideoLlm = { Enabled = true, IngestFps = 4, NarrationIntervalSeconds = 0, VisualWindowSeconds = 1, Verbalizer = "llm", VerbalizeEverySeconds = 1.5, MaxTokens = 12 },
             },
             Mqtt = { Port = mqttPort, Prefix = "l", StatsIntervalSeconds = 0 },
             Http = { Enabled = false },

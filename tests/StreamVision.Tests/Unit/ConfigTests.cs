@@ -6,12 +6,7 @@ namespace StreamVision.Tests.Unit;
 public class ConfigTests
 {
     private static ServiceConfig Parse(string yaml)
-    {
-        var config = StrictYaml.Parse<ServiceConfig>(yaml, "test.yaml");
-        config.SourceName = "test.yaml";
-        ConfigLoader.Validate(config);
-        return config;
-    }
+        => ConfigLoader.Load(new ConfigInputs { Text = yaml, TextName = "test.yaml", Environment = new Dictionary<string, string>() });
 
     private const string Camera = "cameras:\n  - id: cam\n    url: synthetic://pattern\n";
 
@@ -36,15 +31,15 @@ public class ConfigTests
 
     /// <summary>Each wrong value is reported under its own key, not a neighbour's.</summary>
     [Theory]
-    [InlineData("narration_interval_seconds: -1", "stages.narration.narration_interval_seconds")]
-    [InlineData("visual_window_seconds: 0", "stages.narration.visual_window_seconds")]
-    [InlineData("temperature: -0.5", "stages.narration.temperature")]
-    [InlineData("max_tokens: 0", "stages.narration.max_tokens")]
-    [InlineData("offload:\n      disk_mb: 10", "stages.narration.offload.disk_mb")]
-    [InlineData("offload:\n      host_mb: -1", "stages.narration.offload.host_mb")]
+    [InlineData("narration_interval_seconds: -1", "stages.videollm.narration_interval_seconds")]
+    [InlineData("visual_window_seconds: 0", "stages.videollm.visual_window_seconds")]
+    [InlineData("temperature: -0.5", "stages.videollm.temperature")]
+    [InlineData("max_tokens: 0", "stages.videollm.max_tokens")]
+    [InlineData("offload:\n      disk_mb: 10", "stages.videollm.offload.disk_mb")]
+    [InlineData("offload:\n      host_mb: -1", "stages.videollm.offload.host_mb")]
     public void A_bad_narration_value_names_its_own_key(string line, string key)
     {
-        var e = Assert.Throws<ConfigurationException>(() => Parse(Camera + "stages:\n  narration:\n    enabled: true\n    " + line + "\n"));
+        var e = Assert.Throws<ConfigurationException>(() => Parse(Camera + "stages:\n  videollm:\n    enabled: true\n    " + line + "\n"));
         Assert.Contains($"'{key}'", e.Message);
     }
 

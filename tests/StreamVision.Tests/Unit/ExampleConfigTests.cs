@@ -2,6 +2,7 @@ using System.Collections;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using StreamVision.Host.Config;
+using StreamVision.Pipelines.Configuration;
 using StreamVision.Tests.Support;
 
 namespace StreamVision.Tests.Unit;
@@ -23,13 +24,9 @@ public sealed class ExampleConfigTests
     /// <summary>The YAML keys of a config class, dotted, as the loader names them (snake_case).</summary>
     private static IEnumerable<string> Keys(Type type, string prefix)
     {
-        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite && p.GetSetMethod() is not null))
+        foreach (var (name, property) in StrictYaml.KeysOf(type).Where(k => StrictYaml.KeyOf(k.Value) == k.Key))
         {
-            if (property.Name is "BaseDirectory" or "SourceName")
-            {
-                continue; // set by the loader, not read from the file
-            }
-            var key = prefix + Snake(property.Name);
+            var key = prefix + name;
             yield return key;
             var inner = property.PropertyType;
             if (inner != typeof(string) && typeof(IEnumerable).IsAssignableFrom(inner) && inner.IsGenericType)
@@ -45,6 +42,4 @@ public sealed class ExampleConfigTests
             }
         }
     }
-
-    private static string Snake(string name) => Regex.Replace(name, "(?<=[a-z0-9])([A-Z])", "_$1").ToLowerInvariant();
 }

@@ -1,0 +1,26 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
+
+namespace StreamVision.Host.Config.Sources;
+
+/// <summary>Where the value of a key in the resolved configuration came from: the last source that
+/// set it (sources are read in order; a later one overrides an earlier one).</summary>
+public sealed partial class ConfigOrigins(IConfigurationRoot? root, string fallback)
+{
+    /// <summary>The origin of a key written as in messages (<c>cameras[0].url</c>, <c>mqtt.port</c>).</summary>
+    public string Of(string key)
+    {
+        var path = Index().Replace(key, ".$1").Replace('.', ':');
+        return root?.Providers.Reverse().OfType<IConfigOrigin>().Select(p => p.OriginOf(path)).FirstOrDefault(o => o is not null) ?? fallback;
+    }
+
+    /// <summary>Whether any source set <paramref name="key"/> (or a key under it); false for a default.</summary>
+    public bool IsSet(string key)
+    {
+        var path = Index().Replace(key, ".$1").Replace('.', ':');
+        return root?.Providers.OfType<IConfigOrigin>().Any(p => p.OriginOf(path) is not null) ?? false;
+    }
+
+    [GeneratedRegex(@"\[(\d+)\]")]
+    private static partial Regex Index();
+}
