@@ -69,7 +69,7 @@ public sealed class SegmentationStageConfig : OnnxStageConfig
 }
 
 /// <summary>Joint segmentation + depth (Co-SemDepth contract), with camera pose inputs.</summary>
-public sealed class SegDepthStageConfig : OnnxStageConfig
+public sealed class SemDepthStageConfig : OnnxStageConfig
 {
     public override string Model { get; set; } = "reference_semdepth";
 

@@ -11,7 +11,7 @@ public sealed class StagesConfig
     public DetectionStageConfig Detection { get; set; } = new();
     public DepthStageConfig Depth { get; set; } = new();
     public FlowStageConfig Flow { get; set; } = new();
-    public SegDepthStageConfig Semdepth { get; set; } = new();
+    public SemDepthStageConfig Semdepth { get; set; } = new();
     public BodyStageConfig Body { get; set; } = new();
     [YamlMember(Alias = "videollm")]
     [DeprecatedKey("narration")]

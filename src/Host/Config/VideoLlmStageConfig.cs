@@ -11,7 +11,7 @@ public sealed class VideoLlmStageConfig : OnnxStageConfig
     /// <summary>Frames per second that enter the memory.</summary>
     public double IngestFps { get; set; } = 2;
 
-    /// <summary>Seconds between narrations on &lt;prefix&gt;/&lt;camera&gt;/narration; 0 narrates never (questions only).</summary>
+    /// <summary>Seconds between narrations on &lt;prefix&gt;/&lt;camera&gt;/videollm; 0 narrates never (questions only).</summary>
     public double NarrationIntervalSeconds { get; set; } = 10;
 
     /// <summary>Seconds of visual tokens kept; older frames become text.</summary>

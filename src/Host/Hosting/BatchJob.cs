@@ -43,7 +43,7 @@ public sealed class BatchJob(ServiceConfig config, string outputDirectory, ILogg
         var stages = StageBuilder.Build(config, _log);
         var reports = new List<BatchFileReport>();
         var names = new HashSet<string>(StringComparer.Ordinal);
-        using var files = new ResultFileSink(outputDirectory);
+        using var files = new OutputFolder(outputDirectory);
         try
         {
             for (var i = 0; i < inputs.Count && !cancellationToken.IsCancellationRequested; i++)
@@ -59,7 +59,7 @@ public sealed class BatchJob(ServiceConfig config, string outputDirectory, ILogg
         return reports;
     }
 
-    private async Task<BatchFileReport> RunOneAsync(int index, string input, string name, List<IStageFactory> stages, ResultFileSink files,
+    private async Task<BatchFileReport> RunOneAsync(int index, string input, string name, List<IStageFactory> stages, OutputFolder files,
         Action<int, long, long?>? started, Action<int, long>? progress, CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();

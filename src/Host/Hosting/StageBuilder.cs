@@ -8,7 +8,7 @@ using StreamVision.Pipelines.Flow;
 using StreamVision.Pipelines.Graph;
 using StreamVision.Pipelines.Models;
 using StreamVision.Pipelines.Pose;
-using StreamVision.Pipelines.SegDepth;
+using StreamVision.Pipelines.SemDepth;
 using StreamVision.Pipelines.Segmentation;
 
 namespace StreamVision.Host.Hosting;
@@ -35,7 +35,7 @@ public static class StageBuilder
             {
                 Add(stages, "flow", s.Flow, config, log, model => new FlowStageFactory(model, FlowSettingsOf(s.Flow)));
             }
-            Add(stages, "semdepth", s.Semdepth, config, log, model => new SegDepthStageFactory(model, PoseSettingsOf(config, s.Semdepth.Pose.Mqtt ? poses : null)));
+            Add(stages, "semdepth", s.Semdepth, config, log, model => new SemDepthStageFactory(model, PoseSettingsOf(config, s.Semdepth.Pose.Mqtt ? poses : null)));
             Add(stages, "body", s.Body, config, log, model => new BodyStageFactory(model, (float)s.Body.ScoreThreshold));
             if (s.VideoLlm.Enabled)
             {

@@ -6,7 +6,7 @@ namespace StreamVision.Host.Results;
 
 /// <summary>Batch output: &lt;out&gt;/&lt;camera&gt;/&lt;task&gt;.jsonl (one line per frame) and companions
 /// as &lt;out&gt;/&lt;camera&gt;/&lt;task&gt;/&lt;seq&gt;[-&lt;kind&gt;].&lt;ext&gt; (the mask keeps the plain name).</summary>
-public sealed class FileResultSink(ResultFileSink files, ResultEncoding encoding) : IResultSink
+public sealed class FileResultSink(OutputFolder files, ResultEncoding encoding) : IResultSink
 {
     public void Write(StageResult r)
     {

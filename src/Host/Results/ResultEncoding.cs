@@ -4,7 +4,7 @@ using StreamVision.Pipelines.Depth;
 using StreamVision.Pipelines.Detection;
 using StreamVision.Pipelines.Flow;
 using StreamVision.Pipelines.Graph;
-using StreamVision.Pipelines.SegDepth;
+using StreamVision.Pipelines.SemDepth;
 using StreamVision.Pipelines.Segmentation;
 
 namespace StreamVision.Host.Results;
@@ -19,9 +19,9 @@ public sealed class ResultEncoding(StagesConfig stages)
         DetectionResult d => DetectionEncoder.Encode(d, publishTime),
         DepthResult d => DepthEncoder.Encode(d, publishTime, stages.Depth.PublishImage, companionLocation),
         FlowResult f => FlowEncoder.Encode(f, publishTime, stages.Flow.PublishField, stages.Flow.PublishImage, companionLocation),
-        SegDepthResult j => SegDepthEncoder.Encode(j, publishTime, stages.Semdepth.PublishMask, stages.Semdepth.PublishDepth, companionLocation),
+        SemDepthResult j => SemDepthEncoder.Encode(j, publishTime, stages.Semdepth.PublishMask, stages.Semdepth.PublishDepth, companionLocation),
         BodyResult b => BodyEncoder.Encode(b, publishTime),
-        Pipelines.VideoLlm.NarrationResult n => NarrationEncoder.Encode(n, publishTime),
+        Pipelines.VideoLlm.NarrationResult n => VideoLlmEncoder.Encode(n, publishTime),
         _ => throw new NotSupportedException($"no encoder for {result.GetType().Name} results"),
     };
 }

@@ -40,7 +40,7 @@ public static class ManifestLoader
             $"Download it (see {manifest.Provenance.SourceUrl}) into one of those folders, or add its folder to models.search_paths.");
     }
 
-    private static readonly string[] Tasks = ["segmentation", "detection", "depth", "flow", "segmentation_depth", "body", "videollm"];
+    private static readonly string[] Tasks = ["segmentation", "detection", "depth", "flow", "semdepth", "body", "videollm"];
 
     private static void Validate(ModelManifest m)
     {
@@ -53,6 +53,10 @@ public static class ManifestLoader
             }
         }
         Require(m.Id.Length > 0, "'id' is missing; give the model a stable name.");
+        if (m.Task == "segmentation_depth")
+        {
+            m.Task = "semdepth"; // the task's name before 0.x: manifests written for it keep loading
+        }
         Require(Tasks.Contains(m.Task), $"task '{m.Task}' is not supported by this build; use one of {string.Join(", ", Tasks.Select(t => $"'{t}'"))}.");
         Require(m.File.Length > 0, "'file' is missing; name the .onnx file.");
         if (m.Task == "videollm")
@@ -105,10 +109,10 @@ public static class ManifestLoader
             case "segmentation":
                 ValidateSegmentationHead(m, Require);
                 break;
-            case "segmentation_depth":
+            case "semdepth":
                 ValidateSegmentationHead(m, Require);
                 var depth = m.Outputs.FirstOrDefault(o => o.Role == "depth");
-                Require(depth is not null, "a segmentation_depth model needs an entry with 'role: depth' in 'outputs' (the depth head).");
+                Require(depth is not null, "a semdepth model needs an entry with 'role: depth' in 'outputs' (the depth head).");
                 ValidateDepthHead(depth!, "outputs[depth]", Require);
                 break;
             case "body":

@@ -32,7 +32,7 @@ public sealed class SchemaTests
             ["s", _, "status"] => "status",
             ["s", _, _, "error"] or ["s", "replies", _] => "command-reply",
             ["s", "answers", _] => "answer",
-            ["s", _, var task] when task is "segmentation" or "detection" or "depth" or "flow" or "semdepth" or "body" or "narration" => task,
+            ["s", _, var task] when task is "segmentation" or "detection" or "depth" or "flow" or "semdepth" or "body" or "videollm" => task,
             _ => null,
         };
     }
@@ -70,7 +70,7 @@ public sealed class SchemaTests
         await client.PublishAsync("s/cam/max_fps/set", Encoding.UTF8.GetBytes("8"), responseTopic: "s/replies/me", correlation: [7]);
         await client.PublishAsync("s/cam/ask", Encoding.UTF8.GetBytes("What is there?"), responseTopic: "s/answers/me", correlation: [1]);
         await client.WaitForAsync(m => m.Any(x => x.Topic == "s/stats") && m.Any(x => x.Topic == "s/cam/body") && m.Count(x => x.Topic == "s/cam/flow") > 2
-            && m.Any(x => x.Topic == "s/replies/me") && m.Any(x => x.Topic == "s/answers/me") && m.Any(x => x.Topic == "s/cam/narration"), TimeSpan.FromSeconds(30));
+            && m.Any(x => x.Topic == "s/replies/me") && m.Any(x => x.Topic == "s/answers/me") && m.Any(x => x.Topic == "s/cam/videollm"), TimeSpan.FromSeconds(30));
 
         var checkedKinds = new HashSet<string>();
         var failures = new List<string>();
@@ -90,7 +90,7 @@ public sealed class SchemaTests
             checkedKinds.Add(kind);
         }
         Assert.Empty(failures);
-        Assert.Equal(["answer", "body", "command-reply", "depth", "detection", "flow", "narration", "segmentation", "semdepth", "stats", "status"], checkedKinds.Order());
+        Assert.Equal(["answer", "body", "command-reply", "depth", "detection", "flow", "segmentation", "semdepth", "stats", "status", "videollm"], checkedKinds.Order());
 
         // The schemas do bite: a payload with a field they do not know, or a wrong type, fails.
         var sample = client.Messages.First(m => m.Topic == "s/cam/segmentation").Text;

@@ -129,7 +129,7 @@ public sealed class VideoLlmMemoryTests(ITestOutputHelper output)
         client.Messages.LastOrDefault(m => m.Topic == "m/stats") is { } m ? JsonDocument.Parse(m.Payload).RootElement.Clone() : null;
 
     private static JsonElement Narration(JsonElement stats) =>
-        stats.GetProperty("cameras")[0].GetProperty("stages").EnumerateArray().First(s => s.GetProperty("stage").GetString() == "narration");
+        stats.GetProperty("cameras")[0].GetProperty("stages").EnumerateArray().First(s => s.GetProperty("stage").GetString() == "videollm");
 
     private static long ResidentBytesOrZero(int pid)
     {

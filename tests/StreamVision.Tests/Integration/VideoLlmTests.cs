@@ -67,9 +67,9 @@ public sealed class VideoLlmTests
         Assert.True(ingested >= baselineRate * elapsed * 0.5, $"{ingested} frames entered the memory in {elapsed:0.0} s; {baselineRate:0.00} fps without questions");
 
         // Narration every 2 s of stream.
-        await client.WaitForAsync(m => m.Any(x => x.Topic == "v/cam/narration"), TimeSpan.FromSeconds(10));
-        var narration = JsonDocument.Parse(client.Messages.First(m => m.Topic == "v/cam/narration").Payload).RootElement;
-        Assert.Equal("narration", narration.GetProperty("task").GetString());
+        await client.WaitForAsync(m => m.Any(x => x.Topic == "v/cam/videollm"), TimeSpan.FromSeconds(10));
+        var narration = JsonDocument.Parse(client.Messages.First(m => m.Topic == "v/cam/videollm").Payload).RootElement;
+        Assert.Equal("videollm", narration.GetProperty("task").GetString());
         Assert.Equal("reference_videollm", narration.GetProperty("model").GetString());
         Assert.False(string.IsNullOrWhiteSpace(narration.GetProperty("text").GetString()));
 

@@ -3,7 +3,7 @@ using StreamVision.Pipelines.VideoLlm;
 namespace StreamVision.Host.Results;
 
 /// <summary>Narration payload: the text and the stream time its memory covers.</summary>
-public static class NarrationEncoder
+public static class VideoLlmEncoder
 {
     public static EncodedResult Encode(NarrationResult r, DateTimeOffset publishTime) => new(ResultJson.Write(r, publishTime, w =>
     {

@@ -5,7 +5,7 @@ using StreamVision.Pipelines.Models;
 using StreamVision.Pipelines.Pose;
 using StreamVision.Pipelines.Segmentation;
 
-namespace StreamVision.Pipelines.SegDepth;
+namespace StreamVision.Pipelines.SemDepth;
 
 /// <summary>
 /// Joint semantic segmentation and depth from one model with two heads (Co-SemDepth contract):
@@ -13,14 +13,14 @@ namespace StreamVision.Pipelines.SegDepth;
 /// inputs, when the manifest declares them, are fed per frame by a <see cref="PoseFeeder"/>; recurrent
 /// state is carried per camera and starts over with the camera's stream.
 /// </summary>
-public sealed class SegDepthStageFactory(OnnxModel model, PoseSettings pose) : OnnxStageFactory(model, "segmentation_depth", StageName)
+public sealed class SemDepthStageFactory(OnnxModel model, PoseSettings pose) : OnnxStageFactory(model, "semdepth", StageName)
 {
     public const string StageName = "semdepth";
 
-    public override IFrameStage Create(string cameraId) => new SegDepthStage(Model, pose, cameraId);
+    public override IFrameStage Create(string cameraId) => new SemDepthStage(Model, pose, cameraId);
 }
 
-internal sealed class SegDepthStage(OnnxModel model, PoseSettings pose, string cameraId) : OnnxFrameStage(model, SegDepthStageFactory.StageName)
+internal sealed class SemDepthStage(OnnxModel model, PoseSettings pose, string cameraId) : OnnxFrameStage(model, SemDepthStageFactory.StageName)
 {
     private readonly SegmentationDecoder _segmentation = new(model.Manifest.Output, model.Manifest.Classes.Count);
     private readonly DepthDecoder _depth = new(model.Manifest.Outputs.First(o => o.Role == "depth"));
@@ -31,5 +31,5 @@ internal sealed class SegDepthStage(OnnxModel model, PoseSettings pose, string c
     protected override void PrepareInputs(Frame frame) => _used = _pose?.Fill(frame, Buffers);
 
     protected override StageResult Decode(Frame frame)
-        => new SegDepthResult(_segmentation.ToResult(Buffers.Output, _classNames), _depth.ToResult(Buffers.OutputOf("depth")), _used);
+        => new SemDepthResult(_segmentation.ToResult(Buffers.Output, _classNames), _depth.ToResult(Buffers.OutputOf("depth")), _used);
 }

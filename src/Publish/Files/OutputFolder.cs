@@ -5,13 +5,13 @@ namespace StreamVision.Publish.Files;
 /// files beside it. Lines are appended (a resumed run continues a file) and flushed one by one, so
 /// a killed process leaves at most one partial last line.
 /// </summary>
-public sealed class ResultFileSink : IDisposable
+public sealed class OutputFolder : IDisposable
 {
     private readonly string _root;
     private readonly Dictionary<string, FileStream> _lines = new();
     private readonly object _lock = new();
 
-    public ResultFileSink(string root)
+    public OutputFolder(string root)
     {
         _root = Path.GetFullPath(root);
         try

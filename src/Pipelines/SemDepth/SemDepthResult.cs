@@ -3,10 +3,10 @@ using StreamVision.Pipelines.Graph;
 using StreamVision.Pipelines.Pose;
 using StreamVision.Pipelines.Segmentation;
 
-namespace StreamVision.Pipelines.SegDepth;
+namespace StreamVision.Pipelines.SemDepth;
 
 /// <summary>Both heads of a joint model for one frame, and the pose it was given.</summary>
-public sealed class SegDepthResult(SegmentationResult segmentation, DepthResult depth, PoseUse? pose) : StageResult
+public sealed class SemDepthResult(SegmentationResult segmentation, DepthResult depth, PoseUse? pose) : StageResult
 {
     public SegmentationResult Segmentation { get; } = segmentation;
     public DepthResult Depth { get; } = depth;

@@ -1,5 +1,5 @@
 using StreamVision.Pipelines.Pose;
-using StreamVision.Pipelines.SegDepth;
+using StreamVision.Pipelines.SemDepth;
 
 namespace StreamVision.Host.Results;
 
@@ -9,9 +9,9 @@ namespace StreamVision.Host.Results;
 /// (source received/fixed/missing, gap between pose and frame time in ms, new_trajectory).
 /// Companions: "mask" (class-index PNG) and "depth" (16-bit PNG).
 /// </summary>
-public static class SegDepthEncoder
+public static class SemDepthEncoder
 {
-    public static EncodedResult Encode(SegDepthResult r, DateTimeOffset publishTime, bool withMask, bool withDepth, Func<string, string> companionLocation)
+    public static EncodedResult Encode(SemDepthResult r, DateTimeOffset publishTime, bool withMask, bool withDepth, Func<string, string> companionLocation)
     {
         var maskLocation = withMask ? companionLocation("mask") : null;
         var depthLocation = withDepth ? companionLocation("depth") : null;

@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using StreamVision.Ingest.Frames;
+using StreamVision.Ingest.Sources;
+
+namespace StreamVision.Ingest.Decoders;
+
+/// <summary>Watching the ffmpeg process: the stall watchdog and its standard error (frame pts from showinfo, stream details, the last error line).</summary>
+public sealed partial class FfmpegProcessDecoder
+{
+    private void CheckStall()
+    {
+        var since = Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastFrameTicks));
+        if (since > _stallTimeout && _process is { HasExited: false })
+        {
+            _stalled = true;
+            Kill();
+        }
+    }
+
+    private void ReadStandardError()
+    {
+        var stderr = _process!.StandardError;
+        while (stderr.ReadLine() is { } line)
+        {
+            if (line.Contains("Parsed_showinfo", StringComparison.Ordinal))
+            {
+                var m = ShowInfoPts().Match(line);
+                if (m.Success && double.TryParse(m.Groups[2].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
+                {
+                    _pts.Enqueue((long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), TimeSpan.FromSeconds(seconds)));
+                    _ptsArrived.Release();
+                }
+                continue;
+            }
+            var output = OutputStream().Match(line);
+            if (output.Success && !_formatKnown.IsSet)
+            {
+                _outputWidth = int.Parse(output.Groups[1].Value, CultureInfo.InvariantCulture);
+                _outputHeight = int.Parse(output.Groups[2].Value, CultureInfo.InvariantCulture);
+                var fps = Fps().Match(line);
+                if (fps.Success)
+                {
+                    _outputFps = double.Parse(fps.Groups[1].Value, CultureInfo.InvariantCulture);
+                }
+                _formatKnown.Set();
+                continue;
+            }
+            if (line.Contains("Stream #", StringComparison.Ordinal) && line.Contains("Video:", StringComparison.Ordinal) && Fps().Match(line) is { Success: true } inputFps)
+            {
+                _inputFps = double.Parse(inputFps.Groups[1].Value, CultureInfo.InvariantCulture);
+            }
+            lock (_linesLock)
+            {
+                _lastLines.Enqueue(SourceUrl.MaskCredentials(line.Trim()));
+                while (_lastLines.Count > 8)
+                {
+                    _lastLines.Dequeue();
+                }
+            }
+        }
+    }
+
+    /// <summary>The most telling recent ffmpeg line (errors first), password masked.</summary>
+    private string LastError()
+    {
+        lock (_linesLock)
+        {
+            var lines = _lastLines.ToArray();
+            var error = lines.LastOrDefault(l => l.Contains("rror", StringComparison.Ordinal) || l.Contains("refused", StringComparison.OrdinalIgnoreCase)
+                || l.Contains("not found", StringComparison.OrdinalIgnoreCase) || l.Contains("Invalid", StringComparison.Ordinal) || l.Contains("timed out", StringComparison.OrdinalIgnoreCase))
+                ?? lines.LastOrDefault();
+            return error ?? "no output from ffmpeg";
+        }
+    }
+
+    [GeneratedRegex(@"\bn:\s*(\d+)\s.*?pts_time:\s*(-?[0-9.eE+-]+)")]
+    private static partial Regex ShowInfoPts();
+
+    [GeneratedRegex(@"Video: rawvideo.*?, (\d{2,5})x(\d{2,5})")]
+    private static partial Regex OutputStream();
+
+    [GeneratedRegex(@"([0-9]+(?:\.[0-9]+)?) fps")]
+    private static partial Regex Fps();
+}
