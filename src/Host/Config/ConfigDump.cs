@@ -70,7 +70,7 @@ public static partial class ConfigDump
 
     private static object Secret(PropertyInfo property, object value) => property.Name switch
     {
-        "Password" when value is string { Length: > 0 } => Mask,
+        "Password" or "Token" when value is string { Length: > 0 } => Mask,
         "Url" when value is string url => UrlPassword().Replace(url, $"$1{Mask}@"),
         _ => value,
     };

@@ -144,12 +144,16 @@ public sealed class MqttRules(ServiceConfig root) : SectionRules<MqttConfig>(roo
             var user = mqtt.Embedded.Users[i];
             if (string.IsNullOrEmpty(user.Username) || string.IsNullOrEmpty(user.Password))
             {
-                yield return ConfigProblem.Bad($"{key}.embedded.users[{i}]", user.Username, "every user needs a username and a password.");
+                yield return ConfigProblem.Bad($"{key}.embedded.users[{i}]", user.Username, $"every user needs a username and a password (the password best from the environment: STREAMVISION__MQTT__EMBEDDED__USERS__{i}__PASSWORD).");
             }
         }
         if (mqtt.Embedded.Enabled && !IPAddress.TryParse(mqtt.Embedded.Bind, out _))
         {
             yield return ConfigProblem.Bad($"{key}.embedded.bind", mqtt.Embedded.Bind, "use an IP address: 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces).");
+        }
+        else if (mqtt.Embedded.Enabled && !HttpConfig.IsLoopback(mqtt.Embedded.Bind) && mqtt.Embedded.Users.Count == 0)
+        {
+            yield return ConfigProblem.Bad($"{key}.embedded.bind", mqtt.Embedded.Bind, $"beyond loopback anyone could publish commands and read every camera: add {key}.embedded.users (username, commands, and the password from the environment, e.g. STREAMVISION__MQTT__EMBEDDED__USERS__0__PASSWORD), or bind 127.0.0.1.");
         }
         if (string.IsNullOrWhiteSpace(mqtt.Host))
         {

@@ -82,7 +82,16 @@ public sealed class ServiceHost : IAsyncDisposable
         try
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new ServiceHost(host, config);
+            var started = new ServiceHost(host, config);
+            if (started.Http is { } http)
+            {
+                log.LogInformation("HTTP API on {Address} (live page /, REST /api, /metrics, /healthz, /readyz)", http.Address);
+                if (host.Services.GetRequiredService<HttpAccess>().LoginCode is { } code)
+                {
+                    log.LogWarning("HTTP needs the token (http.token); sign a browser in once with {Address}login?code={Code}", http.Address, code);
+                }
+            }
+            return started;
         }
         catch (Exception e)
         {

@@ -36,8 +36,12 @@ public static class HttpRoutes
         var snapshots = services.GetRequiredService<FrameSnapshots>();
         var commands = services.GetRequiredService<CommandHandler>();
         var askTimeout = services.GetRequiredService<ServiceConfig>().Http.AskTimeoutSeconds;
-        var page = LivePage();
+        var page = Resource("live.html");
+        var script = Resource("live.js");
+        var style = Resource("live.css");
         app.MapGet("/", () => HttpResults.Bytes(page, "text/html; charset=utf-8"));
+        app.MapGet("/live.js", () => HttpResults.Bytes(script, "text/javascript; charset=utf-8"));
+        app.MapGet("/live.css", () => HttpResults.Bytes(style, "text/css; charset=utf-8"));
 
         var api = app.MapGroup("/api");
         api.MapGet("/stages", () => stages.All.Select(s => new
@@ -111,7 +115,7 @@ public static class HttpRoutes
                 // The question stays queued and is answered; only this request stops waiting.
                 return Error(StatusCodes.Status504GatewayTimeout, $"camera '{id}' did not answer within {askTimeout:0.###} s (http.ask_timeout_seconds); ask again, or over MQTT (<prefix>/{id}/ask) to get the answer whenever it is ready.");
             }
-        });
+        }).RequireRateLimiting(HttpSecurity.AskPolicy);
         api.MapGet("/cameras", () => pipeline.Sources.Select(s => Describe(pipeline, s)));
         api.MapGet("/cameras/{id}", (string id) => pipeline.Source(id) is { } s ? HttpResults.Json(Describe(pipeline, s)) : NotFound(id));
         api.MapPost("/cameras", async (HttpRequest request) =>
@@ -169,10 +173,10 @@ public static class HttpRoutes
                 : NoResult(pipeline, cameras, id, stage));
     }
 
-    private static byte[] LivePage()
+    private static byte[] Resource(string name)
     {
-        using var stream = typeof(HttpRoutes).Assembly.GetManifestResourceStream("StreamVision.live.html")
-            ?? throw new InvalidOperationException("the live page is missing from the build");
+        using var stream = typeof(HttpRoutes).Assembly.GetManifestResourceStream($"StreamVision.{name}")
+            ?? throw new InvalidOperationException($"the live page's {name} is missing from the build");
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
         return copy.ToArray();

@@ -37,10 +37,12 @@ public static class HttpSetup
             .AddCheck<MqttConnectedCheck>("mqtt", tags: [Ready])
             .AddCheck<CameraStreamingCheck>("cameras", tags: [Ready]);
         builder.Services.AddSingleton<MetricsExport>();
+        builder.Services.AddHttpSecurity(http);
     }
 
     public static void MapHttp(this WebApplication app)
     {
+        app.UseHttpSecurity();
         app.MapMetrics("/metrics", app.Services.GetRequiredService<MetricsExport>().Registry);
         app.MapHealthChecks("/healthz", new HealthCheckOptions
         {

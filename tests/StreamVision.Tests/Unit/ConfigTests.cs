@@ -103,4 +103,26 @@ public class ConfigTests
         var config = ConfigLoader.Load(path);
         Assert.NotEmpty(config.Cameras);
     }
+
+    [Fact]
+    public void Http_beyond_loopback_needs_a_token_and_says_where_to_put_it()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => Parse(Camera + "http:\n  bind: 0.0.0.0\n"));
+        Assert.Contains("'http.bind' = '0.0.0.0'", e.Message);
+        Assert.Contains("STREAMVISION__HTTP__TOKEN", e.Message);
+        Assert.Contains("'http.token'", Assert.Throws<ConfigurationException>(() => Parse(Camera + "http:\n  token: short\n")).Message);
+        var ok = Parse(Camera + "http:\n  bind: 0.0.0.0\n  token: 0123456789abcdef0123\n");
+        Assert.True(ok.Http.RequiresToken);
+        Assert.False(Parse(Camera).Http.RequiresToken);
+    }
+
+    [Fact]
+    public void The_embedded_broker_beyond_loopback_needs_users()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => Parse(Camera + "mqtt:\n  embedded:\n    bind: 0.0.0.0\n"));
+        Assert.Contains("'mqtt.embedded.bind' = '0.0.0.0'", e.Message);
+        Assert.Contains("mqtt.embedded.users", e.Message);
+        var ok = Parse(Camera + "mqtt:\n  embedded:\n    bind: 0.0.0.0\n    users:\n      - username: u\n        password: p\n");
+        Assert.Single(ok.Mqtt.Embedded.Users);
+    }
 }

@@ -12,7 +12,33 @@ public sealed class DeploymentFilesTests
 {
     private static string Read(params string[] path) => File.ReadAllText(Path.Combine([SharedData.RepoRoot, .. path]));
 
-    private static ServiceConfig Config(params string[] path) => ConfigLoader.Load(Path.Combine([SharedData.RepoRoot, .. path]));
+    /// <summary>The secrets a deployment passes in the environment (docker run -e, compose environment).</summary>
+    private static readonly Dictionary<string, string> Secrets = new()
+    {
+        ["STREAMVISION__HTTP__TOKEN"] = "0123456789abcdef0123456789abcdef",
+        ["STREAMVISION__MQTT__EMBEDDED__USERS__0__PASSWORD"] = "broker-secret",
+    };
+
+    private static ServiceConfig Config(params string[] path) => ConfigLoader.Load(new ConfigInputs { File = Path.Combine([SharedData.RepoRoot, .. path]), Environment = Secrets });
+
+    [Fact]
+    public void The_image_config_refuses_to_start_without_its_secrets_and_names_the_variables()
+    {
+        var file = Path.Combine(SharedData.RepoRoot, "docker", "streamvision.docker.yaml");
+        var noToken = Assert.Throws<StreamVision.Pipelines.Configuration.ConfigurationException>(() => ConfigLoader.Load(new ConfigInputs
+        {
+            File = file,
+            Environment = new Dictionary<string, string> { ["STREAMVISION__MQTT__EMBEDDED__USERS__0__PASSWORD"] = "x" },
+        }));
+        Assert.Contains("STREAMVISION__HTTP__TOKEN", noToken.Message);
+        var noPassword = Assert.Throws<StreamVision.Pipelines.Configuration.ConfigurationException>(() => ConfigLoader.Load(new ConfigInputs
+        {
+            File = file,
+            Environment = new Dictionary<string, string> { ["STREAMVISION__HTTP__TOKEN"] = Secrets["STREAMVISION__HTTP__TOKEN"] },
+        }));
+        Assert.Contains("STREAMVISION__MQTT__EMBEDDED__USERS__0__PASSWORD", noPassword.Message);
+        Assert.Contains("STREAMVISION__HTTP__TOKEN", Read("docker", "docker-compose.yml"));
+    }
 
     [Theory]
     [InlineData("Dockerfile.cpu")]
@@ -61,7 +87,12 @@ public sealed class DeploymentFilesTests
         var ports = ((YamlSequenceNode)sv["ports"]).Select(p => p.ToString()).ToList();
         Assert.All(ports, p => Assert.StartsWith("127.0.0.1:", p));
 
-        var config = Config("docker", "compose", "streamvision.compose.yaml");
+        // docker-compose.yml passes only the HTTP token (its broker is mosquitto, not the embedded one).
+        var config = ConfigLoader.Load(new ConfigInputs
+        {
+            File = Path.Combine(SharedData.RepoRoot, "docker", "compose", "streamvision.compose.yaml"),
+            Environment = new Dictionary<string, string> { ["STREAMVISION__HTTP__TOKEN"] = Secrets["STREAMVISION__HTTP__TOKEN"] },
+        });
         Assert.Contains(config.Mqtt.Host, names);
         Assert.False(config.Mqtt.Embedded.Enabled);
         Assert.Equal($"127.0.0.1:{config.Http.Port}:{config.Http.Port}", Assert.Single(ports));
