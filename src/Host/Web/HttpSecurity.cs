@@ -46,6 +46,17 @@ public static class HttpSecurity
     public static void UseHttpSecurity(this WebApplication app)
     {
         var access = app.Services.GetRequiredService<HttpAccess>();
+        // A status without a body (no such route, wrong method, a request the framework refused) still gets a clear message.
+        app.UseStatusCodePages(context => context.HttpContext.Response.WriteAsJsonAsync(new
+        {
+            error = context.HttpContext.Response.StatusCode switch
+            {
+                StatusCodes.Status404NotFound => $"no route {context.HttpContext.Request.Path}; docs/REST.md lists the routes.",
+                StatusCodes.Status405MethodNotAllowed => $"{context.HttpContext.Request.Method} is not allowed on {context.HttpContext.Request.Path}; docs/REST.md lists each route's methods.",
+                StatusCodes.Status400BadRequest => "the request could not be read (its path, query or body is malformed); docs/REST.md shows each route's form.",
+                var other => $"HTTP {other}.",
+            },
+        }));
         app.Use(async (context, next) =>
         {
             var headers = context.Response.Headers;

@@ -38,6 +38,11 @@ public static class StrictYaml
         {
             throw new ConfigurationException($"{sourceName} line {e.Start.Line}, column {e.Start.Column}: not valid YAML ({e.Message}). Fix the syntax there.", e);
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet's scanner gives up on some malformed scalars without a position.
+            throw new ConfigurationException($"{sourceName}: not valid YAML (the parser stopped: {e.Message}). Check quotes, colons and special characters such as * & ! | > at the start of values.", e);
+        }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
         {
             return new T();
@@ -72,6 +77,11 @@ public static class StrictYaml
         catch (YamlException e)
         {
             throw new ConfigurationException($"{sourceName} line {e.Start.Line}, column {e.Start.Column}: not valid YAML ({e.Message}). Fix the syntax there.", e);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet's scanner gives up on some malformed scalars without a position.
+            throw new ConfigurationException($"{sourceName}: not valid YAML (the parser stopped: {e.Message}). Check quotes, colons and special characters such as * & ! | > at the start of values.", e);
         }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
         {
@@ -152,6 +162,11 @@ public static class StrictYaml
             var seq = Expect<YamlSequenceNode>(node, path, source, "a list");
             for (var i = 0; i < seq.Children.Count; i++)
             {
+                if (seq.Children[i] is YamlScalarNode { Value: null or "" or "~" or "null", Style: not (ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted) }
+                    && Nullable.GetUnderlyingType(element) is null)
+                {
+                    throw Error(seq.Children[i], source, $"'{Display(path)}[{i}]' is an empty item; give it a value or remove the '-'.");
+                }
                 Check(seq.Children[i], element, $"{path}[{i}]", source);
             }
             return;
@@ -160,7 +175,10 @@ public static class StrictYaml
         var properties = KeysOf(underlying);
         foreach (var (keyNode, value) in mapping.Children)
         {
-            var key = ((YamlScalarNode)keyNode).Value ?? "";
+            if (keyNode is not YamlScalarNode { Value: { } key })
+            {
+                throw Error(keyNode, source, $"a key in '{Display(path)}' is a {(keyNode is YamlSequenceNode ? "list" : "map")}; keys are plain names.");
+            }
             var keyPath = path.Length == 0 ? key : $"{path}.{key}";
             // YAML keys are exact (snake_case); only environment variables are matched without case.
             if (!properties.TryGetValue(key, out var property) || !properties.Keys.Contains(key, StringComparer.Ordinal))

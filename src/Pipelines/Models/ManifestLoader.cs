@@ -14,6 +14,16 @@ public static class ManifestLoader
         return manifest;
     }
 
+    /// <summary>A manifest given as text (<paramref name="sourceName"/> in messages; relative file names
+    /// resolve against the current folder).</summary>
+    public static ModelManifest Parse(string text, string sourceName)
+    {
+        var manifest = StrictYaml.Parse<ModelManifest>(text, sourceName);
+        manifest.SourcePath = Path.GetFullPath(sourceName);
+        Validate(manifest);
+        return manifest;
+    }
+
     /// <summary>The model file: next to the manifest first, then in each search path in order.</summary>
     public static string ResolveModelFile(ModelManifest manifest, IEnumerable<string> searchPaths)
     {

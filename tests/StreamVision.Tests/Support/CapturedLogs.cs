@@ -7,7 +7,7 @@ namespace StreamVision.Tests.Support;
 /// that check what the service logged.</summary>
 public sealed class CapturedLogs : ILoggerProvider
 {
-    private readonly ConcurrentQueue<(string Category, LogLevel Level, string Message)> _lines = new();
+    private readonly ConcurrentQueue<(string Category, LogLevel Level, string Message, Exception? Exception)> _lines = new();
 
     public ILoggerFactory Factory { get; }
 
@@ -16,7 +16,7 @@ public sealed class CapturedLogs : ILoggerProvider
         Factory = LoggerFactory.Create(b => b.SetMinimumLevel(minimum).AddProvider(this));
     }
 
-    public IReadOnlyList<(string Category, LogLevel Level, string Message)> Lines => _lines.ToList();
+    public IReadOnlyList<(string Category, LogLevel Level, string Message, Exception? Exception)> Lines => _lines.ToList();
 
     public IEnumerable<string> Of(string category) => _lines.Where(l => l.Category == category).Select(l => l.Message);
 
@@ -24,13 +24,13 @@ public sealed class CapturedLogs : ILoggerProvider
 
     public void Dispose() => Factory.Dispose();
 
-    private sealed class Logger(string category, ConcurrentQueue<(string, LogLevel, string)> lines) : ILogger
+    private sealed class Logger(string category, ConcurrentQueue<(string, LogLevel, string, Exception?)> lines) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            => lines.Enqueue((category, logLevel, formatter(state, exception)));
+            => lines.Enqueue((category, logLevel, formatter(state, exception), exception));
     }
 }
