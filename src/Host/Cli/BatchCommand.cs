@@ -53,7 +53,8 @@ internal static class BatchCommand
             {
                 var fps = r.Elapsed.TotalSeconds > 0 && !r.Skipped ? (r.Results - r.ResumedAt) / r.Elapsed.TotalSeconds : 0;
                 table.AddRow(Markup.Escape(r.Input), Markup.Escape(r.OutputName), r.Frames.ToString(), r.Results.ToString(), fps.ToString("0.0"),
-                    r.Error is not null ? $"[red]{Markup.Escape(r.Error)}[/]"
+                    r.OutputError is not null ? $"[red]{Markup.Escape(r.OutputError)}[/]"
+                    : r.Error is not null ? $"[red]{Markup.Escape(r.Error)}[/]"
                     : r.Skipped ? "[grey]already done, skipped[/]"
                     : r.ResumedAt > 0 ? $"[green]ok[/] (resumed at frame {r.ResumedAt})"
                     : "[green]ok[/]");
@@ -63,7 +64,13 @@ internal static class BatchCommand
             {
                 error.WriteLine($"streamvision: input error: {r.Error}");
             }
-            return reports.Any(r => r.Error is not null) ? ExitCodes.Input : ExitCodes.Ok;
+            foreach (var r in reports.Where(r => r.OutputError is not null))
+            {
+                error.WriteLine($"streamvision: output error: {r.OutputError}");
+            }
+            return reports.Any(r => r.OutputError is not null) ? ExitCodes.Output
+                : reports.Any(r => r.Error is not null) ? ExitCodes.Input
+                : ExitCodes.Ok;
         }));
         return command;
     }

@@ -17,4 +17,7 @@ public static class ExitCodes
     /// <summary>An input video or camera could not be read (missing, damaged, truncated), or a model
     /// download failed (rerun to resume).</summary>
     public const int Input = 4;
+
+    /// <summary>Results could not be written (disk full, no permission); rerun to resume.</summary>
+    public const int Output = 5;
 }

@@ -11,7 +11,11 @@ namespace StreamVision.Host.Hosting;
 /// <summary>What happened to one input of a batch run.</summary>
 /// <param name="ResumedAt">First frame computed in this run (0 = from the start).</param>
 /// <param name="Skipped">The input was already finished in this output folder.</param>
-public sealed record BatchFileReport(string Input, string OutputName, long Frames, long Results, TimeSpan Elapsed, string? Error, int PoolOutstandingAfterRun, long ResumedAt = 0, bool Skipped = false);
+public sealed record BatchFileReport(string Input, string OutputName, long Frames, long Results, TimeSpan Elapsed, string? Error, int PoolOutstandingAfterRun, long ResumedAt = 0, bool Skipped = false)
+{
+    /// <summary>Why results could not be written (disk full, permissions); the input is then not marked done.</summary>
+    public string? OutputError { get; init; }
+}
 
 /// <summary>
 /// Offline processing: each video runs through the same stages with lossless delivery (N decoded
@@ -86,8 +90,18 @@ public sealed class BatchJob(ServiceConfig config, string outputDirectory, ILogg
         }
         using var pipeline = new Pipeline([source], stages, policy, _log);
         var router = new ResultRouter([new FileResultSink(files, new ResultEncoding(EncodingStages()))], _log);
+        // A result that cannot be written (disk full) would be a gap: stop this input there; a rerun resumes at the gap.
+        using var writeFailed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        string? outputError = null;
+        router.SinkFailed = (result, e) =>
+        {
+            if (Interlocked.CompareExchange(ref outputError, OutputError(folder, e), null) is null)
+            {
+                writeFailed.Cancel();
+            }
+        };
         using var ticker = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
-        var run = Task.WhenAll(pipeline.RunAsync(cancellationToken), router.RunAsync(pipeline));
+        var run = Task.WhenAll(pipeline.RunAsync(writeFailed.Token), router.RunAsync(pipeline));
         while (!run.IsCompleted)
         {
             await Task.WhenAny(run, ticker.WaitForNextTickAsync().AsTask()).ConfigureAwait(false);
@@ -99,13 +113,23 @@ public sealed class BatchJob(ServiceConfig config, string outputDirectory, ILogg
         var outstanding = source.Pool?.Outstanding ?? 0;
         var frames = resumeAt + source.Stats.Decoded;
         var results = resumeAt + router.Written(name);
-        if (error is null && !cancellationToken.IsCancellationRequested)
+        if (outputError is null && error is null && !cancellationToken.IsCancellationRequested)
         {
-            files.Flush();
-            BatchResume.MarkDone(folder, input, frames);
+            try
+            {
+                files.Flush();
+                BatchResume.MarkDone(folder, input, frames);
+            }
+            catch (IOException e)
+            {
+                outputError = OutputError(folder, e);
+            }
         }
-        return new BatchFileReport(input, name, frames, results, clock.Elapsed, error, outstanding, resumeAt);
+        return new BatchFileReport(input, name, frames, results, clock.Elapsed, error, outstanding, resumeAt) { OutputError = outputError };
     }
+
+    private static string OutputError(string folder, Exception e)
+        => $"cannot write the results into '{folder}' ({e.Message.Trim()}); free space (or fix the folder's permissions) and run the same command again: it resumes after the last frame written.";
 
     private static string UniqueName(string stem, HashSet<string> used)
     {

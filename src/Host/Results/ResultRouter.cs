@@ -14,8 +14,13 @@ public sealed class ResultRouter(IReadOnlyList<IResultSink> sinks, ILogger log)
     /// <summary>Called for every result handed to the sinks, with its frame's age (metrics).</summary>
     public Action<StageResult, TimeSpan>? Observe { get; set; }
 
+    /// <summary>Called when a sink cannot take a result (after logging it). Live sinks shrug it off; a
+    /// batch stops, since a result it cannot write is a gap in its output.</summary>
+    public Action<StageResult, Exception>? SinkFailed { get; set; }
+
     public LatencyWindow AgeOf(string camera) => _age.GetOrAdd(camera, _ => new LatencyWindow(256));
 
+    /// <summary>Results of <paramref name="camera"/> every sink took.</summary>
     public long Written(string camera) => _written.GetValueOrDefault(camera);
 
     /// <summary>Results handed to the sinks, and the managed bytes the sinks allocated for them
@@ -35,6 +40,7 @@ public sealed class ResultRouter(IReadOnlyList<IResultSink> sinks, ILogger log)
             {
                 // The sinks are synchronous, so this thread's counter sees only their allocations.
                 var allocated = GC.GetAllocatedBytesForCurrentThread();
+                var written = true;
                 foreach (var sink in sinks)
                 {
                     try
@@ -44,6 +50,8 @@ public sealed class ResultRouter(IReadOnlyList<IResultSink> sinks, ILogger log)
                     catch (Exception e)
                     {
                         log.LogError("could not write result {Camera}#{Seq} to {Sink}: {Message}", result.CameraId, result.Sequence, sink.GetType().Name, e.Message);
+                        SinkFailed?.Invoke(result, e);
+                        written = false;
                     }
                 }
                 Interlocked.Add(ref _sinkAllocated, GC.GetAllocatedBytesForCurrentThread() - allocated);
@@ -51,7 +59,10 @@ public sealed class ResultRouter(IReadOnlyList<IResultSink> sinks, ILogger log)
                 var age = DateTimeOffset.UtcNow - result.CaptureTime;
                 AgeOf(result.CameraId).Record(age);
                 Observe?.Invoke(result, age);
-                _written.AddOrUpdate(result.CameraId, 1, (_, n) => n + 1);
+                if (written)
+                {
+                    _written.AddOrUpdate(result.CameraId, 1, (_, n) => n + 1);
+                }
             }
         }
     }

@@ -45,15 +45,29 @@ public sealed class OutputFolder : IDisposable
     }
 
     /// <summary>Closes the open line files so everything written so far is on disk.</summary>
+    /// <summary>Writes and closes every open file; throws <see cref="IOException"/> (e.g. the disk is
+    /// full) after closing them all.</summary>
     public void Flush()
     {
         lock (_lock)
         {
+            IOException? failed = null;
             foreach (var writer in _lines.Values)
             {
-                writer.Dispose();
+                try
+                {
+                    writer.Dispose();
+                }
+                catch (IOException e)
+                {
+                    failed ??= e;
+                }
             }
             _lines.Clear();
+            if (failed is not null)
+            {
+                throw failed;
+            }
         }
     }
 
@@ -75,5 +89,16 @@ public sealed class OutputFolder : IDisposable
         return path;
     }
 
-    public void Dispose() => Flush();
+    /// <summary>Closes the files; a failure to write their last bytes was reported by <see cref="Flush"/>
+    /// or by the write itself, so it is not thrown again here.</summary>
+    public void Dispose()
+    {
+        try
+        {
+            Flush();
+        }
+        catch (IOException)
+        {
+        }
+    }
 }
