@@ -45,7 +45,7 @@ public static class SoakBenchmark
         config.Cameras.Clear();
         config.Cameras.Add(new CameraConfig { Id = "soak", Url = live ? source : Path.GetFullPath(source), Realtime = true, Loop = !live });
         var s = config.Stages;
-        s.Segmentation.Enabled = s.Depth.Enabled = s.Flow.Enabled = s.Semdepth.Enabled = s.Body.Enabled = s.VideoLlm.Enabled = true;
+        s.Segmentation.Enabled = s.Depth.Enabled = s.Flow.Enabled = s.SemDepth.Enabled = s.Body.Enabled = s.VideoLlm.Enabled = true;
         s.Flow.Engine = FlowEngine.Dis;
         // Detection's default model is a real one; it runs when a models folder has it.
         s.Detection.Enabled = ModelCatalog.AllManifests(config).FirstOrDefault(m => m.Id == s.Detection.Model) is { } detector

@@ -12,7 +12,7 @@ internal static class BatchCommand
     {
         var videos = new Argument<string[]>("VIDEO") { Description = "Video files to process.", Arity = ArgumentArity.OneOrMore };
         var outDir = new Option<string>("--out") { Description = "Output folder (one sub-folder per video).", Required = true };
-        var flags = new ConfigFlags(); // the config's stages and models sections are used
+        var flags = new ConfigFlags(error); // the config's stages and models sections are used
         var noMasks = new Option<bool>("--no-masks") { Description = "Write only the JSON lines, not the mask PNGs." };
         var command = new Command("batch", "Process video files losslessly: one result per decoded frame, written to --out.")
         {

@@ -8,16 +8,12 @@ internal static class ConfigCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var flags = new ConfigFlags();
+        var flags = new ConfigFlags(error);
         var show = new Command("show", "Print the resolved configuration (file, STREAMVISION__… environment variables and flags together) with where each value came from; secrets masked.");
         flags.AddTo(show);
         show.SetAction((parse, _) => ErrorReporting.Guard(error, () =>
         {
             var config = flags.Load(parse, requireCameras: false);
-            foreach (var deprecation in config.Deprecations)
-            {
-                error.WriteLine($"streamvision: warning: {deprecation}");
-            }
             output.Write(ConfigDump.Yaml(config));
             return Task.FromResult(ExitCodes.Ok);
         }));

@@ -10,7 +10,7 @@ namespace StreamVision.Host.Cli;
 /// the environment (STREAMVISION__MQTT__PORT) and the shortcuts below are sources of one
 /// Microsoft.Extensions.Configuration, applied in this order: defaults, file, environment, flags.
 /// </summary>
-internal sealed class ConfigFlags
+internal sealed class ConfigFlags(TextWriter warnings)
 {
     public Option<string?> File { get; } = new("--config") { Description = "YAML config file (default: built-in synthetic camera + reference model + embedded broker)." };
     public Option<string[]> Set { get; } = new("--set") { Description = "Set a config key: --set mqtt.port=1884 (repeatable; overrides the file and STREAMVISION__… environment variables)." };
@@ -50,6 +50,10 @@ internal sealed class ConfigFlags
         }
         flags.AddRange(more.Where(m => m.Value is not null).Select(m => (m.Key, m.Value!, m.Flag)));
         var config = ConfigLoader.Load(new ConfigInputs { File = parse.GetValue(File), Flags = flags, RequireCameras = requireCameras });
+        foreach (var deprecation in config.Deprecations)
+        {
+            warnings.WriteLine($"streamvision: warning: {deprecation}");
+        }
         // Folders given on the command line are relative to where the command runs, not to the config file.
         config.Models.SearchPaths.AddRange((parse.GetValue(ModelsDir) ?? []).Select(Path.GetFullPath));
         return config;

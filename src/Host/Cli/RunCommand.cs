@@ -9,7 +9,7 @@ internal static class RunCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var flags = new ConfigFlags();
+        var flags = new ConfigFlags(error);
         var duration = new Option<double>("--duration") { Description = "Stop after this many seconds.", DefaultValueFactory = _ => 10 };
         var forever = new Option<bool>("--forever") { Description = "Run until Ctrl-C instead of stopping after --duration." };
         var camera = new Option<string[]>("--camera") { Description = "Camera URL or file path (repeatable; replaces the config's cameras).", AllowMultipleArgumentsPerToken = false };

@@ -105,7 +105,7 @@ public static class ConfigLoader
         ("detection", stages.Detection),
         ("depth", stages.Depth),
         ("flow", stages.Flow),
-        ("semdepth", stages.Semdepth),
+        ("semdepth", stages.SemDepth),
         ("body", stages.Body),
         ("videollm", stages.VideoLlm),
     ];

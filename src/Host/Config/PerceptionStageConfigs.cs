@@ -106,9 +106,9 @@ public sealed class PerceptionStageRules(ServiceConfig root) : SectionRules<Stag
 {
     public override IEnumerable<ConfigProblem> Check(StagesConfig s, string key)
     {
-        if (!(s.Semdepth.Pose.ToleranceMs > 0))
+        if (!(s.SemDepth.Pose.ToleranceMs > 0))
         {
-            yield return ConfigProblem.Bad($"{key}.semdepth.pose.tolerance_ms", s.Semdepth.Pose.ToleranceMs, "use a positive number of milliseconds (about half the pose rate's interval).");
+            yield return ConfigProblem.Bad($"{key}.semdepth.pose.tolerance_ms", s.SemDepth.Pose.ToleranceMs, "use a positive number of milliseconds (about half the pose rate's interval).");
         }
         if (s.Body.ScoreThreshold is <= 0 or >= 1)
         {

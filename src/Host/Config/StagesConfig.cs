@@ -11,13 +11,14 @@ public sealed class StagesConfig
     public DetectionStageConfig Detection { get; set; } = new();
     public DepthStageConfig Depth { get; set; } = new();
     public FlowStageConfig Flow { get; set; } = new();
-    public SemDepthStageConfig Semdepth { get; set; } = new();
+    [YamlMember(Alias = "semdepth")]
+    public SemDepthStageConfig SemDepth { get; set; } = new();
     public BodyStageConfig Body { get; set; } = new();
     [YamlMember(Alias = "videollm")]
     [DeprecatedKey("narration")]
     public VideoLlmStageConfig VideoLlm { get; set; } = new();
 
-    public bool AnyEnabled => Segmentation.Enabled || Detection.Enabled || Depth.Enabled || Flow.Enabled || Semdepth.Enabled || Body.Enabled || VideoLlm.Enabled;
+    public bool AnyEnabled => Segmentation.Enabled || Detection.Enabled || Depth.Enabled || Flow.Enabled || SemDepth.Enabled || Body.Enabled || VideoLlm.Enabled;
 }
 
 /// <summary>What every stage that runs an ONNX model is configured with.</summary>

@@ -36,7 +36,7 @@ public sealed class BatchJob(ServiceConfig config, string outputDirectory, ILogg
         if (!WriteMasks)
         {
             stages.Segmentation.PublishMask = false;
-            stages.Semdepth.PublishMask = false;
+            stages.SemDepth.PublishMask = false;
         }
         return stages;
     }

@@ -15,7 +15,7 @@ public sealed class ControlService(ServiceConfig config, MqttPublisher publisher
     {
         if (stages.Poses is { } poses)
         {
-            PoseListener.Subscribe(publisher, mqtt.Topics, poses, cameras.Has, config.Stages.Semdepth.Pose.Clock, loggers.CreateLogger("streamvision"));
+            PoseListener.Subscribe(publisher, mqtt.Topics, poses, cameras.Has, config.Stages.SemDepth.Pose.Clock, loggers.CreateLogger("streamvision"));
         }
         commands.Subscribe();
         if (stages.VideoLlm is { } videollm)

@@ -78,7 +78,6 @@ public sealed class ServiceHost : IAsyncDisposable
     {
         var host = ServiceHostBuilder.Build(config, loggers);
         var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("streamvision");
-        config.Deprecations.ForEach(d => log.LogWarning("config: {Deprecation}", d));
         try
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -95,10 +94,21 @@ public sealed class ServiceHost : IAsyncDisposable
         }
         catch (Exception e)
         {
-            // Stop what did start (hosted services are stopped in reverse; each tolerates not having started), then release everything once.
-            await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
-            await DisposeHostAsync(host).ConfigureAwait(false);
-            if (e is IOException && config.Http.Enabled)
+            // Stop what did start (hosted services are stopped in reverse; each tolerates not having started), then release
+            // everything once; a failure while cleaning up is logged, never put in place of the error that stopped the start.
+            try
+            {
+                await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception stopError)
+            {
+                log.LogWarning("stopping after a failed start: {Message}", stopError.Message);
+            }
+            finally
+            {
+                await DisposeHostAsync(host).ConfigureAwait(false);
+            }
+            if (e is IOException && config.Http.Enabled && e.Message.Contains("bind", StringComparison.OrdinalIgnoreCase))
             {
                 throw new Pipelines.Configuration.ConfigurationException($"http: cannot listen on {config.Http.Bind}:{config.Http.Port} ({e.Message.Trim()}). Set http.port (or --http-port) to a free port, or http.enabled: false.", e);
             }
@@ -122,8 +132,14 @@ public sealed class ServiceHost : IAsyncDisposable
         {
             return;
         }
-        await StopAsync().ConfigureAwait(false);
-        await DisposeHostAsync(_host).ConfigureAwait(false);
+        try
+        {
+            await StopAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            await DisposeHostAsync(_host).ConfigureAwait(false);
+        }
     }
 
     private static async ValueTask DisposeHostAsync(IHost host)

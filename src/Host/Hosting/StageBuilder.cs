@@ -35,7 +35,7 @@ public static class StageBuilder
             {
                 Add(stages, "flow", s.Flow, config, log, model => new FlowStageFactory(model, FlowSettingsOf(s.Flow)));
             }
-            Add(stages, "semdepth", s.Semdepth, config, log, model => new SemDepthStageFactory(model, PoseSettingsOf(config, s.Semdepth.Pose.Mqtt ? poses : null)));
+            Add(stages, "semdepth", s.SemDepth, config, log, model => new SemDepthStageFactory(model, PoseSettingsOf(config, s.SemDepth.Pose.Mqtt ? poses : null)));
             Add(stages, "body", s.Body, config, log, model => new BodyStageFactory(model, (float)s.Body.ScoreThreshold));
             if (s.VideoLlm.Enabled)
             {
@@ -106,7 +106,7 @@ public static class StageBuilder
                 fixedPoses[camera.Id] = new FixedPose(Quaternion.Identity, Vector3.Zero, k) { IntrinsicsOnly = true };
             }
         }
-        var pose = config.Stages.Semdepth.Pose;
+        var pose = config.Stages.SemDepth.Pose;
         return new PoseSettings(received, pose.Clock, TimeSpan.FromMilliseconds(pose.ToleranceMs), fixedPoses);
     }
 

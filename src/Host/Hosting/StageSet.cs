@@ -13,7 +13,7 @@ public sealed class StageSet : IDisposable
 {
     public StageSet(ServiceConfig config, ILoggerFactory loggers)
     {
-        Poses = config.Stages.Semdepth is { Enabled: true, Pose.Mqtt: true } ? new PoseBoard() : null;
+        Poses = config.Stages.SemDepth is { Enabled: true, Pose.Mqtt: true } ? new PoseBoard() : null;
         All = StageBuilder.Build(config, loggers.CreateLogger("streamvision"), Poses, Facts.Of);
         VideoLlm = All.OfType<VideoLlmStageFactory>().FirstOrDefault();
     }

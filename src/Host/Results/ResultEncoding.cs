@@ -19,7 +19,7 @@ public sealed class ResultEncoding(StagesConfig stages)
         DetectionResult d => DetectionEncoder.Encode(d, publishTime),
         DepthResult d => DepthEncoder.Encode(d, publishTime, stages.Depth.PublishImage, companionLocation),
         FlowResult f => FlowEncoder.Encode(f, publishTime, stages.Flow.PublishField, stages.Flow.PublishImage, companionLocation),
-        SemDepthResult j => SemDepthEncoder.Encode(j, publishTime, stages.Semdepth.PublishMask, stages.Semdepth.PublishDepth, companionLocation),
+        SemDepthResult j => SemDepthEncoder.Encode(j, publishTime, stages.SemDepth.PublishMask, stages.SemDepth.PublishDepth, companionLocation),
         BodyResult b => BodyEncoder.Encode(b, publishTime),
         Pipelines.VideoLlm.NarrationResult n => VideoLlmEncoder.Encode(n, publishTime),
         _ => throw new NotSupportedException($"no encoder for {result.GetType().Name} results"),

@@ -173,6 +173,7 @@ public static class StrictYaml
         }
         var mapping = Expect<YamlMappingNode>(node, path, source, "a map of keys");
         var properties = KeysOf(underlying);
+        var seen = new Dictionary<PropertyInfo, string>();
         foreach (var (keyNode, value) in mapping.Children)
         {
             if (keyNode is not YamlScalarNode { Value: { } key })
@@ -186,6 +187,11 @@ public static class StrictYaml
                 var canonical = properties.Keys.Where(k => KeyOf(properties[k]) == k).ToList();
                 throw Error(keyNode, source, $"unknown key '{Display(keyPath)}'.{Suggest(canonical, key)} Known keys here: {string.Join(", ", canonical.Order())}.");
             }
+            if (seen.TryGetValue(property, out var other))
+            {
+                throw Error(keyNode, source, $"'{Display(keyPath)}' and '{other}' are the same key ('{KeyOf(property)}'; the other is its former name); keep one.");
+            }
+            seen[property] = key;
             if (value is YamlScalarNode { Value: null or "" or "~" or "null", Style: not (ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted) } && !property.PropertyType.IsValueType
                 && Nullability.Create(property).WriteState == NullabilityState.NotNull)
             {

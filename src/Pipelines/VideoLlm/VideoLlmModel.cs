@@ -18,7 +18,7 @@ public sealed class VideoLlmModel : IDisposable
 
     public VideoLlmModel(ModelManifest manifest, IEnumerable<string> searchPaths)
     {
-        _spec = manifest.Videollm ?? throw new ModelContractException($"model '{manifest.Id}' is a {manifest.Task} model; the narration stage needs a videollm model.");
+        _spec = manifest.Videollm ?? throw new ModelContractException($"model '{manifest.Id}' is a {manifest.Task} model; the videollm stage needs a videollm model.");
         GlibcMalloc.FixMmapThreshold();
         Manifest = manifest;
         var paths = searchPaths.ToList();

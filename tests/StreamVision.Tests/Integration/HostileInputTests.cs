@@ -81,7 +81,7 @@ public sealed class HostileInputTests
             Stages =
             {
                 Segmentation = { PublishMask = false },
-                Semdepth = { Enabled = true, PublishMask = false, PublishDepth = false },
+                SemDepth = { Enabled = true, PublishMask = false, PublishDepth = false },
                 VideoLlm = { Enabled = true, NarrationIntervalSeconds = 0, MaxTokens = 2 },
             },
             Mqtt = { Port = mqttPort, Prefix = "fz", StatsIntervalSeconds = 0 },

@@ -51,7 +51,7 @@ public sealed class SchemaTests
                 Detection = { Enabled = true },
                 Depth = { Enabled = true },
                 Flow = { Enabled = true, PublishImage = true },
-                Semdepth = { Enabled = true },
+                SemDepth = { Enabled = true },
                 Body = { Enabled = true },
                 VideoLlm = { Enabled = true, NarrationIntervalSeconds = 1, MaxTokens = 8 },
             },

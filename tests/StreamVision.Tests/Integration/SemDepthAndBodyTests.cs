@@ -47,7 +47,7 @@ public sealed class SemDepthAndBodyTests
             Stages =
             {
                 Segmentation = { Enabled = false },
-                Semdepth = { Enabled = true, PublishMask = false, Pose = { Clock = PoseClock.Pts, ToleranceMs = 30 } },
+                SemDepth = { Enabled = true, PublishMask = false, Pose = { Clock = PoseClock.Pts, ToleranceMs = 30 } },
                 Body = { Enabled = true },
             },
             Mqtt = { Port = port, Prefix = "s" },

@@ -116,4 +116,27 @@ public class ConfigSourcesTests
         Assert.Equal("synthetic", config.Cameras.Single().Id);
         Assert.Equal("synthetic://p?fps=5", config.Cameras[0].Url);
     }
+
+    [Fact]
+    public void An_empty_list_empties_a_default_list_from_the_file_or_the_environment()
+    {
+        var fromFile = ConfigLoader.Load(new ConfigInputs { Text = "cameras:\n  - id: a\n    url: synthetic://p\nstages:\n  detection:\n    classes: []\n", TextName = "all.yaml", Environment = new Dictionary<string, string>() });
+        Assert.Empty(fromFile.Stages.Detection.Classes); // [] = every class, as the example config says
+        var fromEnvironment = Load(new() { ["STREAMVISION__STAGES__DETECTION__CLASSES"] = "" });
+        Assert.Empty(fromEnvironment.Stages.Detection.Classes);
+        Assert.Equal(["person"], Load(new()).Stages.Detection.Classes.Take(1)); // not given: the file's list stays
+    }
+
+    [Fact]
+    public void A_key_under_its_old_and_new_name_at_once_is_refused()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => ConfigLoader.Load(new ConfigInputs
+        {
+            Text = "cameras:\n  - id: a\n    url: synthetic://p\nstages:\n  videollm:\n    max_tokens: 5\n  narration:\n    max_tokens: 7\n",
+            TextName = "both.yaml",
+            Environment = new Dictionary<string, string>(),
+        }));
+        Assert.Contains("both.yaml line 7", e.Message);
+        Assert.Contains("'stages.narration' and 'videollm' are the same key", e.Message);
+    }
 }

@@ -55,7 +55,11 @@ internal sealed class ConfigBinder(ConfigOrigins origins)
             }
             return Convert(section.Value!, underlying, path);
         }
-        if (section.Value is not null)
+        if (section.Value is "" && ElementType(underlying) is { } emptyOf && (children.Count == 0 || origins.EmptiedLast(path)))
+        {
+            return Activator.CreateInstance(typeof(List<>).MakeGenericType(emptyOf)); // [] in YAML, or an empty variable: no items
+        }
+        if (section.Value is not null && !(section.Value is "" && ElementType(underlying) is not null))
         {
             throw Error(path, $"'{path}' must be {(ElementType(underlying) is null ? "a map of keys" : "a list")}, not the single value '{section.Value}'.");
         }

@@ -14,6 +14,25 @@ public sealed partial class ConfigOrigins(IConfigurationRoot? root, string fallb
         return root?.Providers.Reverse().OfType<IConfigOrigin>().Select(p => p.OriginOf(path)).FirstOrDefault(o => o is not null) ?? fallback;
     }
 
+    /// <summary>Whether the last source to say anything about the list <paramref name="key"/> said it
+    /// is empty (<c>[]</c> in YAML, an empty variable) rather than giving items.</summary>
+    public bool EmptiedLast(string key)
+    {
+        var path = Index().Replace(key, ".$1").Replace('.', ':');
+        foreach (var provider in root?.Providers.Reverse() ?? [])
+        {
+            if (provider.TryGet(path, out var value) && value == "")
+            {
+                return true;
+            }
+            if (provider is IConfigOrigin origin && origin.OriginOf(path) is not null)
+            {
+                return false;
+            }
+        }
+        return false;
+    }
+
     /// <summary>Whether any source set <paramref name="key"/> (or a key under it); false for a default.</summary>
     public bool IsSet(string key)
     {

@@ -35,6 +35,10 @@ public sealed class YamlConfigurationSource(string text, string sourceName) : IC
                         Flatten(value, childPath);
                     }
                     break;
+                case YamlSequenceNode { Children.Count: 0 }:
+                    Data[path] = ""; // an empty list ([]), which the binder tells from a list not given
+                    _lines[path] = node.Start.Line;
+                    break;
                 case YamlSequenceNode list:
                     for (var i = 0; i < list.Children.Count; i++)
                     {
