@@ -29,25 +29,10 @@ public static class StrictYaml
 
     public static T Parse<T>(string text, string sourceName) where T : new()
     {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException e)
-        {
-            throw new ConfigurationException($"{sourceName} line {e.Start.Line}, column {e.Start.Column}: not valid YAML ({e.Message}). Fix the syntax there.", e);
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-        {
-            // YamlDotNet's scanner gives up on some malformed scalars without a position.
-            throw new ConfigurationException($"{sourceName}: not valid YAML (the parser stopped: {e.Message}). Check quotes, colons and special characters such as * & ! | > at the start of values.", e);
-        }
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+        if (ParseChecked<T>(text, sourceName) is null)
         {
             return new T();
         }
-        Check(stream.Documents[0].RootNode, typeof(T), "", sourceName);
         var deserializer = new DeserializerBuilder().WithNamingConvention(Naming).WithEnumNamingConvention(Naming).Build();
         try
         {
