@@ -38,7 +38,7 @@ internal sealed class ConfigFlags(TextWriter warnings)
             {
                 throw new ConfigurationException($"--set '{pair}': write KEY=VALUE, e.g. --set mqtt.port=1884 or --set cameras[0].url=rtsp://host/stream.");
             }
-            flags.Add((System.Text.RegularExpressions.Regex.Replace(pair[..equals].Trim(), @"\[(\d+)\]", ".$1"), pair[(equals + 1)..], $"--set {pair[..equals].Trim()}"));
+            flags.Add((pair[..equals].Trim(), pair[(equals + 1)..], $"--set {pair[..equals].Trim()}"));
         }
         if (parse.GetValue(Model) is { } model)
         {

@@ -37,7 +37,7 @@ public static partial class ConfigDump
             {
                 text.Append(pad).Append(key).Append(": ~").Append(Origin(config, keyPath)).Append('\n');
             }
-            else if (IsScalar(value.GetType()))
+            else if (Sources.ConfigBinder.IsScalar(value.GetType()))
             {
                 text.Append(pad).Append(key).Append(": ").Append(Scalar(Secret(property, value))).Append(Origin(config, keyPath)).Append('\n');
             }
@@ -55,7 +55,7 @@ public static partial class ConfigDump
 
     private static void List(StringBuilder text, string pad, string key, string keyPath, IList list, int indent, ServiceConfig config)
     {
-        if (list.Count == 0 || IsScalar(list[0]!.GetType()))
+        if (list.Count == 0 || Sources.ConfigBinder.IsScalar(list[0]!.GetType()))
         {
             text.Append(pad).Append(key).Append(": [").Append(string.Join(", ", list.Cast<object>().Select(Scalar))).Append(']').Append(Origin(config, keyPath)).Append('\n');
             return;
@@ -77,8 +77,6 @@ public static partial class ConfigDump
 
     private static string Origin(ServiceConfig config, string key)
         => config.Origins is { } origins && origins.IsSet(key) ? $"  # {origins.Of(key)}" : "";
-
-    private static bool IsScalar(Type type) => type == typeof(string) || type.IsPrimitive || type.IsEnum || type == typeof(decimal);
 
     private static string Scalar(object value) => value switch
     {

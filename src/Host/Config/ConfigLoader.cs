@@ -61,7 +61,7 @@ public static class ConfigLoader
             builder.Add(new KeyValueSource(DefaultCamera.Select(kv => (kv.Key, (string?)kv.Value, "built-in default configuration"))));
         }
         builder.Add(KeyValueSource.FromEnvironment(inputs.Environment ?? System.Environment.GetEnvironmentVariables()));
-        builder.Add(new KeyValueSource(inputs.Flags.Select(f => (f.Key.Replace('.', ':'), (string?)f.Value, $"command line ({f.Flag})"))));
+        builder.Add(new KeyValueSource(inputs.Flags.Select(f => (ConfigOrigins.PathOf(f.Key), (string?)f.Value, $"command line ({f.Flag})"))));
         var root = builder.Build();
         config.Origins = new ConfigOrigins(root, config.SourceName);
         var binder = new ConfigBinder(config.Origins);

@@ -112,7 +112,8 @@ internal sealed class ConfigBinder(ConfigOrigins origins)
         }
     }
 
-    private static bool IsScalar(Type type) => type == typeof(string) || type.IsPrimitive || type.IsEnum || type == typeof(decimal);
+    /// <summary>A type written as one value (the rest are sections or lists).</summary>
+    internal static bool IsScalar(Type type) => type == typeof(string) || type.IsPrimitive || type.IsEnum || type == typeof(decimal);
 
     private static Type? ElementType(Type type) => type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>) ? type.GetGenericArguments()[0] : null;
 
