@@ -24,6 +24,11 @@ public sealed class CameraConfig
     /// <summary>RTSP transport: tcp (default) or udp.</summary>
     public string Transport { get; set; } = "tcp";
 
+    /// <summary>Where capture times come from: "source" (the camera's RTCP sender reports over RTSP/TCP, a
+    /// device's buffer timestamps, a recording's creation time plus pts; arrival time when the input has
+    /// none) or "arrival" (always our clock when the frame is decoded, e.g. for a camera whose clock is wrong).</summary>
+    public string CaptureClock { get; set; } = "source";
+
     /// <summary>FFmpeg hardware decoding for RTSP/devices (-hwaccel value, e.g. auto, vaapi, cuda).</summary>
     public string? Hwaccel { get; set; }
 
@@ -99,6 +104,10 @@ public sealed class CameraRules(ServiceConfig root) : SectionRules<CameraConfig>
         if (camera.MaxFps is <= 0)
         {
             yield return ConfigProblem.Bad($"{key}.max_fps", camera.MaxFps, "use a positive frame rate, or leave it out to keep every frame.");
+        }
+        if (camera.CaptureClock is not ("source" or "arrival"))
+        {
+            yield return ConfigProblem.Bad($"{key}.capture_clock", camera.CaptureClock, "use source (the camera's own clock when the input carries one) or arrival (the time the frame is decoded here).");
         }
         if (camera.Transport is not ("tcp" or "udp"))
         {

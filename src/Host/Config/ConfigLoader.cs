@@ -116,6 +116,7 @@ public static class ConfigLoader
         {
             PoolCapacity = poolCapacity,
             MaxFps = camera.MaxFps,
+            SourceClock = camera.CaptureClock == "source",
             Ffmpeg = new Ingest.Sources.FfmpegSettings
             {
                 Transport = camera.Transport,

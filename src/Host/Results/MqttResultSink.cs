@@ -1,4 +1,5 @@
 using System.Globalization;
+using StreamVision.Ingest.Frames;
 using StreamVision.Pipelines.Graph;
 using StreamVision.Publish.Mqtt;
 
@@ -23,6 +24,7 @@ public sealed class MqttResultSink(MqttPublisher publisher, MqttTopics topics, R
                 new("seq", r.Sequence.ToString(CultureInfo.InvariantCulture)),
                 new("pts", r.Pts.TotalSeconds.ToString("0.######", CultureInfo.InvariantCulture)),
                 new("capture_time", r.CaptureTime.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)),
+                new("capture_time_source", r.CaptureClock.WireName()),
                 new("model", r.ModelId),
             ]));
         }

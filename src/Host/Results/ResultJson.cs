@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using StreamVision.Ingest.Frames;
 using StreamVision.Pipelines.Graph;
 
 namespace StreamVision.Host.Results;
@@ -24,6 +25,7 @@ public static class ResultJson
             w.WriteNumber("seq", r.Sequence);
             w.WriteNumber("pts", Math.Round(r.Pts.TotalSeconds, 6));
             w.WriteString("capture_time", r.CaptureTime.UtcDateTime.ToString("O"));
+            w.WriteString("capture_time_source", r.CaptureClock.WireName());
             w.WriteString("publish_time", publishTime.UtcDateTime.ToString("O"));
             w.WriteNumber("processing_ms", Math.Round(r.ProcessingTime.TotalMilliseconds, 3));
             w.WriteString("model", r.ModelId);

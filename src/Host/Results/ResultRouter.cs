@@ -56,7 +56,7 @@ public sealed class ResultRouter(IReadOnlyList<IResultSink> sinks, ILogger log)
                 }
                 Interlocked.Add(ref _sinkAllocated, GC.GetAllocatedBytesForCurrentThread() - allocated);
                 Interlocked.Increment(ref _routed);
-                var age = DateTimeOffset.UtcNow - result.CaptureTime;
+                var age = DateTimeOffset.UtcNow - result.AgeOrigin;
                 AgeOf(result.CameraId).Record(age);
                 Observe?.Invoke(result, age);
                 if (written)

@@ -28,11 +28,20 @@ public sealed partial class FfmpegProcessDecoder
         {
             if (line.Contains("Parsed_showinfo", StringComparison.Ordinal))
             {
+                // The integer pts in the filter's time base is exact; pts_time is printed with six
+                // significant digits, which after a few minutes is coarser than a frame interval.
                 var m = ShowInfoPts().Match(line);
-                if (m.Success && double.TryParse(m.Groups[2].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
+                if (m.Success && long.TryParse(m.Groups[2].Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ticks))
                 {
-                    _pts.Enqueue((long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), TimeSpan.FromSeconds(seconds)));
+                    var seconds = _timeBase is { } tb ? ticks * (double)tb.Num / tb.Den
+                        : double.Parse(m.Groups[3].Value, NumberStyles.Float, CultureInfo.InvariantCulture);
+                    _pts.Enqueue((long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), seconds));
                     _ptsArrived.Release();
+                }
+                else if (ShowInfoTimeBase().Match(line) is { Success: true } tbMatch
+                    && long.TryParse(tbMatch.Groups[1].Value, CultureInfo.InvariantCulture, out var num) && long.TryParse(tbMatch.Groups[2].Value, CultureInfo.InvariantCulture, out var den) && num > 0 && den > 0)
+                {
+                    _timeBase = (num, den);
                 }
                 continue;
             }
@@ -55,7 +64,7 @@ public sealed partial class FfmpegProcessDecoder
             }
             lock (_linesLock)
             {
-                _lastLines.Enqueue(SourceUrl.MaskCredentials(line.Trim()));
+                _lastLines.Enqueue(SourceUrl.MaskCredentials(ShowCameraAddress(line.Trim())));
                 while (_lastLines.Count > 8)
                 {
                     _lastLines.Dequeue();
@@ -77,8 +86,11 @@ public sealed partial class FfmpegProcessDecoder
         }
     }
 
-    [GeneratedRegex(@"\bn:\s*(\d+)\s.*?pts_time:\s*(-?[0-9.eE+-]+)")]
+    [GeneratedRegex(@"\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:\s*(-?[0-9.eE+-]+)")]
     private static partial Regex ShowInfoPts();
+
+    [GeneratedRegex(@"config in time_base:\s*(\d+)/(\d+)")]
+    private static partial Regex ShowInfoTimeBase();
 
     [GeneratedRegex(@"Video: rawvideo.*?, (\d{2,5})x(\d{2,5})")]
     private static partial Regex OutputStream();

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using StreamVision.Ingest.Frames;
+using StreamVision.Ingest.Rtsp;
 using StreamVision.Ingest.Sources;
 
 namespace StreamVision.Ingest.Decoders;
@@ -16,13 +17,17 @@ namespace StreamVision.Ingest.Decoders;
 /// Presentation times come from the stream: ffmpeg's showinfo filter prints each frame's pts on
 /// stderr in the same order as the pictures on stdout. A watchdog kills the process when no frame
 /// arrives for the stall timeout, which turns a silent camera into a disconnect.
+/// Capture times: ffmpeg runs with -copyts so a frame's pts is the stream's own timestamp — for RTSP
+/// the RTP timestamp, which <see cref="RtspClockProxy"/> maps to the camera's clock from its RTCP
+/// sender reports; for V4L2 the driver's buffer timestamp (<see cref="DeviceClock"/>). Pts handed to
+/// the source still start at zero.
 /// </summary>
 public sealed partial class FfmpegProcessDecoder : IFrameDecoder
 {
     private readonly SourceUrl _url;
     private readonly FfmpegSettings _settings;
     private readonly (int Width, int Height)? _outputSize;
-    private readonly ConcurrentQueue<(long Index, TimeSpan Pts)> _pts = new();
+    private readonly ConcurrentQueue<(long Index, double Seconds)> _pts = new();
     private long _framesRead;
     private readonly SemaphoreSlim _ptsArrived = new(0);
     private readonly ManualResetEventSlim _formatKnown = new();
@@ -41,8 +46,16 @@ public sealed partial class FfmpegProcessDecoder : IFrameDecoder
     private double _inputFps;
     private double _outputFps;
     private TimeSpan _lastPts = TimeSpan.MinValue;
+    private double _firstStreamSeconds = double.NaN;
+    private (long Num, long Den)? _timeBase;
+    private readonly bool _sourceClock;
+    private RtspClockProxy? _proxy;
+    private string? _proxyAddress;
+    private string _cameraAddress = "";
 
-    public FfmpegProcessDecoder(SourceUrl url, FfmpegSettings settings, (int Width, int Height)? outputSize = null)
+    /// <param name="sourceClock">Read capture times from the stream (RTCP sender reports, device buffer
+    /// timestamps); false keeps the arrival time (<c>capture_clock: arrival</c>).</param>
+    public FfmpegProcessDecoder(SourceUrl url, FfmpegSettings settings, (int Width, int Height)? outputSize = null, bool sourceClock = true)
     {
         if (!url.IsLive)
         {
@@ -51,9 +64,12 @@ public sealed partial class FfmpegProcessDecoder : IFrameDecoder
         _url = url;
         _settings = settings;
         _outputSize = outputSize;
+        _sourceClock = sourceClock;
     }
 
     public string? EndReason { get; private set; }
+
+    public CaptureStamp? LastCapture { get; private set; }
 
     /// <summary>The ffmpeg arguments (password masked), for logs and tests.</summary>
     public string DisplayArguments => SourceUrl.MaskCredentials(string.Join(' ', Arguments()));
@@ -64,6 +80,7 @@ public sealed partial class FfmpegProcessDecoder : IFrameDecoder
         {
             throw new SourceException($"device '{_url.Target}' does not exist. Check the camera is plugged in and the path (list devices with 'v4l2-ctl --list-devices'); inside docker pass it with --device {_url.Target}.");
         }
+        StartClockProxy();
         var start = new ProcessStartInfo(_settings.Executable)
         {
             RedirectStandardOutput = true,
@@ -139,14 +156,19 @@ public sealed partial class FfmpegProcessDecoder : IFrameDecoder
             // Socket I/O timeout in microseconds: a dead server fails the attempt instead of hanging.
             yield return "-timeout";
             yield return ((long)_settings.ConnectTimeout.TotalMicroseconds).ToString(CultureInfo.InvariantCulture);
+            // Set up the video track only: no audio bandwidth, and the clock proxy knows which channel is video.
+            yield return "-allowed_media_types";
+            yield return "video";
         }
         else
         {
             yield return "-f";
             yield return "v4l2";
         }
+        // Keep the stream's own timestamps (RTP time, device buffer time) so capture times can be read from them.
+        yield return "-copyts";
         yield return "-i";
-        yield return _url.Target;
+        yield return _proxy?.Rewrite(_url.Target) ?? _url.Target;
         yield return "-map";
         yield return "0:v:0";
         yield return "-an";
@@ -197,7 +219,7 @@ public sealed partial class FfmpegProcessDecoder : IFrameDecoder
         // thread; give it a moment, then fall back to the nominal frame interval.
         // Lines carry the frame index, so a late or missing line never shifts later frames' times.
         var index = _framesRead++;
-        TimeSpan? fromStream = null;
+        double? fromStream = null;
         var waited = false;
         while (fromStream is null)
         {
@@ -211,7 +233,7 @@ public sealed partial class FfmpegProcessDecoder : IFrameDecoder
                 if (next.Index == index)
                 {
                     _pts.TryDequeue(out _);
-                    fromStream = next.Pts;
+                    fromStream = next.Seconds;
                 }
                 break;
             }
@@ -221,7 +243,21 @@ public sealed partial class FfmpegProcessDecoder : IFrameDecoder
             }
             waited = true;
         }
-        var pts = fromStream ?? (_lastPts == TimeSpan.MinValue ? TimeSpan.Zero : _lastPts + TimeSpan.FromSeconds(1 / _format.FramesPerSecond));
+        TimeSpan pts;
+        if (fromStream is { } streamSeconds)
+        {
+            if (double.IsNaN(_firstStreamSeconds))
+            {
+                _firstStreamSeconds = streamSeconds;
+            }
+            pts = TimeSpan.FromSeconds(streamSeconds - _firstStreamSeconds);
+            LastCapture = CaptureOf(streamSeconds);
+        }
+        else
+        {
+            pts = _lastPts == TimeSpan.MinValue ? TimeSpan.Zero : _lastPts + TimeSpan.FromSeconds(1 / _format.FramesPerSecond);
+            LastCapture = null;
+        }
         _lastPts = pts;
         return pts;
     }
@@ -258,6 +294,7 @@ public sealed partial class FfmpegProcessDecoder : IFrameDecoder
             _process.WaitForExit(2000);
             _process.Dispose();
         }
+        _proxy?.Dispose();
         _formatKnown.Dispose();
         _ptsArrived.Dispose();
     }

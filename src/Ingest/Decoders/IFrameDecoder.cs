@@ -17,6 +17,11 @@ public interface IFrameDecoder : IDisposable
     /// <returns>The picture's presentation time from the stream, or null at the end of the input.</returns>
     TimeSpan? ReadInto(Frame frame);
 
+    /// <summary>The capture time of the picture <see cref="ReadInto"/> just returned, when the input
+    /// carries one (RTCP sender reports, device buffer timestamps, a recording's creation time); null
+    /// when it does not, and the source stamps the arrival time instead.</summary>
+    CaptureStamp? LastCapture => null;
+
     /// <summary>After the end: why the input ended early (a damaged file, a dropped connection, a
     /// stall), with any password masked. Null when it ended cleanly.</summary>
     string? EndReason { get; }

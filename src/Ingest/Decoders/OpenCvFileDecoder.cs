@@ -6,9 +6,13 @@ namespace StreamVision.Ingest.Decoders;
 /// <summary>
 /// Decodes video files with the FFmpeg that ships inside OpenCvSharp's runtime. That build cannot
 /// open network URLs, which is why network streams get their own decoder; files are its strength.
+/// Capture times are the recording's start (its creation_time tag, read by ffprobe next to
+/// <paramref name="ffmpegForClock"/> while OpenCV opens the file) plus each frame's pts; null
+/// <paramref name="ffmpegForClock"/> leaves files on the arrival time.
 /// </summary>
-public sealed class OpenCvFileDecoder(string path, int? threads = null) : IFrameDecoder
+public sealed class OpenCvFileDecoder(string path, int? threads = null, string? ffmpegForClock = null) : IFrameDecoder
 {
+    private Task<DateTimeOffset?>? _recordingStart;
     private VideoCapture? _capture;
     private VideoFormat _format;
     private long _decoded;
@@ -16,12 +20,17 @@ public sealed class OpenCvFileDecoder(string path, int? threads = null) : IFrame
 
     public string? EndReason { get; private set; }
 
+    public CaptureStamp? LastCapture => _recordingStart?.GetAwaiter().GetResult() is { } start && _lastPtsTicks >= 0
+        ? new CaptureStamp(start.AddTicks(_lastPtsTicks), CaptureClock.Sender)
+        : null;
+
     public VideoFormat Open()
     {
         if (!File.Exists(path))
         {
             throw new SourceException($"video file '{path}' does not exist. Check the path (relative paths start at the working directory).");
         }
+        _recordingStart = ffmpegForClock is null ? null : Task.Run(() => RecordingStart.Read(path, ffmpegForClock));
         // 70 is cv::CAP_PROP_N_THREADS (FFmpeg decoder threads), which OpenCvSharp's enum lacks.
         var capture = threads is > 0 ? new VideoCapture(path, VideoCaptureAPIs.FFMPEG, [70, threads.Value]) : new VideoCapture(path, VideoCaptureAPIs.FFMPEG);
         if (!capture.IsOpened())

@@ -48,8 +48,15 @@ public sealed class Frame
     /// <summary>Presentation time from the stream's own clock (not the wall clock).</summary>
     public TimeSpan Pts { get; private set; }
 
-    /// <summary>Wall-clock time at which the decoder handed the frame over.</summary>
+    /// <summary>When the picture was taken, on the best clock the input offers (see <see cref="CaptureClock"/>).</summary>
     public DateTimeOffset CaptureTime { get; private set; }
+
+    /// <summary>Which clock <see cref="CaptureTime"/> was read from.</summary>
+    public CaptureClock CaptureClock { get; private set; } = CaptureClock.Arrival;
+
+    /// <summary>What frame ages are counted from: the capture time for cameras, the arrival time for
+    /// files (a recording's capture time says when it was recorded, not how late the service is).</summary>
+    public DateTimeOffset AgeOrigin { get; private set; }
 
     public int Width { get; }
     public int Height { get; }
@@ -70,13 +77,15 @@ public sealed class Frame
     /// previous frame is not this one's predecessor, so stateful stages (flow, recurrent models) start over.</summary>
     public bool Discontinuity { get; private set; }
 
-    internal void Stamp(string cameraId, long sequence, TimeSpan pts, DateTimeOffset captureTime, bool discontinuity)
+    internal void Stamp(string cameraId, long sequence, TimeSpan pts, CaptureStamp capture, DateTimeOffset ageOrigin, bool discontinuity)
     {
         Discontinuity = discontinuity;
         CameraId = cameraId;
         Sequence = sequence;
         Pts = pts;
-        CaptureTime = captureTime;
+        CaptureTime = capture.Time;
+        CaptureClock = capture.Clock;
+        AgeOrigin = ageOrigin;
     }
 
     internal void Activate() => Volatile.Write(ref _refCount, 1);

@@ -214,7 +214,9 @@ public sealed partial class FrameSource : IDisposable
                     }
                 }
                 lastEmitted = streamPts;
-                frame.Stamp(CameraId, _sequence++, streamPts, DateTimeOffset.UtcNow, discontinuity);
+                var arrival = DateTimeOffset.UtcNow;
+                var capture = _decoder!.LastCapture ?? new CaptureStamp(arrival, CaptureClock.Arrival);
+                frame.Stamp(CameraId, _sequence++, streamPts, capture, Url.IsLive ? capture.Time : arrival, discontinuity);
                 discontinuity = false;
                 Stats.CountDecoded();
                 var pending = emit(frame);

@@ -32,6 +32,10 @@ public sealed record SourceOptions(
     /// <summary>Settings for FFmpeg-decoded sources (RTSP, devices).</summary>
     public FfmpegSettings Ffmpeg { get; init; } = new();
 
+    /// <summary>Read capture times from the input (RTCP sender reports, device buffer timestamps, a
+    /// recording's creation time); false stamps every frame with its arrival time.</summary>
+    public bool SourceClock { get; init; } = true;
+
     /// <summary>How a live source that drops out is brought back.</summary>
     public ReconnectPolicy Reconnect { get; init; } = new();
 }

@@ -14,6 +14,13 @@ public abstract class StageResult : IDisposable
     public long Sequence { get; private set; }
     public TimeSpan Pts { get; private set; }
     public DateTimeOffset CaptureTime { get; private set; }
+
+    /// <summary>Which clock <see cref="CaptureTime"/> is on (see <see cref="Frame.CaptureClock"/>).</summary>
+    public CaptureClock CaptureClock { get; private set; }
+
+    /// <summary>What the result's age is counted from (see <see cref="Frame.AgeOrigin"/>).</summary>
+    public DateTimeOffset AgeOrigin { get; private set; }
+
     public string Stage { get; private set; } = "";
 
     /// <summary>Id of the model that produced the result (from its manifest).</summary>
@@ -32,6 +39,8 @@ public abstract class StageResult : IDisposable
         Sequence = frame.Sequence;
         Pts = frame.Pts;
         CaptureTime = frame.CaptureTime;
+        CaptureClock = frame.CaptureClock;
+        AgeOrigin = frame.AgeOrigin;
         Stage = stage;
         ModelId = modelId;
         ProcessingTime = Stopwatch.GetElapsedTime(startedTimestamp);

@@ -96,7 +96,7 @@ internal sealed class StageRunner
                     Stats.CountProcessed(clock.Elapsed, GC.GetAllocatedBytesForCurrentThread() - allocated);
                     if (result is not null)
                     {
-                        Stats.FrameAge.Record(result.CompletedAt - result.CaptureTime);
+                        Stats.FrameAge.Record(result.CompletedAt - result.AgeOrigin);
                     }
                 }
                 catch (Exception e)

@@ -15,11 +15,11 @@ public sealed class DecoderKillTests
     [Fact]
     public async Task A_camera_whose_ffmpeg_is_killed_reconnects_and_streams_on()
     {
-        using var server = RtspTestServer.Start(SharedData.PersonClip, "/cam");
+        using var server = RtspTestServer.Start(SharedData.PersonClip, "/decoder-kill");
         var port = FreePort.Next();
         var config = new ServiceConfig
         {
-            Cameras = { new CameraConfig { Id = "cam", Url = server.Url("/cam"), Reconnect = new ReconnectConfig { InitialDelaySeconds = 0.2, MaxDelaySeconds = 2 } } },
+            Cameras = { new CameraConfig { Id = "cam", Url = server.Url("/decoder-kill"), Reconnect = new ReconnectConfig { InitialDelaySeconds = 0.2, MaxDelaySeconds = 2 } } },
             Mqtt = { Port = port, Prefix = "kill" },
             Http = { Enabled = false },
             SummaryIntervalSeconds = 0,
@@ -33,7 +33,7 @@ public sealed class DecoderKillTests
         await capture.WaitForAsync(_ => Seqs().Count > 5, TimeSpan.FromSeconds(30));
         for (var kill = 1; kill <= 3; kill++)
         {
-            var decoders = FfmpegProcessesFor($"127.0.0.1:{server.Port}/cam");
+            var decoders = FfmpegProcessesFor("/decoder-kill");
             Assert.Single(decoders); // one decoder per camera, never a leftover one
             var (streamingBefore, framesBefore) = (Streaming(), Seqs().Count);
             Process.GetProcessById(decoders[0]).Kill(); // SIGKILL

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 
 namespace StreamVision.Tests.Support;
 
@@ -11,14 +13,19 @@ public sealed class RtspTestServer : IDisposable
 {
     private readonly string _clip;
     private readonly string[] _mounts;
+    private readonly string[] _options;
     private Process? _server;
 
-    private RtspTestServer(int port, string clip, string[] mounts)
+    private RtspTestServer(int port, string clip, string[] mounts, string[] options)
     {
         Port = port;
         _clip = clip;
         _mounts = mounts;
+        _options = options;
     }
+
+    /// <summary>With --print-capture: each picture's RTP timestamp → its capture time on the camera's clock.</summary>
+    public ConcurrentDictionary<uint, DateTimeOffset> Captures { get; } = new();
 
     public int Port { get; }
 
@@ -26,14 +33,24 @@ public sealed class RtspTestServer : IDisposable
 
     public static RtspTestServer Start(string clip, params string[] mounts)
     {
-        var server = new RtspTestServer(FreePort.Next(), clip, mounts);
+        var server = new RtspTestServer(FreePort.Next(), clip, mounts, []);
+        server.StartServer();
+        return server;
+    }
+
+    /// <summary>A server started with rtsp_server.py options (--clock-offset S, --no-rtcp, --print-capture).</summary>
+    public static RtspTestServer StartWith(string[] options, string clip, params string[] mounts)
+    {
+        var server = new RtspTestServer(FreePort.Next(), clip, mounts, options);
         server.StartServer();
         return server;
     }
 
     public void StartServer()
     {
-        var args = new List<string> { Path.Combine(AppContext.BaseDirectory, "Rtsp", "rtsp_server.py"), Port.ToString() };
+        var args = new List<string> { Path.Combine(AppContext.BaseDirectory, "Rtsp", "rtsp_server.py") };
+        args.AddRange(_options);
+        args.Add(Port.ToString());
         args.AddRange(_mounts.Select(m => $"{m}={_clip}"));
         _server = StartProcess("/usr/bin/python3", args, redirectOutput: true);
         var ready = _server.StandardOutput.ReadLineAsync();
@@ -43,6 +60,19 @@ public sealed class RtspTestServer : IDisposable
             StopServer();
             throw new InvalidOperationException($"RTSP test server did not start: {error}. It needs python3-gi, gir1.2-gst-rtsp-server-1.0 and gstreamer1.0-plugins-{{base,good,bad,ugly}} (scripts/test.sh installs them).");
         }
+        var output = _server.StandardOutput;
+        _ = Task.Run(async () =>
+        {
+            // Keep reading, so the server never blocks on a full pipe.
+            while (await output.ReadLineAsync() is { } line)
+            {
+                var parts = line.Split(' ');
+                if (parts is ["CAPTURE", var rtp, var seconds])
+                {
+                    Captures[uint.Parse(rtp, CultureInfo.InvariantCulture)] = DateTimeOffset.UnixEpoch.AddTicks((long)Math.Round(double.Parse(seconds, CultureInfo.InvariantCulture) * TimeSpan.TicksPerSecond));
+                }
+            }
+        });
     }
 
     public void StopServer()

@@ -59,7 +59,7 @@ public sealed class PoseTests
         public Frame Next(long seq, bool discontinuity = false)
         {
             var frame = _pool.Rent(CancellationToken.None);
-            frame.Stamp("cam", seq, TimeSpan.FromSeconds(seq / 10.0), DateTimeOffset.UnixEpoch.AddSeconds(seq / 10.0), discontinuity);
+            frame.Stamp("cam", seq, TimeSpan.FromSeconds(seq / 10.0), new CaptureStamp(DateTimeOffset.UnixEpoch.AddSeconds(seq / 10.0), CaptureClock.Sender), DateTimeOffset.UtcNow, discontinuity);
             return frame;
         }
 

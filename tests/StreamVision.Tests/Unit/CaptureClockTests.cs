@@ -1,0 +1,158 @@
+using System.Buffers.Binary;
+using System.Text;
+using StreamVision.Ingest.Decoders;
+using StreamVision.Ingest.Rtsp;
+
+namespace StreamVision.Tests.Unit;
+
+/// <summary>The pieces of the capture clock that need no server: RTP/NTP arithmetic, the RTSP byte
+/// stream watcher, device timestamps, recording dates.</summary>
+public sealed class CaptureClockTests
+{
+    private static ulong Ntp(DateTimeOffset t)
+    {
+        var unix = (t - DateTimeOffset.UnixEpoch).Ticks;
+        var seconds = (ulong)(unix / TimeSpan.TicksPerSecond + 2_208_988_800L);
+        var fraction = (ulong)((unix % TimeSpan.TicksPerSecond) * (double)(1UL << 32) / TimeSpan.TicksPerSecond);
+        return (seconds << 32) | fraction;
+    }
+
+    [Fact]
+    public void A_picture_gets_the_time_of_the_latest_sender_report_moved_by_its_rtp_distance_across_the_32_bit_wrap()
+    {
+        var clock = new SenderClock();
+        var first = uint.MaxValue - 9_000; // wraps 0.1 s in
+        clock.OnRtp(first);
+        Assert.Null(clock.CaptureTimeOf(0)); // no report yet
+        var reportTime = new DateTimeOffset(2026, 12, 7, 10, 0, 0, TimeSpan.Zero);
+        clock.OnSenderReport(Ntp(reportTime), first);
+        Assert.Equal(reportTime, clock.CaptureTimeOf(0)!.Value, TimeSpan.FromMicroseconds(1));
+        for (var i = 1; i <= 10; i++)
+        {
+            clock.OnRtp(unchecked(first + (uint)(i * 3600))); // 25 fps
+        }
+        // pts 0.4 s is RTP first + 36 000, past the wrap.
+        Assert.Equal(reportTime.AddSeconds(0.4), clock.CaptureTimeOf(0.4)!.Value, TimeSpan.FromMicroseconds(1));
+        // A later report, itself after the wrap, takes over.
+        var later = reportTime.AddSeconds(0.3).AddMilliseconds(2); // the sender's clock ran 2 ms ahead of RTP time
+        clock.OnSenderReport(Ntp(later), unchecked(first + 27_000));
+        Assert.Equal(later.AddSeconds(0.1), clock.CaptureTimeOf(0.4)!.Value, TimeSpan.FromMicroseconds(1));
+        // A pts no packet had (a guessed timestamp, a wrong origin) gets no time: the caller keeps arrival time.
+        Assert.Null(clock.CaptureTimeOf(0.41));
+        Assert.Equal(2, clock.Reports);
+    }
+
+    [Fact]
+    public void The_play_replys_range_start_is_taken_off_as_ffmpeg_adds_it()
+    {
+        var clock = new SenderClock();
+        clock.SetClockRate(90_000);
+        clock.SetRangeStart(12.5);
+        clock.OnRtp(1000);
+        var at = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        clock.OnSenderReport(Ntp(at), 1000);
+        Assert.Equal(at, clock.CaptureTimeOf(12.5)!.Value, TimeSpan.FromMicroseconds(1));
+        Assert.Null(clock.CaptureTimeOf(0));
+    }
+
+    [Fact]
+    public void Ntp_times_after_the_2036_wrap_map_to_the_next_era()
+    {
+        Assert.Equal(new DateTimeOffset(2026, 12, 7, 0, 0, 0, TimeSpan.Zero), SenderClock.NtpToTime(Ntp(new DateTimeOffset(2026, 12, 7, 0, 0, 0, TimeSpan.Zero))), TimeSpan.FromMicroseconds(1));
+        // Era 1 starts 2036-02-07T06:28:16Z: seconds field 0.
+        Assert.Equal(new DateTimeOffset(2036, 2, 7, 6, 28, 16, TimeSpan.Zero).AddSeconds(10), SenderClock.NtpToTime(10UL << 32));
+    }
+
+    private static byte[] Interleaved(byte channel, byte[] payload)
+    {
+        var frame = new byte[4 + payload.Length];
+        frame[0] = (byte)'$';
+        frame[1] = channel;
+        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(2), (ushort)payload.Length);
+        payload.CopyTo(frame, 4);
+        return frame;
+    }
+
+    [Fact]
+    public void The_watcher_splits_messages_and_interleaved_frames_however_the_bytes_are_chunked()
+    {
+        var sdp = "v=0\r\nm=audio 0 RTP/AVP 97\r\na=rtpmap:97 MPEG4-GENERIC/48000/2\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n";
+        var stream = new MemoryStream();
+        stream.Write(Encoding.ASCII.GetBytes($"RTSP/1.0 200 OK\r\nCSeq: 2\r\nContent-Type: application/sdp\r\nContent-Length: {sdp.Length}\r\n\r\n{sdp}"));
+        stream.Write(Encoding.ASCII.GetBytes("RTSP/1.0 200 OK\r\nCSeq: 3\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n\r\n"));
+        stream.Write(Interleaved(0, new byte[] { 0x80, 96, 0, 1, 0, 0, 0x23, 0x28, 1, 2, 3, 4, 9 }));
+        stream.Write(Encoding.ASCII.GetBytes("GET_PARAMETER rtsp://cam/ RTSP/1.0\r\nCSeq: 9\r\n\r\n"));
+        stream.Write(Interleaved(1, new byte[28]));
+        var bytes = stream.ToArray();
+        foreach (var chunk in new[] { 1, 3, 7, bytes.Length })
+        {
+            var parser = new RtspStreamParser();
+            var headers = new List<string>();
+            var bodies = new List<string>();
+            var frames = new List<(byte Channel, int Length)>();
+            parser.Message += (h, b) => { headers.Add(h); bodies.Add(Encoding.ASCII.GetString(b.Span)); };
+            parser.Interleaved += (c, p) => frames.Add((c, p.Length));
+            for (var i = 0; i < bytes.Length; i += chunk)
+            {
+                parser.Feed(bytes.AsSpan(i, Math.Min(chunk, bytes.Length - i)));
+            }
+            Assert.False(parser.GaveUp);
+            Assert.Equal(3, headers.Count);
+            Assert.Equal(sdp, bodies[0]);
+            Assert.Equal("RTP/AVP/TCP;unicast;interleaved=0-1", RtspStreamParser.HeaderValue(headers[1], "transport"));
+            Assert.StartsWith("GET_PARAMETER", headers[2]);
+            Assert.Equal([((byte)0, 13), ((byte)1, 28)], frames);
+        }
+        Assert.Equal(90_000, RtspClockProxy.VideoClockRate(sdp));
+        Assert.Equal((0, 1), RtspClockProxy.InterleavedChannels("RTP/AVP/TCP;unicast;interleaved=0-1;ssrc=1234"));
+        Assert.Equal((4, 5), RtspClockProxy.InterleavedChannels("RTP/AVP/TCP;interleaved=4"));
+        Assert.Null(RtspClockProxy.InterleavedChannels("RTP/AVP;unicast;client_port=5000-5001"));
+    }
+
+    [Fact]
+    public void Bytes_that_are_not_rtsp_turn_the_watcher_off_without_throwing()
+    {
+        var parser = new RtspStreamParser();
+        var seen = 0;
+        parser.Message += (_, _) => seen++;
+        parser.Feed("HTTP/1.1 200 OK\r\n\r\n"u8);
+        parser.Feed("RTSP/1.0 200 OK\r\n\r\n"u8);
+        Assert.True(parser.GaveUp);
+        Assert.Equal(0, seen);
+        var huge = new RtspStreamParser();
+        huge.Feed(Encoding.ASCII.GetBytes("RTSP/1.0 200 OK\r\nContent-Length: nonsense\r\n\r\n"));
+        Assert.True(huge.GaveUp);
+    }
+
+    [Theory]
+    [InlineData("rtsp://cam.local/stream", "rtsp://127.0.0.1:4000/stream")]
+    [InlineData("rtsp://user:p%40ss@10.0.0.7:8554/live/ch1?subtype=0", "rtsp://user:p%40ss@127.0.0.1:4000/live/ch1?subtype=0")]
+    [InlineData("rtsp://[fe80::1]:554", "rtsp://127.0.0.1:4000")]
+    public void The_relay_url_keeps_user_path_and_query(string camera, string relay) =>
+        Assert.Equal(relay, RtspClockProxy.Rewrite(camera, 4000));
+
+    [Fact]
+    public void Device_buffer_timestamps_on_the_monotonic_or_the_real_time_clock_become_wall_clock_time()
+    {
+        var now = new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
+        const double monotonicNow = 86_400.250; // a day after boot
+        // Monotonic stamp 40 ms ago.
+        Assert.Equal(now.AddMilliseconds(-40), DeviceClock.ToWallClock(monotonicNow - 0.040, now, monotonicNow)!.Value, TimeSpan.FromMicroseconds(1));
+        // Real-time stamp 40 ms ago (older drivers).
+        var realSeconds = (now - DateTimeOffset.UnixEpoch).TotalSeconds - 0.040;
+        Assert.Equal(now.AddMilliseconds(-40), DeviceClock.ToWallClock(realSeconds, now, monotonicNow)!.Value, TimeSpan.FromMilliseconds(0.01));
+        // Neither (a driver counting from its own start): no device time.
+        Assert.Null(DeviceClock.ToWallClock(12.0, now, monotonicNow));
+        Assert.Null(DeviceClock.ToWallClock(double.NaN, now, monotonicNow));
+    }
+
+    [Theory]
+    [InlineData("2018-04-19T22:46:00.000000Z\n", "2018-04-19T22:46:00Z")]
+    [InlineData("2024-05-06T07:08:09.500000Z", "2024-05-06T07:08:09.5Z")]
+    [InlineData("1970-01-01T00:00:00.000000Z", null)]
+    [InlineData("1904-01-01T00:00:00.000000Z", null)]
+    [InlineData("", null)]
+    [InlineData("yesterday-ish", null)]
+    public void A_recordings_creation_time_is_its_start_unless_it_is_a_muxers_zero_date(string tag, string? expected) =>
+        Assert.Equal(expected is null ? null : DateTimeOffset.Parse(expected), RecordingStart.Parse(tag));
+}
