@@ -73,7 +73,7 @@ internal static class ModelsCommand
             }
             foreach (var problem in broken)
             {
-                error.WriteLine($"streamvision: skipped a manifest: {problem}");
+                error.WriteLine($"streamvision: skipped: {problem}");
             }
             return Task.FromResult(ExitCodes.Ok);
         }));

@@ -60,7 +60,9 @@ public static class ModelCatalog
                 return ManifestLoader.Load(candidate);
             }
         }
-        throw new ConfigurationException($"{config.SourceName}: '{key}' = '{model}': no manifest '{model}.yaml' in {string.Join(", ", searched)}. Use a known model id or a path to a manifest file.");
+        var unreadable = searched.Select(ReadAccess.FolderProblem).OfType<string>().ToList();
+        throw new ConfigurationException($"{config.SourceName}: '{key}' = '{model}': no manifest '{model}.yaml' in {string.Join(", ", searched)}. "
+            + (unreadable.Count > 0 ? string.Join(" ", unreadable) + " Otherwise use" : "Use") + " a known model id or a path to a manifest file.");
     }
 
     /// <summary>Every manifest in the search paths (first one wins for an id).</summary>
@@ -70,6 +72,11 @@ public static class ModelCatalog
         var found = new Dictionary<string, ModelManifest>();
         foreach (var dir in SearchPaths(config).Where(Directory.Exists))
         {
+            if (ReadAccess.FolderProblem(dir) is { } problem)
+            {
+                broken?.Add(problem);
+                continue;
+            }
             foreach (var file in Directory.GetFiles(dir, "*.yaml").Order())
             {
                 try
@@ -79,8 +86,10 @@ public static class ModelCatalog
                 }
                 catch (ConfigurationException e)
                 {
-                    // Other YAML files (configs) may share a folder; only report files that say they are manifests.
-                    if (File.ReadLines(file).Any(l => l.StartsWith("task:", StringComparison.Ordinal)))
+                    // Other YAML files (configs) may share a folder; only report files that say they are manifests
+                    // (or that cannot be read at all).
+                    if (e.InnerException is UnauthorizedAccessException or IOException
+                        || File.ReadLines(file).Any(l => l.StartsWith("task:", StringComparison.Ordinal)))
                     {
                         broken?.Add(e.Message);
                     }

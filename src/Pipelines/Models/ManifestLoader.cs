@@ -8,6 +8,7 @@ public static class ManifestLoader
 {
     public static ModelManifest Load(string manifestPath)
     {
+        ReadAccess.CheckFile("manifest", manifestPath);
         var manifest = StrictYaml.Load<ModelManifest>(manifestPath);
         manifest.SourcePath = Path.GetFullPath(manifestPath);
         Validate(manifest);
@@ -42,12 +43,16 @@ public static class ManifestLoader
         {
             if (File.Exists(candidate))
             {
+                ReadAccess.CheckFile($"model '{manifest.Id}': file", candidate);
                 return Path.GetFullPath(candidate);
             }
         }
+        var unreadable = tried.Select(t => Path.GetDirectoryName(Path.GetFullPath(t))!).Distinct()
+            .Select(ReadAccess.FolderProblem).OfType<string>().ToList();
         throw new ConfigurationException(
             $"model '{manifest.Id}': file '{manifest.File}' not found (looked in: {string.Join(", ", tried.Select(Path.GetFullPath))}). " +
-            $"Download it (see {manifest.Provenance.SourceUrl}) into one of those folders, or add its folder to models.search_paths.");
+            (unreadable.Count > 0 ? string.Join(" ", unreadable) + " Otherwise: d" : "D") +
+            $"ownload it (see {manifest.Provenance.SourceUrl}) into one of those folders, or add its folder to models.search_paths.");
     }
 
     private static readonly string[] Tasks = ["segmentation", "detection", "depth", "flow", "semdepth", "body", "videollm"];

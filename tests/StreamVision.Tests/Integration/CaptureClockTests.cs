@@ -107,6 +107,51 @@ public sealed class CaptureClockTests
     }
 
     [Fact]
+    public async Task Poses_stamped_on_the_cameras_clock_are_matched_to_its_frames_through_the_sender_clock()
+    {
+        using var server = RtspTestServer.StartWith(["--clock-offset", CameraClockOffset.ToString(System.Globalization.CultureInfo.InvariantCulture)], "testsrc", "/cam");
+        var port = FreePort.Next();
+        var config = new ServiceConfig
+        {
+            Cameras =
+            {
+                new CameraConfig { Id = "drone", Url = server.Url("/cam"), Intrinsics = [300, 300, 160, 120] },
+                new CameraConfig { Id = "ours", Url = server.Url("/cam"), Intrinsics = [300, 300, 160, 120], CaptureClock = "arrival" },
+            },
+            Stages = { Segmentation = { Enabled = false }, SemDepth = { Enabled = true } },
+            Models = { SearchPaths = { SharedData.Models } },
+            Mqtt = { Port = port, Prefix = "pc" },
+            Http = { Enabled = false },
+            SummaryIntervalSeconds = 0,
+        };
+        using var loggers = TestLogging.Quiet();
+        await using var host = await ServiceHost.StartAsync(config, loggers, CancellationToken.None);
+        await using var capture = await MqttCapture.ConnectAsync(port, "pc/+/semdepth");
+        // The drone's odometry, stamped on the clock the camera is synchronised to: every 20 ms over
+        // the next 12 s of the camera's time.
+        var cameraNow = DateTimeOffset.UtcNow.AddSeconds(CameraClockOffset);
+        for (var k = -25; k < 600; k++)
+        {
+            var time = (cameraNow.AddMilliseconds(20 * k) - DateTimeOffset.UnixEpoch).TotalSeconds;
+            var pose = FormattableString.Invariant($"{{\"time\": {time:0.000}, \"rotation\": [1, 0, 0, 0], \"translation\": [{k * 0.01:0.00}, 0, 0]}}");
+            await capture.PublishAsync("pc/drone/pose", pose);
+            await capture.PublishAsync("pc/ours/pose", pose);
+        }
+        List<JsonElement> Results(string camera) => capture.Messages.Where(m => m.Topic == $"pc/{camera}/semdepth").Select(m => JsonDocument.Parse(m.Payload).RootElement).ToList();
+        await capture.WaitForAsync(_ => Results("drone").Count(r => r.GetProperty("capture_time_source").GetString() == "sender") >= 10 && Results("ours").Count >= 10, TimeSpan.FromSeconds(30));
+        await host.StopAsync();
+
+        var sent = Results("drone").Where(r => r.GetProperty("capture_time_source").GetString() == "sender").ToList();
+        Assert.All(sent, r =>
+        {
+            Assert.Equal("received", r.GetProperty("pose").GetProperty("source").GetString());
+            Assert.InRange(r.GetProperty("pose").GetProperty("gap_ms").GetDouble(), -10.5, 10.5);
+        });
+        // The same poses against our own clock are an hour away from every frame.
+        Assert.All(Results("ours"), r => Assert.Equal("missing", r.GetProperty("pose").GetProperty("source").GetString()));
+    }
+
+    [Fact]
     public async Task Without_sender_reports_or_with_capture_clock_arrival_frames_keep_the_arrival_time()
     {
         using var silent = RtspTestServer.StartWith(["--no-rtcp"], SharedData.PersonClip, "/silent");
