@@ -12,7 +12,9 @@ internal static class Logging
 
     public static void Configure(ILoggingBuilder b, string level, string format)
     {
-        b.SetMinimumLevel(Enum.Parse<LogLevel>(level, ignoreCase: true)).AddFilter("Microsoft", LogLevel.Warning);
+        b.SetMinimumLevel(Enum.Parse<LogLevel>(level, ignoreCase: true)).AddFilter("Microsoft", LogLevel.Warning)
+            // The host logs a failed start with its stack trace; the service reports it itself, in one line.
+            .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         if (format == "json")
         {
             b.AddJsonConsole(o =>

@@ -80,6 +80,17 @@ public sealed class ServiceHost : IAsyncDisposable
         var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("streamvision");
         try
         {
+            // Build every part first (stages load their models here): a configuration or model problem then
+            // surfaces before anything runs, with nothing to stop.
+            _ = host.Services.GetServices<IHostedService>().ToList();
+        }
+        catch
+        {
+            await DisposeHostAsync(host).ConfigureAwait(false);
+            throw;
+        }
+        try
+        {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
             var started = new ServiceHost(host, config);
             if (started.Http is { } http)

@@ -47,12 +47,12 @@ public static class ManifestLoader
                 return Path.GetFullPath(candidate);
             }
         }
-        var unreadable = tried.Select(t => Path.GetDirectoryName(Path.GetFullPath(t))!).Distinct()
-            .Select(ReadAccess.FolderProblem).OfType<string>().ToList();
-        throw new ConfigurationException(
-            $"model '{manifest.Id}': file '{manifest.File}' not found (looked in: {string.Join(", ", tried.Select(Path.GetFullPath))}). " +
-            (unreadable.Count > 0 ? string.Join(" ", unreadable) + " Otherwise: d" : "D") +
-            $"ownload it (see {manifest.Provenance.SourceUrl}) into one of those folders, or add its folder to models.search_paths.");
+        var looked = tried.Select(Path.GetFullPath).Distinct().ToList();
+        var unreadable = looked.Select(t => Path.GetDirectoryName(t)!).Distinct().Select(ReadAccess.FolderProblem).OfType<string>().ToList();
+        var download = $"download it (see {manifest.Provenance.SourceUrl}) into one of those folders, or add its folder to models.search_paths.";
+        throw new ConfigurationException(unreadable.Count > 0
+            ? $"model '{manifest.Id}': file '{manifest.File}' not found in a folder the service can read (looked in: {string.Join(", ", looked)}): {string.Join(" ", unreadable)} If it is not there, {download}"
+            : $"model '{manifest.Id}': file '{manifest.File}' not found (looked in: {string.Join(", ", looked)}). {char.ToUpperInvariant(download[0])}{download[1..]}");
     }
 
     private static readonly string[] Tasks = ["segmentation", "detection", "depth", "flow", "semdepth", "body", "videollm"];
