@@ -49,15 +49,25 @@ public sealed class RtspReconnectTests
             Live = { Queue = 2 },
         };
         using var loggers = TestLogging.Quiet();
+        var started = DateTimeOffset.UtcNow;
         var host = await ServiceHost.StartAsync(config, loggers, CancellationToken.None);
         await using var capture = await MqttCapture.ConnectAsync(port, "rt/#");
         var restarts = new List<DateTimeOffset>();
         long steadyDecoded = 0, steadyReconnects = 0, steadyDropped = 0;
-        var steadyClock = System.Diagnostics.Stopwatch.StartNew();
+        var steadyClock = new System.Diagnostics.Stopwatch();
+        double baselineRate;
         var random = new Random(7);
         try
         {
             await capture.WaitForAsync(m => Frames(capture, "flaky").Count > 10 && Frames(capture, "steady").Count > 10, TimeSpan.FromSeconds(30));
+            // Baseline: the steady camera's decode rate on this machine, now, before any outage.
+            var steadySource = host.Pipeline.Sources.Single(src => src.CameraId == "steady");
+            var quiet = System.Diagnostics.Stopwatch.StartNew();
+            var decodedBefore = steadySource.Stats.Decoded;
+            await Task.Delay(3000);
+            baselineRate = (steadySource.Stats.Decoded - decodedBefore) / quiet.Elapsed.TotalSeconds;
+            steadyDecoded = steadySource.Stats.Decoded;
+            steadyClock.Start();
             for (var i = 0; i < 10; i++)
             {
                 flaky.StopServer();
@@ -72,7 +82,7 @@ public sealed class RtspReconnectTests
         finally
         {
             var steadySource = host.Pipeline.Sources.Single(src => src.CameraId == "steady");
-            steadyDecoded = steadySource.Stats.Decoded;
+            steadyDecoded = steadySource.Stats.Decoded - steadyDecoded;
             steadyReconnects = steadySource.Stats.Reconnects;
             steadyDropped = host.Pipeline.StageStats.Single(st => st.CameraId == "steady").Dropped;
             steadyClock.Stop();
@@ -84,12 +94,15 @@ public sealed class RtspReconnectTests
         var flakyStatus = Statuses(capture, "flaky");
         var streamingAt = flakyStatus.Where(s => s.State == "streaming").Select(s => s.At).ToList();
         Assert.True(streamingAt.Count >= 11, $"expected the first connection and 10 recoveries, saw {streamingAt.Count} streaming transitions");
+        // Baseline: how long the first connection took on this machine (start, ffmpeg, RTSP, first picture).
+        // A recovery may take the backoff it announced plus twice that, plus half a second.
+        var connect = (streamingAt[0] - started).TotalMilliseconds;
         foreach (var restart in restarts)
         {
             var resumed = streamingAt.First(t => t > restart);
             var lastBackoff = flakyStatus.Last(s => s.State == "reconnecting" && s.At < resumed).RetryInMs!.Value;
             var took = (resumed - restart).TotalMilliseconds;
-            Assert.True(took <= lastBackoff + 2000, $"resumed {took:0} ms after the server came back; backoff was {lastBackoff:0} ms");
+            Assert.True(took <= lastBackoff + 2 * connect + 500, $"resumed {took:0} ms after the server came back; backoff was {lastBackoff:0} ms, the first connection took {connect:0} ms");
         }
         // Every outage shows on the status topic: at least one reconnecting transition per outage.
         Assert.True(flakyStatus.Count(s => s.State == "reconnecting") >= 10, string.Join(", ", flakyStatus.Select(s => s.State)));
@@ -105,9 +118,10 @@ public sealed class RtspReconnectTests
         var steadyStatus = Statuses(capture, "steady");
         Assert.Equal(["streaming"], steadyStatus.Select(s => s.State).Where(s => s != "connecting" && s != "ended").Distinct());
         Assert.Equal(0, steadyReconnects);
-        // 10 fps clip: the steady camera kept its rate through all ten outages of the other one.
+        // The steady camera kept its rate through all ten outages of the other one: at least 90 % of
+        // its own rate measured before them.
         var rate = steadyDecoded / steadyClock.Elapsed.TotalSeconds;
-        Assert.True(rate > 9, $"the steady camera decoded only {rate:0.0} fps while the other camera was failing");
+        Assert.True(rate >= 0.9 * baselineRate, $"the steady camera decoded {rate:0.0} fps while the other camera was failing, {baselineRate:0.0} fps before");
         var steadyFrames = Frames(capture, "steady");
         var gaps = steadyFrames.Zip(steadyFrames.Skip(1)).Select(p => p.Second.Pts - p.First.Pts).ToList();
         Assert.True(gaps.Max() < 1.0, $"the steady camera's results had a {gaps.Max():0.00} s gap ({steadyDropped} frames dropped by its busy stage)");
@@ -122,31 +136,43 @@ public sealed class RtspReconnectTests
         var closedPort = FreePort.Next();
         var config = new ServiceConfig
         {
-            Cameras =
-            {
-                Rtsp("unreachable", $"rtsp://admin:hunter2@127.0.0.1:{closedPort}/stream"),
-                Rtsp("wrongpath", server.Url("/nope", "admin:hunter2")),
-                Rtsp("notvideo", $"rtsp://admin:hunter2@127.0.0.1:{port}/mqtt-is-not-video"),
-                Rtsp("garbage", $"rtsp://admin:hunter2@127.0.0.1:{garbage.Port}/cam"),
-                new CameraConfig { Id = "ok", Url = "synthetic://p?fps=10" },
-            },
+            Cameras = { new CameraConfig { Id = "ok", Url = "synthetic://p?fps=10" } },
             Mqtt = { Port = port, Prefix = "rt" },
             Http = { Enabled = false },
         };
-        foreach (var camera in config.Cameras.Take(4))
+        CameraConfig[] bad =
+        [
+            Rtsp("unreachable", $"rtsp://admin:hunter2@127.0.0.1:{closedPort}/stream"),
+            Rtsp("wrongpath", server.Url("/nope", "admin:hunter2")),
+            Rtsp("notvideo", $"rtsp://admin:hunter2@127.0.0.1:{port}/mqtt-is-not-video"),
+            Rtsp("garbage", $"rtsp://admin:hunter2@127.0.0.1:{garbage.Port}/cam"),
+        ];
+        foreach (var camera in bad)
         {
             camera.ConnectTimeoutSeconds = 3;
         }
         using var loggers = TestLogging.Quiet();
         var host = await ServiceHost.StartAsync(config, loggers, CancellationToken.None);
         await using var capture = await MqttCapture.ConnectAsync(port, "rt/#");
+        var window = TimeSpan.FromSeconds(8);
+        async Task<(TimeSpan Cpu, long Frames)> Measure()
+        {
+            var cpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+            var framesBefore = host.Pipeline.Source("ok")!.Stats.Decoded;
+            await Task.Delay(window);
+            return (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuBefore, host.Pipeline.Source("ok")!.Stats.Decoded - framesBefore);
+        }
+        // Baseline: this process's CPU and the healthy camera's frames over the window, healthy camera alone.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var (baselineCpu, baselineFrames) = await Measure();
+        foreach (var camera in bad)
+        {
+            await host.Cameras.AddAsync(camera);
+        }
         await Task.Delay(TimeSpan.FromSeconds(4)); // let the first attempts fail
-        var cpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
         var attemptsBefore = host.Pipeline.Sources.Where(s => s.CameraId != "ok").Sum(s => s.Stats.Reconnects);
-        await Task.Delay(TimeSpan.FromSeconds(8));
-        var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        var (cpu, okFrames) = await Measure();
         var attempts = host.Pipeline.Sources.Where(s => s.CameraId != "ok").Sum(s => s.Stats.Reconnects) - attemptsBefore;
-        var okFrames = host.Pipeline.Source("ok")!.Stats.Decoded;
         await host.DisposeAsync();
 
         foreach (var camera in new[] { "unreachable", "wrongpath", "notvideo", "garbage" })
@@ -161,8 +187,10 @@ public sealed class RtspReconnectTests
         }
         // Backoff doubles to 4 s: over 8 s the four cameras try a handful of times each, not hundreds.
         Assert.InRange(attempts, 1, 4 * 6);
-        Assert.True(cpu < TimeSpan.FromSeconds(2), $"retrying used {cpu.TotalMilliseconds:0} ms of CPU in 8 s");
-        Assert.True(okFrames > 80, $"the healthy camera delivered only {okFrames} frames meanwhile");
+        // Retrying four cameras costs this process less than a quarter of one core over the baseline
+        // (a busy loop would cost a whole core), and the healthy camera keeps 90 % of its frames.
+        Assert.True(cpu - baselineCpu < window / 4, $"retrying used {cpu.TotalMilliseconds:0} ms of CPU in {window.TotalSeconds} s, {baselineCpu.TotalMilliseconds:0} ms without the failing cameras");
+        Assert.True(okFrames >= 0.9 * baselineFrames, $"the healthy camera delivered {okFrames} frames meanwhile, {baselineFrames} before");
     }
 
     [Fact]
@@ -188,12 +216,18 @@ public sealed class RtspReconnectTests
         await capture.WaitForAsync(_ => Statuses(capture, "hang").Count(s => s.State == "streaming") > streamingBefore, TimeSpan.FromSeconds(20));
         Assert.True(Statuses(capture, "hang").Count(s => s.State == "streaming") > streamingBefore, "the camera did not come back after the hang");
 
-        // Hang it again and stop the service while ffmpeg is blocked on the frozen server.
+        // A second camera whose stall timeout is 30 s: hang the server and stop the service while its
+        // ffmpeg is blocked. A shutdown that waited for the decoder would take the 30 s; it must take
+        // less than half of that.
+        var patient = Rtsp("patient", server.Url("/cam"));
+        patient.StallFrames = 300;
+        await host.Cameras.AddAsync(patient);
+        await capture.WaitForAsync(_ => Frames(capture, "patient").Count > 5, TimeSpan.FromSeconds(20));
         server.Freeze();
         await Task.Delay(500);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await host.StopAsync();
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"shutdown waited {clock.Elapsed.TotalSeconds:0.0} s on a blocked decoder");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"shutdown waited {clock.Elapsed.TotalSeconds:0.0} s on a blocked decoder");
         await host.DisposeAsync();
         server.Thaw();
     }
