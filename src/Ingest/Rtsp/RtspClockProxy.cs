@@ -23,6 +23,10 @@ public sealed class RtspClockProxy : IDisposable
     private int? _rtpChannel;
     private int? _rtcpChannel;
     private int? _videoClockRate;
+    private bool _watchFailed;
+
+    /// <summary>A relay that has not connected anywhere: for feeding <see cref="Watch"/> directly.</summary>
+    internal static RtspClockProxy Detached() => new(new TcpClient());
 
     private RtspClockProxy(TcpClient camera)
     {
@@ -104,6 +108,9 @@ public sealed class RtspClockProxy : IDisposable
         }
     }
 
+    /// <summary>Takes in bytes the camera sent (the relay's watching half, without the relay).</summary>
+    internal void Watch(ReadOnlySpan<byte> fromCamera) => _parser.Feed(fromCamera);
+
     private async Task ForwardWatchingAsync(Stream from, Stream to, CancellationToken cancellationToken)
     {
         var buffer = new byte[64 * 1024];
@@ -115,7 +122,19 @@ public sealed class RtspClockProxy : IDisposable
                 return;
             }
             // Watch before forwarding: a picture's packets are then known before FFmpeg can decode it.
-            _parser.Feed(buffer.AsSpan(0, read));
+            if (!_watchFailed)
+            {
+                try
+                {
+                    Watch(buffer.AsSpan(0, read));
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // Whatever a camera sends must never stop the relay: stop watching, keep forwarding
+                    // (frames then keep the arrival time).
+                    _watchFailed = true;
+                }
+            }
             await to.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
         }
     }

@@ -156,3 +156,48 @@ public sealed class CaptureClockTests
     public void A_recordings_creation_time_is_its_start_unless_it_is_a_muxers_zero_date(string tag, string? expected) =>
         Assert.Equal(expected is null ? null : DateTimeOffset.Parse(expected), RecordingStart.Parse(tag));
 }
+
+/// <summary>Whatever a camera sends reaches the relay's watcher first: ten thousand mutated RTSP
+/// conversations (replies, SDP, interleaved RTP and RTCP) must never make it throw.</summary>
+public sealed class HostileCameraStreamTests
+{
+    private static string Conversation()
+    {
+        var sdp = "v=0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:stream=0\r\n";
+        var rtp = new byte[] { 0x80, 0x60, 0, 1, 0, 0, 0x23, 0x28, 0, 0, 0, 7, 0x65, 1, 2, 3 };
+        var sr = new byte[] { 0x80, 200, 0, 6, 0, 0, 0, 7, 0xED, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0x23, 0x28, 0, 0, 0, 1, 0, 0, 0, 1 };
+        string Frame(byte channel, byte[] payload) => "$" + (char)channel + (char)(payload.Length >> 8) + (char)(payload.Length & 0xFF) + Encoding.Latin1.GetString(payload);
+        return $"RTSP/1.0 200 OK\r\nCSeq: 2\r\nContent-Type: application/sdp\r\nContent-Length: {sdp.Length}\r\n\r\n{sdp}"
+            + "RTSP/1.0 200 OK\r\nCSeq: 3\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1\r\nSession: 1\r\n\r\n"
+            + "RTSP/1.0 200 OK\r\nCSeq: 4\r\nRange: npt=0.000-\r\nRTP-Info: url=rtsp://cam/stream=0;seq=1;rtptime=9000\r\n\r\n"
+            + Frame(0, rtp) + Frame(1, sr) + Frame(0, rtp) + Frame(1, sr);
+    }
+
+    [Fact]
+    public void Ten_thousand_mutated_camera_conversations_never_make_the_watcher_throw()
+    {
+        var mutator = new Support.Mutator(20261207);
+        var valid = Conversation();
+        var clocked = 0;
+        for (var i = 0; i < 10_000; i++)
+        {
+            using var relay = RtspClockProxy.Detached();
+            var bytes = Encoding.Latin1.GetBytes(mutator.Mutate(valid));
+            for (var at = 0; at < bytes.Length;)
+            {
+                var chunk = Math.Min(bytes.Length - at, 1 + mutator.Next(64));
+                relay.Watch(bytes.AsSpan(at, chunk));
+                at += chunk;
+            }
+            if (relay.Clock.CaptureTimeOf(0) is not null)
+            {
+                clocked++;
+            }
+        }
+        // The mutations are small: most conversations still carry a usable report.
+        Assert.InRange(clocked, 1_000, 10_000);
+        using var clean = RtspClockProxy.Detached();
+        clean.Watch(Encoding.Latin1.GetBytes(valid));
+        Assert.NotNull(clean.Clock.CaptureTimeOf(0));
+    }
+}
