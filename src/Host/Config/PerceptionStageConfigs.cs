@@ -56,6 +56,9 @@ public sealed class DetectionStageConfig : OnnxStageConfig
 
     /// <summary>Class names to report; empty reports every class.</summary>
     public List<string> Classes { get; set; } = new() { "person" };
+
+    /// <summary>Follow objects over frames (ByteTrack): a track_id on every detection.</summary>
+    public TrackingConfig Tracking { get; set; } = new();
 }
 
 public sealed class SegmentationStageConfig : OnnxStageConfig
@@ -129,6 +132,10 @@ public sealed class PerceptionStageRules(ServiceConfig root) : SectionRules<Stag
         if (s.Detection.NmsIou is <= 0 or > 1)
         {
             yield return ConfigProblem.Bad($"{key}.detection.nms_iou", s.Detection.NmsIou, "use an overlap between 0 and 1 (0.45 is usual).");
+        }
+        foreach (var problem in s.Detection.Tracking.Check($"{key}.detection.tracking"))
+        {
+            yield return problem;
         }
     }
 }

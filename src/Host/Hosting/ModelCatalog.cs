@@ -70,11 +70,15 @@ public static class ModelCatalog
     public static IReadOnlyList<ModelManifest> AllManifests(ServiceConfig config, List<string>? broken = null)
     {
         var found = new Dictionary<string, ModelManifest>();
-        foreach (var dir in SearchPaths(config).Where(Directory.Exists))
+        foreach (var dir in SearchPaths(config))
         {
             if (ReadAccess.FolderProblem(dir) is { } problem)
             {
                 broken?.Add(problem);
+                continue;
+            }
+            if (!Directory.Exists(dir))
+            {
                 continue;
             }
             foreach (var file in Directory.GetFiles(dir, "*.yaml").Order())

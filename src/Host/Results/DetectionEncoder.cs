@@ -3,7 +3,7 @@ using StreamVision.Pipelines.Detection;
 namespace StreamVision.Host.Results;
 
 /// <summary>Detection payload: frame size, per-class counts, and each box in frame pixels
-/// (x, y = top-left corner) with class and score.</summary>
+/// (x, y = top-left corner) with class, score and, when the stage tracks, the track id.</summary>
 public static class DetectionEncoder
 {
     public static EncodedResult Encode(DetectionResult r, DateTimeOffset publishTime)
@@ -27,6 +27,17 @@ public static class DetectionEncoder
                 w.WriteNumber("class_id", d.ClassId);
                 w.WriteString("class", d.ClassName);
                 w.WriteNumber("score", Math.Round(d.Score, 4));
+                if (r.Tracked)
+                {
+                    if (d.TrackId is { } track)
+                    {
+                        w.WriteNumber("track_id", track);
+                    }
+                    else
+                    {
+                        w.WriteNull("track_id");
+                    }
+                }
                 w.WriteStartObject("box");
                 w.WriteNumber("x", Math.Round(d.X, 1));
                 w.WriteNumber("y", Math.Round(d.Y, 1));

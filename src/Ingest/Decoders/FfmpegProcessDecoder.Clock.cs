@@ -8,6 +8,12 @@ namespace StreamVision.Ingest.Decoders;
 /// <summary>Capture times from the stream: the RTCP relay for RTSP cameras, buffer timestamps for devices.</summary>
 public sealed partial class FfmpegProcessDecoder
 {
+    private readonly bool _sourceClock;
+    private readonly CancellationTokenSource _opening = new();
+    private RtspClockProxy? _proxy;
+    private string? _proxyAddress;
+    private string _cameraAddress = "";
+
     /// <summary>RTSP over TCP only: with UDP the reports bypass the relay, RTSPS hides them.</summary>
     private void StartClockProxy()
     {
@@ -21,12 +27,16 @@ public sealed partial class FfmpegProcessDecoder
         _cameraAddress = $"{uri.Host}:{port}";
         try
         {
-            _proxy = RtspClockProxy.StartAsync(uri.IdnHost, port, _settings.ConnectTimeout, CancellationToken.None).GetAwaiter().GetResult();
+            _proxy = RtspClockProxy.StartAsync(uri.IdnHost, port, _settings.ConnectTimeout, _opening.Token).GetAwaiter().GetResult();
             _proxyAddress = $"127.0.0.1:{_proxy.LocalPort}";
         }
         catch (SocketException e)
         {
             throw new SourceException($"{_url.Display}: cannot reach the camera at {_cameraAddress} ({e.Message}). Check the address, the port and that the camera is on.", e);
+        }
+        catch (OperationCanceledException e)
+        {
+            throw new SourceException($"{_url.Display}: opening was cancelled.", e);
         }
     }
 

@@ -34,9 +34,12 @@ public sealed partial class FfmpegProcessDecoder
                 if (m.Success && long.TryParse(m.Groups[2].Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ticks))
                 {
                     var seconds = _timeBase is { } tb ? ticks * (double)tb.Num / tb.Den
-                        : double.Parse(m.Groups[3].Value, NumberStyles.Float, CultureInfo.InvariantCulture);
-                    _pts.Enqueue((long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), seconds));
-                    _ptsArrived.Release();
+                        : double.TryParse(m.Groups[3].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var printed) ? printed : double.NaN;
+                    if (!double.IsNaN(seconds) && long.TryParse(m.Groups[1].Value, CultureInfo.InvariantCulture, out var index))
+                    {
+                        _pts.Enqueue((index, seconds));
+                        _ptsArrived.Release();
+                    }
                 }
                 else if (ShowInfoTimeBase().Match(line) is { Success: true } tbMatch
                     && long.TryParse(tbMatch.Groups[1].Value, CultureInfo.InvariantCulture, out var num) && long.TryParse(tbMatch.Groups[2].Value, CultureInfo.InvariantCulture, out var den) && num > 0 && den > 0)

@@ -48,10 +48,6 @@ public sealed partial class FfmpegProcessDecoder : IFrameDecoder
     private TimeSpan _lastPts = TimeSpan.MinValue;
     private double _firstStreamSeconds = double.NaN;
     private (long Num, long Den)? _timeBase;
-    private readonly bool _sourceClock;
-    private RtspClockProxy? _proxy;
-    private string? _proxyAddress;
-    private string _cameraAddress = "";
 
     /// <param name="sourceClock">Read capture times from the stream (RTCP sender reports, device buffer
     /// timestamps); false keeps the arrival time (<c>capture_clock: arrival</c>).</param>
@@ -265,6 +261,13 @@ public sealed partial class FfmpegProcessDecoder : IFrameDecoder
     public void Abort()
     {
         _aborted = true;
+        try
+        {
+            _opening.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
         Kill();
     }
 
@@ -295,6 +298,7 @@ public sealed partial class FfmpegProcessDecoder : IFrameDecoder
             _process.Dispose();
         }
         _proxy?.Dispose();
+        _opening.Dispose();
         _formatKnown.Dispose();
         _ptsArrived.Dispose();
     }

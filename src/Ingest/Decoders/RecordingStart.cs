@@ -40,8 +40,9 @@ public static class RecordingStart
             }
             return probe.ExitCode == 0 ? Parse(output.GetAwaiter().GetResult()) : null;
         }
-        catch (Win32Exception)
+        catch (Exception e) when (e is Win32Exception or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
+            // No ffprobe, or it could not run: the file keeps the arrival time.
             return null;
         }
     }

@@ -12,6 +12,9 @@ public sealed class RtspStreamParser
 {
     private const int MaxHeaderBytes = 64 * 1024;
 
+    /// <summary>RTSP bodies are SDP and parameter text: kilobytes. More is not RTSP (or is an attack on the buffer).</summary>
+    private const int MaxBodyBytes = 1024 * 1024;
+
     private byte[] _buffer = new byte[64 * 1024];
     private int _length;
 
@@ -87,7 +90,7 @@ public sealed class RtspStreamParser
         }
         var bodyLength = 0;
         var contentLength = HeaderValue(header, "Content-Length");
-        if (contentLength is not null && (!int.TryParse(contentLength, out bodyLength) || bodyLength < 0))
+        if (contentLength is not null && (!int.TryParse(contentLength, out bodyLength) || bodyLength is < 0 or > MaxBodyBytes))
         {
             GaveUp = true;
             return false;

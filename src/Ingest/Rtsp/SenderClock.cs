@@ -5,10 +5,10 @@ namespace StreamVision.Ingest.Rtsp;
 /// (RFC 3550 §6.4.1: each report pairs an NTP time with the RTP timestamp of the same instant).
 /// Fed by <see cref="RtspClockProxy"/> with what crosses the wire; asked by the decoder for each
 /// picture, identified by FFmpeg's presentation time, which for an RTSP track is the RTP timestamp
-/// counted from an origin (FFmpeg's rtpdec: pts = unwrapped timestamp − origin + the PLAY reply's
-/// range start, the origin being the PLAY reply's RTP-Info rtptime, else the first packet's).
-/// A picture gets a time only when its RTP timestamp was actually seen on the wire and a report has
-/// arrived; otherwise the caller falls back to the arrival time.
+/// counted from an origin as FFmpeg's rtpdec counts it: from the PLAY reply's RTP-Info rtptime, else
+/// from the first packet after that reply (packets before it are dropped), plus the reply's range start.
+/// A picture gets a time only when its RTP timestamp was actually seen on the wire and a usable report
+/// has arrived; otherwise the caller falls back to the arrival time.
 /// </summary>
 public sealed class SenderClock
 {
@@ -17,9 +17,16 @@ public sealed class SenderClock
 
     private const int RememberedPictures = 1024;
 
+    /// <summary>A report this far from our own clock comes from a camera whose clock was never set
+    /// (NTP 0, 1970, 2000 after a power cut): its times would be useless, so it is not used.</summary>
+    public static readonly TimeSpan Implausible = TimeSpan.FromDays(1);
+
     private readonly object _lock = new();
     private readonly HashSet<long> _seen = new();
     private readonly Queue<long> _seenOrder = new();
+    private bool _playing;
+    private bool _disabled;
+    private uint? _origin;
     private uint _last;
     private long _lastUnwrapped;
     private bool _started;
@@ -29,8 +36,11 @@ public sealed class SenderClock
     /// <summary>RTP clock rate of the track (90 000 for video), from the SDP's rtpmap.</summary>
     public int ClockRate { get; private set; } = 90_000;
 
-    /// <summary>Sender reports taken in so far.</summary>
+    /// <summary>Sender reports used so far.</summary>
     public long Reports { get; private set; }
+
+    /// <summary>Sender reports ignored because their time was not plausible (see <see cref="Implausible"/>).</summary>
+    public long ImplausibleReports { get; private set; }
 
     public void SetClockRate(int rate)
     {
@@ -43,26 +53,29 @@ public sealed class SenderClock
         }
     }
 
-    /// <summary>The PLAY reply's <c>Range: npt=START-</c>, which FFmpeg adds to every pts.</summary>
-    public void SetRangeStart(double seconds)
+    /// <summary>The stream has more than one video track: FFmpeg then synchronises them on the reports
+    /// itself and its pts no longer count RTP time, so no frame gets the sender's time.</summary>
+    public void Disable()
     {
         lock (_lock)
         {
-            _rangeStartTicks = (long)Math.Round(seconds * ClockRate);
+            _disabled = true;
         }
     }
 
-    /// <summary>The PLAY reply's <c>RTP-Info: …;rtptime=T</c>: FFmpeg counts pts from T.</summary>
-    public void SetOrigin(uint rtpTimestamp)
+    /// <summary>The PLAY reply: FFmpeg starts counting here, from <paramref name="rtpInfoTime"/> (its
+    /// RTP-Info rtptime) or else the next packet, with <paramref name="rangeStartSeconds"/> added.</summary>
+    public void Play(double rangeStartSeconds, uint? rtpInfoTime)
     {
         lock (_lock)
         {
-            if (!_started && rtpTimestamp != 0)
-            {
-                _started = true;
-                _last = rtpTimestamp;
-                _lastUnwrapped = 0;
-            }
+            _playing = true;
+            _started = false;
+            _seen.Clear();
+            _seenOrder.Clear();
+            _report = null;
+            _rangeStartTicks = (long)Math.Round(rangeStartSeconds * ClockRate);
+            _origin = rtpInfoTime is 0 ? null : rtpInfoTime;
         }
     }
 
@@ -71,17 +84,18 @@ public sealed class SenderClock
     {
         lock (_lock)
         {
+            if (!_playing)
+            {
+                return;
+            }
             if (!_started)
             {
                 _started = true;
-                _last = timestamp;
+                _last = _origin ?? timestamp;
                 _lastUnwrapped = 0;
             }
-            else
-            {
-                _lastUnwrapped += unchecked((int)(timestamp - _last));
-                _last = timestamp;
-            }
+            _lastUnwrapped += unchecked((int)(timestamp - _last));
+            _last = timestamp;
             if (_seen.Add(_lastUnwrapped))
             {
                 _seenOrder.Enqueue(_lastUnwrapped);
@@ -100,22 +114,27 @@ public sealed class SenderClock
         {
             if (!_started)
             {
-                // Without a packet yet, FFmpeg's origin is unknown; the next report will do.
+                // Without a packet since PLAY, FFmpeg's origin is unknown; the next report will do.
                 return;
             }
-            var unwrapped = _lastUnwrapped + unchecked((int)(rtpTimestamp - _last));
-            _report = (unwrapped, NtpToTime(ntp));
+            var time = NtpToTime(ntp);
+            if (ntp == 0 || (time - DateTimeOffset.UtcNow).Duration() > Implausible)
+            {
+                ImplausibleReports++;
+                return;
+            }
+            _report = (_lastUnwrapped + unchecked((int)(rtpTimestamp - _last)), time);
             Reports++;
         }
     }
 
     /// <summary>The capture time of the picture FFmpeg presented at <paramref name="ptsSeconds"/>, or
-    /// null when no report has arrived or no packet had that timestamp.</summary>
+    /// null when no usable report has arrived or no packet had that timestamp.</summary>
     public DateTimeOffset? CaptureTimeOf(double ptsSeconds)
     {
         lock (_lock)
         {
-            if (_report is not { } report || !double.IsFinite(ptsSeconds))
+            if (_disabled || _report is not { } report || !double.IsFinite(ptsSeconds))
             {
                 return null;
             }

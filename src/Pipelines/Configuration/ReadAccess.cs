@@ -7,14 +7,18 @@ namespace StreamVision.Pipelines.Configuration;
 /// </summary>
 public static class ReadAccess
 {
-    /// <summary>Why the existing folder <paramref name="folder"/> cannot be listed, or null when it can
-    /// (or does not exist).</summary>
+    /// <summary>Why <paramref name="folder"/> cannot be read, or null when it can (or does not exist).
+    /// Catches a folder without read permission, one that can be listed but not entered (r without x:
+    /// names come back, files cannot be opened), and one under a folder that cannot be entered.</summary>
     public static string? FolderProblem(string folder)
     {
         try
         {
             using var entries = Directory.EnumerateFileSystemEntries(folder).GetEnumerator();
-            entries.MoveNext();
+            if (entries.MoveNext())
+            {
+                File.GetAttributes(entries.Current);
+            }
             return null;
         }
         catch (DirectoryNotFoundException)
@@ -23,7 +27,7 @@ public static class ReadAccess
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
-            return Denied("models folder", folder, folder, e);
+            return Denied("models folder", folder, folder, e) + (Directory.Exists(folder) ? "" : " (If it exists, a folder above it cannot be entered: give that one a+x.)");
         }
     }
 

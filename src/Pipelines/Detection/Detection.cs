@@ -3,6 +3,9 @@ namespace StreamVision.Pipelines.Detection;
 /// <summary>One detected object, its box in frame pixels (top-left corner, width, height).</summary>
 public readonly record struct Detection(int ClassId, string ClassName, float Score, float X, float Y, float Width, float Height)
 {
+    /// <summary>The camera's track this detection belongs to (ByteTrack), null when not tracked or not yet confirmed.</summary>
+    public int? TrackId { get; init; }
+
     public float Area => Width * Height;
 
     public float IntersectionOverUnion(in Detection other)

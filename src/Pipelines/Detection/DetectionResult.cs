@@ -8,4 +8,7 @@ public sealed class DetectionResult : StageResult
     public required IReadOnlyList<Detection> Detections { get; init; }
     public required int FrameWidth { get; init; }
     public required int FrameHeight { get; init; }
+
+    /// <summary>The stage tracks objects: every detection says its track (or null).</summary>
+    public bool Tracked { get; init; }
 }

@@ -1,12 +1,17 @@
 using StreamVision.Ingest.Frames;
 using StreamVision.Pipelines.Graph;
 using StreamVision.Pipelines.Models;
+using StreamVision.Pipelines.Tracking;
 
 namespace StreamVision.Pipelines.Detection;
 
 /// <summary>Settings of the detection stage.</summary>
 /// <param name="Classes">Class names to report; empty reports every class.</param>
-public sealed record DetectionSettings(float ScoreThreshold = 0.3f, float NmsIou = 0.45f, IReadOnlyList<string>? Classes = null);
+/// <param name="Tracking">Track objects over frames (ByteTrack), per-class settings by class name; null: no tracking.</param>
+public sealed record DetectionSettings(float ScoreThreshold = 0.3f, float NmsIou = 0.45f, IReadOnlyList<string>? Classes = null, TrackingSettings? Tracking = null);
+
+/// <summary>Tracking settings: the defaults and overrides per class name.</summary>
+public sealed record TrackingSettings(TrackerSettings Defaults, IReadOnlyDictionary<string, TrackerSettings> PerClass);
 
 /// <summary>Object detection with a YOLOX-contract model; one session shared by all cameras.</summary>
 public sealed class DetectionStageFactory : OnnxStageFactory
@@ -14,6 +19,7 @@ public sealed class DetectionStageFactory : OnnxStageFactory
     public const string StageName = "detection";
     private readonly DetectionSettings _settings;
     private readonly HashSet<int>? _wanted;
+    private readonly Dictionary<int, TrackerSettings> _trackingPerClass = new();
 
     public DetectionStageFactory(OnnxModel model, DetectionSettings settings) : base(model, "detection", StageName)
     {
@@ -24,20 +30,38 @@ public sealed class DetectionStageFactory : OnnxStageFactory
             _wanted = names.Select(n => known.TryGetValue(n, out var id) ? id
                 : throw new Configuration.ConfigurationException($"stages.detection.classes: '{n}' is not a class of model '{model.Id}' (known: {string.Join(", ", known.Keys.Take(12))}…).")).ToHashSet();
         }
+        foreach (var (name, perClass) in settings.Tracking?.PerClass ?? new Dictionary<string, TrackerSettings>())
+        {
+            var id = model.Manifest.Classes.FindIndex(c => c.Name == name);
+            _trackingPerClass[id >= 0 ? id : throw new Configuration.ConfigurationException($"stages.detection.tracking.classes: '{name}' is not a class of model '{model.Id}'.")] = perClass;
+        }
     }
 
-    public override IFrameStage Create(string cameraId) => new DetectionStage(Model, _settings, _wanted);
+    public override IFrameStage Create(string cameraId) => new DetectionStage(Model, _settings, _wanted,
+        _settings.Tracking is { } tracking ? new ObjectTracker(tracking.Defaults, _trackingPerClass) : null);
 }
 
-internal sealed class DetectionStage(OnnxModel model, DetectionSettings settings, IReadOnlySet<int>? wanted)
+/// <param name="tracker">This camera's tracker, or null. With one, detections down to the tracker's low
+/// score are decoded: those below the score threshold are published only when they continue a track.</param>
+internal sealed class DetectionStage(OnnxModel model, DetectionSettings settings, IReadOnlySet<int>? wanted, ObjectTracker? tracker)
     : OnnxFrameStage(model, DetectionStageFactory.StageName)
 {
     private readonly YoloxDecoder _decoder = new(model.Manifest);
 
-    protected override StageResult Decode(Frame frame) => new DetectionResult
+    protected override StageResult Decode(Frame frame)
     {
-        Detections = _decoder.Decode(Buffers.Output, Preprocessor.Scale, frame.Width, frame.Height, settings.ScoreThreshold, settings.NmsIou, wanted),
-        FrameWidth = frame.Width,
-        FrameHeight = frame.Height,
-    };
+        var threshold = tracker is null ? settings.ScoreThreshold : Math.Min(settings.ScoreThreshold, tracker.LowestScore);
+        var detections = _decoder.Decode(Buffers.Output, Preprocessor.Scale, frame.Width, frame.Height, threshold, settings.NmsIou, wanted);
+        if (tracker is not null)
+        {
+            if (frame.Discontinuity)
+            {
+                tracker.Restart();
+            }
+            var ids = tracker.Update(detections);
+            detections = detections.Select((d, i) => d with { TrackId = ids[i] })
+                .Where(d => d.Score >= settings.ScoreThreshold || d.TrackId is not null).ToList();
+        }
+        return new DetectionResult { Detections = detections, FrameWidth = frame.Width, FrameHeight = frame.Height, Tracked = tracker is not null };
+    }
 }

@@ -58,13 +58,15 @@ public sealed class UnreadableModelsTests
         summary_interval_seconds: 0
         """);
 
-    [Fact]
-    public async Task A_models_folder_the_service_cannot_read_stops_the_start_with_one_line_naming_it_and_the_fix()
+    [Theory]
+    [InlineData(UnixFileMode.None)]
+    [InlineData(UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead)] // names can be listed, files not opened
+    public async Task A_models_folder_the_service_cannot_read_stops_the_start_with_one_line_naming_it_and_the_fix(UnixFileMode mode)
     {
         using var dir = new TempDir();
         var models = ModelsFolder(dir);
         var config = Config(dir, models, FreePort.Next());
-        File.SetUnixFileMode(models, UnixFileMode.None);
+        File.SetUnixFileMode(models, mode);
         try
         {
             var run = await RunAsync("run", "--config", config, "--duration", "5");

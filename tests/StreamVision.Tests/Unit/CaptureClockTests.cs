@@ -22,9 +22,11 @@ public sealed class CaptureClockTests
     {
         var clock = new SenderClock();
         var first = uint.MaxValue - 9_000; // wraps 0.1 s in
+        clock.OnRtp(first - 3600); // before the PLAY reply: FFmpeg drops it, and so does the clock
+        clock.Play(0, null);
         clock.OnRtp(first);
         Assert.Null(clock.CaptureTimeOf(0)); // no report yet
-        var reportTime = new DateTimeOffset(2026, 12, 7, 10, 0, 0, TimeSpan.Zero);
+        var reportTime = DateTimeOffset.UtcNow;
         clock.OnSenderReport(Ntp(reportTime), first);
         Assert.Equal(reportTime, clock.CaptureTimeOf(0)!.Value, TimeSpan.FromMicroseconds(1));
         for (var i = 1; i <= 10; i++)
@@ -47,12 +49,29 @@ public sealed class CaptureClockTests
     {
         var clock = new SenderClock();
         clock.SetClockRate(90_000);
-        clock.SetRangeStart(12.5);
-        clock.OnRtp(1000);
-        var at = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        clock.Play(12.5, rtpInfoTime: 910);
+        clock.OnRtp(1000); // FFmpeg counts from RTP-Info's rtptime: pts = (1000 − 910) / 90 000 + 12.5
+        var at = DateTimeOffset.UtcNow;
         clock.OnSenderReport(Ntp(at), 1000);
-        Assert.Equal(at, clock.CaptureTimeOf(12.5)!.Value, TimeSpan.FromMicroseconds(1));
+        Assert.Equal(at, clock.CaptureTimeOf(12.5 + 90 / 90_000.0)!.Value, TimeSpan.FromMicroseconds(1));
+        Assert.Null(clock.CaptureTimeOf(12.5));
+        // A second PLAY (FFmpeg reconnected on the same relay) starts over.
+        clock.Play(0, null);
+        Assert.Null(clock.CaptureTimeOf(12.5 + 90 / 90_000.0));
+    }
+
+    [Fact]
+    public void Reports_from_a_camera_whose_clock_was_never_set_are_not_used()
+    {
+        var clock = new SenderClock();
+        clock.Play(0, null);
+        clock.OnRtp(5000);
+        clock.OnSenderReport(0, 5000); // RFC 3550: NTP 0 = "no wall clock"
+        clock.OnSenderReport(Ntp(new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero)), 5000); // reset after a power cut
         Assert.Null(clock.CaptureTimeOf(0));
+        Assert.Equal(2, clock.ImplausibleReports);
+        clock.OnSenderReport(Ntp(DateTimeOffset.UtcNow.AddHours(-3)), 5000); // merely set to another zone: used
+        Assert.NotNull(clock.CaptureTimeOf(0));
     }
 
     [Fact]
@@ -103,10 +122,15 @@ public sealed class CaptureClockTests
             Assert.StartsWith("GET_PARAMETER", headers[2]);
             Assert.Equal([((byte)0, 13), ((byte)1, 28)], frames);
         }
-        Assert.Equal(90_000, RtspClockProxy.VideoClockRate(sdp));
-        Assert.Equal((0, 1), RtspClockProxy.InterleavedChannels("RTP/AVP/TCP;unicast;interleaved=0-1;ssrc=1234"));
-        Assert.Equal((4, 5), RtspClockProxy.InterleavedChannels("RTP/AVP/TCP;interleaved=4"));
-        Assert.Null(RtspClockProxy.InterleavedChannels("RTP/AVP;unicast;client_port=5000-5001"));
+        Assert.Equal((90_000, 1), RtspSessionWatcher.VideoTracks(sdp));
+        Assert.Equal((90_000, 2), RtspSessionWatcher.VideoTracks(sdp + "m=video 0 RTP/AVP 97\r\na=rtpmap:97 H265/90000\r\n"));
+        Assert.Equal((0, 1), RtspSessionWatcher.InterleavedChannels("RTP/AVP/TCP;unicast;interleaved=0-1;ssrc=1234"));
+        Assert.Equal((4, 5), RtspSessionWatcher.InterleavedChannels("RTP/AVP/TCP;interleaved=4"));
+        Assert.Null(RtspSessionWatcher.InterleavedChannels("RTP/AVP;unicast;client_port=5000-5001"));
+        Assert.Equal(0, RtspSessionWatcher.RangeStart("npt=now-"));
+        Assert.Equal(12.5, RtspSessionWatcher.RangeStart("npt=12.500-"));
+        Assert.Equal(3723.5, RtspSessionWatcher.RangeStart("npt=01:02:03.5-01:10:00"));
+        Assert.Equal(9000u, RtspSessionWatcher.RtpInfoTimestamp("url=rtsp://cam/stream=0;seq=1;rtptime=9000,url=rtsp://cam/stream=1;seq=5;rtptime=7"));
     }
 
     [Fact]
@@ -161,12 +185,19 @@ public sealed class CaptureClockTests
 /// conversations (replies, SDP, interleaved RTP and RTCP) must never make it throw.</summary>
 public sealed class HostileCameraStreamTests
 {
-    private static string Conversation()
+    private static string Frame(byte channel, byte[] payload) => "$" + (char)channel + (char)(payload.Length >> 8) + (char)(payload.Length & 0xFF) + Encoding.Latin1.GetString(payload);
+
+    private const string Requests = "DESCRIBE rtsp://cam/ RTSP/1.0\r\nCSeq: 2\r\n\r\nSETUP rtsp://cam/stream=0 RTSP/1.0\r\nCSeq: 3\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n\r\nPLAY rtsp://cam/ RTSP/1.0\r\nCSeq: 4\r\nSession: 1\r\n\r\n";
+
+    private static string Replies()
     {
         var sdp = "v=0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:stream=0\r\n";
         var rtp = new byte[] { 0x80, 0x60, 0, 1, 0, 0, 0x23, 0x28, 0, 0, 0, 7, 0x65, 1, 2, 3 };
-        var sr = new byte[] { 0x80, 200, 0, 6, 0, 0, 0, 7, 0xED, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0x23, 0x28, 0, 0, 0, 1, 0, 0, 0, 1 };
-        string Frame(byte channel, byte[] payload) => "$" + (char)channel + (char)(payload.Length >> 8) + (char)(payload.Length & 0xFF) + Encoding.Latin1.GetString(payload);
+        var ntp = (ulong)((DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).TotalSeconds + 2_208_988_800) << 32;
+        var sr = new byte[28];
+        new byte[] { 0x80, 200, 0, 6, 0, 0, 0, 7 }.CopyTo(sr, 0);
+        BinaryPrimitives.WriteUInt64BigEndian(sr.AsSpan(8), ntp);
+        BinaryPrimitives.WriteUInt32BigEndian(sr.AsSpan(16), 9000);
         return $"RTSP/1.0 200 OK\r\nCSeq: 2\r\nContent-Type: application/sdp\r\nContent-Length: {sdp.Length}\r\n\r\n{sdp}"
             + "RTSP/1.0 200 OK\r\nCSeq: 3\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1\r\nSession: 1\r\n\r\n"
             + "RTSP/1.0 200 OK\r\nCSeq: 4\r\nRange: npt=0.000-\r\nRTP-Info: url=rtsp://cam/stream=0;seq=1;rtptime=9000\r\n\r\n"
@@ -174,30 +205,32 @@ public sealed class HostileCameraStreamTests
     }
 
     [Fact]
-    public void Ten_thousand_mutated_camera_conversations_never_make_the_watcher_throw()
+    public void Ten_thousand_mutated_camera_conversations_never_make_the_watcher_fail()
     {
         var mutator = new Support.Mutator(20261207);
-        var valid = Conversation();
+        var replies = Replies();
         var clocked = 0;
         for (var i = 0; i < 10_000; i++)
         {
-            using var relay = RtspClockProxy.Detached();
-            var bytes = Encoding.Latin1.GetBytes(mutator.Mutate(valid));
+            var clock = new SenderClock();
+            var watcher = new RtspSessionWatcher(clock);
+            watcher.FromClient(Encoding.Latin1.GetBytes(i % 10 == 0 ? mutator.Mutate(Requests) : Requests));
+            var bytes = Encoding.Latin1.GetBytes(mutator.Mutate(replies));
             for (var at = 0; at < bytes.Length;)
             {
                 var chunk = Math.Min(bytes.Length - at, 1 + mutator.Next(64));
-                relay.Watch(bytes.AsSpan(at, chunk));
+                watcher.FromCamera(bytes.AsSpan(at, chunk));
                 at += chunk;
             }
-            if (relay.Clock.CaptureTimeOf(0) is not null)
-            {
-                clocked++;
-            }
+            Assert.False(watcher.Failed, $"conversation {i} made the watcher throw");
+            clocked += clock.CaptureTimeOf(0) is null ? 0 : 1;
         }
         // The mutations are small: most conversations still carry a usable report.
         Assert.InRange(clocked, 1_000, 10_000);
-        using var clean = RtspClockProxy.Detached();
-        clean.Watch(Encoding.Latin1.GetBytes(valid));
-        Assert.NotNull(clean.Clock.CaptureTimeOf(0));
+        var clean = new SenderClock();
+        var cleanWatcher = new RtspSessionWatcher(clean);
+        cleanWatcher.FromClient(Encoding.Latin1.GetBytes(Requests));
+        cleanWatcher.FromCamera(Encoding.Latin1.GetBytes(replies));
+        Assert.NotNull(clean.CaptureTimeOf(0));
     }
 }

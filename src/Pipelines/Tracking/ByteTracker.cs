@@ -1,0 +1,132 @@
+using StreamVision.Pipelines.Detection;
+
+namespace StreamVision.Pipelines.Tracking;
+
+/// <summary>
+/// ByteTrack (Zhang et al., ECCV 2022) for one class: Kalman-predicted tracks are matched first to the
+/// confident detections (IoU weighted by score), then the tracks left over to the low-score detections
+/// (occluded or blurred objects a plain threshold would drop), then unconfirmed tracks to what
+/// remains; confident detections nobody took start tracks; tracks unseen for
+/// <see cref="TrackerSettings.LostFrames"/> frames end.
+/// </summary>
+public sealed class ByteTracker(TrackerSettings settings, Func<int> nextId)
+{
+    /// <summary>A lost and a tracked track this alike are the same object twice; the younger goes.</summary>
+    private const double DuplicateCost = 0.15;
+
+    private List<Track> _tracked = new();
+    private List<Track> _lost = new();
+    private int _frame;
+
+    /// <summary>Tracks matched in the latest frame and confirmed.</summary>
+    public IEnumerable<Track> Active => _tracked.Where(t => t.Confirmed);
+
+    /// <summary>Takes one frame's detections (all of this tracker's class) and writes, for each, the id of
+    /// the confirmed track it belongs to, or null.</summary>
+    public void Update(IReadOnlyList<Detection.Detection> detections, IReadOnlyList<int> indices, int?[] ids)
+    {
+        _frame++;
+        var high = indices.Where(i => detections[i].Score >= settings.HighScore).ToList();
+        var low = indices.Where(i => detections[i].Score >= settings.LowScore && detections[i].Score < settings.HighScore).ToList();
+        var unconfirmed = _tracked.Where(t => !t.Confirmed).ToList();
+        var pool = _tracked.Where(t => t.Confirmed).Concat(_lost).ToList();
+        foreach (var track in pool)
+        {
+            track.Predict();
+        }
+
+        // 1. Confident detections against every confirmed or lost track.
+        var (leftTracks, leftHigh) = Associate(pool, high, detections, settings.MatchCost, weightByScore: true, ids);
+        // 2. Low-score detections against tracks that were tracked until now.
+        var stillTracked = leftTracks.Where(t => t.State == TrackState.Tracked).ToList();
+        var (unmatched, _) = Associate(stillTracked, low, detections, settings.LowMatchCost, weightByScore: false, ids);
+        foreach (var track in unmatched)
+        {
+            track.State = TrackState.Lost;
+        }
+        // 3. Tracks seen once get one more chance with the confident detections left.
+        var (droppedNew, newDetections) = Associate(unconfirmed, leftHigh, detections, settings.UnconfirmedMatchCost, weightByScore: true, ids);
+        foreach (var track in droppedNew)
+        {
+            track.State = TrackState.Removed;
+        }
+        // 4. Confident detections nobody took start tracks (reported from their second frame, except on the first frame).
+        var started = new List<Track>();
+        foreach (var i in newDetections.Where(i => detections[i].Score >= settings.NewTrackScore))
+        {
+            var track = new Track(nextId(), detections[i].ClassId, Measure(detections[i]), _frame, detections[i].Score, confirmed: _frame == 1);
+            started.Add(track);
+            ids[i] = track.Confirmed ? track.Id : null;
+        }
+        foreach (var track in pool.Where(t => t.State == TrackState.Lost && _frame - t.LastSeenFrame > settings.LostFrames))
+        {
+            track.State = TrackState.Removed;
+        }
+
+        _tracked = pool.Concat(unconfirmed).Concat(started).Where(t => t.State == TrackState.Tracked).ToList();
+        _lost = pool.Where(t => t.State == TrackState.Lost).ToList();
+        RemoveDuplicates();
+    }
+
+    /// <summary>Matches <paramref name="tracks"/> to the detections <paramref name="candidates"/>; matched
+    /// tracks take the detection. Returns what is left on both sides.</summary>
+    private (List<Track> Tracks, List<int> Detections) Associate(List<Track> tracks, List<int> candidates, IReadOnlyList<Detection.Detection> detections, double limit, bool weightByScore, int?[] ids)
+    {
+        var cost = new double[tracks.Count, candidates.Count];
+        for (var t = 0; t < tracks.Count; t++)
+        {
+            for (var d = 0; d < candidates.Count; d++)
+            {
+                var detection = detections[candidates[d]];
+                var iou = IntersectionOverUnion(tracks[t].Box, detection);
+                cost[t, d] = 1 - (weightByScore ? iou * detection.Score : iou);
+            }
+        }
+        var matches = LinearAssignment.Solve(cost, limit);
+        var trackTaken = new bool[tracks.Count];
+        var detectionTaken = new bool[candidates.Count];
+        foreach (var (t, d) in matches)
+        {
+            var detection = detections[candidates[d]];
+            tracks[t].Update(Measure(detection), _frame, detection.Score);
+            ids[candidates[d]] = tracks[t].Id;
+            trackTaken[t] = detectionTaken[d] = true;
+        }
+        return (tracks.Where((_, t) => !trackTaken[t]).ToList(), candidates.Where((_, d) => !detectionTaken[d]).ToList());
+    }
+
+    private void RemoveDuplicates()
+    {
+        var duplicates = new HashSet<Track>();
+        foreach (var tracked in _tracked)
+        {
+            foreach (var lost in _lost)
+            {
+                var (a, b) = (tracked.Box, lost.Box);
+                if (1 - IntersectionOverUnion(a, new Detection.Detection(0, "", 1, (float)b.X, (float)b.Y, (float)b.Width, (float)b.Height)) < DuplicateCost)
+                {
+                    duplicates.Add(_frame - tracked.StartFrame > _frame - lost.StartFrame ? lost : tracked);
+                }
+            }
+        }
+        if (duplicates.Count > 0)
+        {
+            _tracked.RemoveAll(duplicates.Contains);
+            _lost.RemoveAll(duplicates.Contains);
+        }
+    }
+
+    /// <summary>A detection as the filter's measurement: centre x, y, aspect (w/h), height.</summary>
+    private static double[] Measure(in Detection.Detection d) => [d.X + d.Width / 2.0, d.Y + d.Height / 2.0, d.Width / Math.Max(d.Height, 1e-6), d.Height];
+
+    private static double IntersectionOverUnion((double X, double Y, double Width, double Height) a, in Detection.Detection b)
+    {
+        var left = Math.Max(a.X, b.X);
+        var top = Math.Max(a.Y, b.Y);
+        var right = Math.Min(a.X + a.Width, b.X + b.Width);
+        var bottom = Math.Min(a.Y + a.Height, b.Y + b.Height);
+        var intersection = Math.Max(0, right - left) * Math.Max(0, bottom - top);
+        var union = a.Width * a.Height + (double)b.Width * b.Height - intersection;
+        return union <= 0 ? 0 : intersection / union;
+    }
+}

@@ -1,0 +1,184 @@
+namespace StreamVision.Pipelines.Tracking;
+
+/// <summary>
+/// The constant-velocity Kalman filter of SORT/ByteTrack over a box's centre x, y, aspect ratio
+/// (width/height) and height, with their velocities (one step = one frame). Noise scales with the
+/// box height (std 1/20 of it for position, 1/160 for velocity), so near and far objects are
+/// tracked alike.
+/// </summary>
+public sealed class KalmanBoxFilter
+{
+    private const double PositionWeight = 1.0 / 20;
+    private const double VelocityWeight = 1.0 / 160;
+
+    private readonly double[] _mean = new double[8];
+    private readonly double[,] _covariance = new double[8, 8];
+
+    /// <summary>Starts at the measured box [cx, cy, aspect, h] with unknown velocity.</summary>
+    public KalmanBoxFilter(ReadOnlySpan<double> box)
+    {
+        box.CopyTo(_mean);
+        var h = box[3];
+        double[] std = [2 * PositionWeight * h, 2 * PositionWeight * h, 1e-2, 2 * PositionWeight * h, 10 * VelocityWeight * h, 10 * VelocityWeight * h, 1e-5, 10 * VelocityWeight * h];
+        for (var i = 0; i < 8; i++)
+        {
+            _covariance[i, i] = std[i] * std[i];
+        }
+    }
+
+    /// <summary>The current box estimate [cx, cy, aspect, h].</summary>
+    public ReadOnlySpan<double> Box => _mean.AsSpan(0, 4);
+
+    /// <summary>A lost track keeps its position but stops growing or shrinking (ByteTrack zeroes the
+    /// height velocity of tracks that are not being seen).</summary>
+    public void FreezeHeightVelocity() => _mean[7] = 0;
+
+    /// <summary>One frame ahead: x += v, covariance grows by the process noise.</summary>
+    public void Predict()
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            _mean[i] += _mean[i + 4];
+        }
+        // P = F P Fᵀ with F = [[I, I], [0, I]]: rows then columns add the velocity block.
+        for (var i = 0; i < 4; i++)
+        {
+            for (var j = 0; j < 8; j++)
+            {
+                _covariance[i, j] += _covariance[i + 4, j];
+            }
+        }
+        for (var j = 0; j < 4; j++)
+        {
+            for (var i = 0; i < 8; i++)
+            {
+                _covariance[i, j] += _covariance[i, j + 4];
+            }
+        }
+        var h = _mean[3];
+        double[] std = [PositionWeight * h, PositionWeight * h, 1e-2, PositionWeight * h, VelocityWeight * h, VelocityWeight * h, 1e-5, VelocityWeight * h];
+        for (var i = 0; i < 8; i++)
+        {
+            _covariance[i, i] += std[i] * std[i];
+        }
+    }
+
+    /// <summary>Corrects the estimate with a measured box [cx, cy, aspect, h].</summary>
+    public void Update(ReadOnlySpan<double> box)
+    {
+        var h = _mean[3];
+        double[] r = [PositionWeight * h, PositionWeight * h, 1e-1, PositionWeight * h];
+        // S = H P Hᵀ + R is the top-left 4×4 block of P plus R.
+        var s = new double[4, 4];
+        for (var i = 0; i < 4; i++)
+        {
+            for (var j = 0; j < 4; j++)
+            {
+                s[i, j] = _covariance[i, j] + (i == j ? r[i] * r[i] : 0);
+            }
+        }
+        var sInverse = Invert4(s);
+        // K = P Hᵀ S⁻¹: P's first four columns times S⁻¹ (8×4).
+        var gain = new double[8, 4];
+        for (var i = 0; i < 8; i++)
+        {
+            for (var j = 0; j < 4; j++)
+            {
+                double sum = 0;
+                for (var k = 0; k < 4; k++)
+                {
+                    sum += _covariance[i, k] * sInverse[k, j];
+                }
+                gain[i, j] = sum;
+            }
+        }
+        Span<double> innovation = stackalloc double[4];
+        for (var k = 0; k < 4; k++)
+        {
+            innovation[k] = box[k] - _mean[k];
+        }
+        for (var i = 0; i < 8; i++)
+        {
+            for (var k = 0; k < 4; k++)
+            {
+                _mean[i] += gain[i, k] * innovation[k];
+            }
+        }
+        // P -= K H P: K times P's first four rows.
+        var top = new double[4, 8];
+        for (var k = 0; k < 4; k++)
+        {
+            for (var j = 0; j < 8; j++)
+            {
+                top[k, j] = _covariance[k, j];
+            }
+        }
+        for (var i = 0; i < 8; i++)
+        {
+            for (var j = 0; j < 8; j++)
+            {
+                double sum = 0;
+                for (var k = 0; k < 4; k++)
+                {
+                    sum += gain[i, k] * top[k, j];
+                }
+                _covariance[i, j] -= sum;
+            }
+        }
+    }
+
+    /// <summary>Gauss–Jordan inverse of a symmetric positive-definite 4×4 matrix (partial pivoting).</summary>
+    private static double[,] Invert4(double[,] m)
+    {
+        var a = new double[4, 8];
+        for (var i = 0; i < 4; i++)
+        {
+            for (var j = 0; j < 4; j++)
+            {
+                a[i, j] = m[i, j];
+            }
+            a[i, i + 4] = 1;
+        }
+        for (var col = 0; col < 4; col++)
+        {
+            var pivot = col;
+            for (var row = col + 1; row < 4; row++)
+            {
+                if (Math.Abs(a[row, col]) > Math.Abs(a[pivot, col]))
+                {
+                    pivot = row;
+                }
+            }
+            for (var j = 0; j < 8; j++)
+            {
+                (a[col, j], a[pivot, j]) = (a[pivot, j], a[col, j]);
+            }
+            var scale = a[col, col];
+            for (var j = 0; j < 8; j++)
+            {
+                a[col, j] /= scale;
+            }
+            for (var row = 0; row < 4; row++)
+            {
+                if (row == col)
+                {
+                    continue;
+                }
+                var factor = a[row, col];
+                for (var j = 0; j < 8; j++)
+                {
+                    a[row, j] -= factor * a[col, j];
+                }
+            }
+        }
+        var inverse = new double[4, 4];
+        for (var i = 0; i < 4; i++)
+        {
+            for (var j = 0; j < 4; j++)
+            {
+                inverse[i, j] = a[i, j + 4];
+            }
+        }
+        return inverse;
+    }
+}

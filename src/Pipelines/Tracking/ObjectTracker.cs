@@ -1,0 +1,36 @@
+using StreamVision.Pipelines.Detection;
+
+namespace StreamVision.Pipelines.Tracking;
+
+/// <summary>
+/// Tracks one camera's detections class by class (a person never continues a car's track), each class
+/// with its own settings, ids unique across classes and never reused for the camera.
+/// </summary>
+public sealed class ObjectTracker(TrackerSettings defaults, IReadOnlyDictionary<int, TrackerSettings>? perClass = null)
+{
+    private readonly Dictionary<int, ByteTracker> _byClass = new();
+    private int _lastId;
+
+    /// <summary>The lowest score any class's tracker uses: detections below it are never looked at.</summary>
+    public float LowestScore => Math.Min(defaults.LowScore, perClass?.Values.Select(s => s.LowScore).DefaultIfEmpty(1).Min() ?? 1);
+
+    /// <summary>The track id of each detection of this frame (null: not part of a confirmed track).</summary>
+    public int?[] Update(IReadOnlyList<Detection.Detection> detections)
+    {
+        var ids = new int?[detections.Count];
+        var byClass = Enumerable.Range(0, detections.Count).GroupBy(i => detections[i].ClassId).ToDictionary(g => g.Key, g => (IReadOnlyList<int>)g.ToList());
+        foreach (var classId in byClass.Keys.Where(c => !_byClass.ContainsKey(c)))
+        {
+            _byClass[classId] = new ByteTracker(perClass?.GetValueOrDefault(classId) ?? defaults, () => ++_lastId);
+        }
+        // Every class's tracker sees every frame, with or without detections, so its tracks age.
+        foreach (var (classId, tracker) in _byClass)
+        {
+            tracker.Update(detections, byClass.GetValueOrDefault(classId) ?? [], ids);
+        }
+        return ids;
+    }
+
+    /// <summary>After a discontinuity (reconnect, loop) nothing continues; new tracks get new ids.</summary>
+    public void Restart() => _byClass.Clear();
+}
