@@ -41,6 +41,28 @@ public sealed class DetectionTests : IDisposable
             Assert.Equal(1, lines[seq].GetProperty("counts").GetProperty("person").GetInt32());
         }
         Assert.All(lines, l => Assert.Equal("yolox_nano_416x416", l.GetProperty("model").GetString()));
+
+        // Tracking (on by default). Counted by looking at a frame every 2 s: six people walk in one at a
+        // time — a woman in a grey cardigan (frames ~60-180), a man in a black hoodie (~220-420), a woman
+        // with long hair in black (~500-680), a man in a black T-shirt and cap (~740-840), a woman in a
+        // grey top (~920-1180), a man in a grey shirt (~1240-1340); the room is empty in between.
+        var tracks = lines.SelectMany((l, seq) => l.GetProperty("detections").EnumerateArray()
+                .Where(d => d.GetProperty("class").GetString() == "person" && d.GetProperty("track_id").ValueKind == JsonValueKind.Number)
+                .Select(d => (Seq: seq, Id: d.GetProperty("track_id").GetInt32())))
+            .GroupBy(x => x.Id).Select(g => (Id: g.Key, First: g.Min(x => x.Seq), Last: g.Max(x => x.Seq), Frames: g.Count())).OrderBy(t => t.First).ToList();
+        var summary = string.Join("; ", tracks.Select(t => $"#{t.Id} {t.First}-{t.Last} ({t.Frames} frames)"));
+        // Tolerance: a person half out of the picture at the door may be lost and found again as a new
+        // track, and a short spurious track may appear; never fewer tracks than people.
+        Assert.InRange(tracks.Count, 6, 9);
+        Assert.True(tracks.Count(t => t.Frames >= 50) == 6, $"expected six long tracks, one per person: {summary}");
+        // While each person stands in the middle of the room, one id throughout.
+        foreach (var (from, to) in new[] { (240, 420), (520, 660), (940, 1160) })
+        {
+            var ids = tracks.Where(t => t.First <= to && t.Last >= from).Select(t => t.Id).ToList();
+            Assert.True(ids.Count == 1, $"frames {from}-{to}: tracks {string.Join(", ", ids)} ({summary})");
+            Assert.All(Enumerable.Range(from, to - from + 1), seq => Assert.Contains(lines[seq].GetProperty("detections").EnumerateArray(),
+                d => d.GetProperty("track_id").ValueKind == JsonValueKind.Number && d.GetProperty("track_id").GetInt32() == ids[0]));
+        }
     }
 
     public void Dispose() => _out.Dispose();
