@@ -25,7 +25,7 @@ public static class StageBuilder
         try
         {
             Add(stages, "segmentation", s.Segmentation, config, log, model => new SegmentationStageFactory(model));
-            Add(stages, "detection", s.Detection, config, log, model => new DetectionStageFactory(model, new DetectionSettings((float)s.Detection.ScoreThreshold, (float)s.Detection.NmsIou, s.Detection.Classes, s.Detection.Tracking.ToSettings(true))));
+            Add(stages, "detection", s.Detection, config, log, model => new DetectionStageFactory(model, new DetectionSettings((float)s.Detection.ScoreThreshold, (float)s.Detection.NmsIou, s.Detection.Classes, s.Detection.Tracking.ToSettings())));
             Add(stages, "depth", s.Depth, config, log, model => new DepthStageFactory(model));
             if (s.Flow.Enabled && s.Flow.Engine != FlowEngine.Onnx)
             {

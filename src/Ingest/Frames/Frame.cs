@@ -77,9 +77,14 @@ public sealed class Frame
     /// previous frame is not this one's predecessor, so stateful stages (flow, recurrent models) start over.</summary>
     public bool Discontinuity { get; private set; }
 
-    internal void Stamp(string cameraId, long sequence, TimeSpan pts, CaptureStamp capture, DateTimeOffset ageOrigin, bool discontinuity)
+    /// <summary>Counts the camera's continuous runs: a frame after a reconnect, loop or skip has a higher
+    /// session than the one before it (see <see cref="ContinuityWatch"/>).</summary>
+    public long Session { get; private set; }
+
+    internal void Stamp(string cameraId, long sequence, TimeSpan pts, CaptureStamp capture, DateTimeOffset ageOrigin, bool discontinuity, long session)
     {
         Discontinuity = discontinuity;
+        Session = session;
         CameraId = cameraId;
         Sequence = sequence;
         Pts = pts;

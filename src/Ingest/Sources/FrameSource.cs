@@ -103,6 +103,7 @@ public sealed partial class FrameSource : IDisposable
         TimeSpan? paceOrigin = null;
         long framesSeen = 0;
         var discontinuity = true;
+        long session = 0;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -216,7 +217,8 @@ public sealed partial class FrameSource : IDisposable
                 lastEmitted = streamPts;
                 var arrival = DateTimeOffset.UtcNow;
                 var capture = _decoder!.LastCapture ?? new CaptureStamp(arrival, CaptureClock.Arrival);
-                frame.Stamp(CameraId, _sequence++, streamPts, capture, Url.IsLive ? capture.Time : arrival, discontinuity);
+                session += discontinuity ? 1 : 0;
+                frame.Stamp(CameraId, _sequence++, streamPts, capture, Url.IsLive ? capture.Time : arrival, discontinuity, session);
                 discontinuity = false;
                 Stats.CountDecoded();
                 var pending = emit(frame);

@@ -54,11 +54,11 @@ internal sealed class DetectionStage(OnnxModel model, DetectionSettings settings
         var detections = _decoder.Decode(Buffers.Output, Preprocessor.Scale, frame.Width, frame.Height, threshold, settings.NmsIou, wanted);
         if (tracker is not null)
         {
-            if (frame.Discontinuity)
+            if (StartedOver)
             {
                 tracker.Restart();
             }
-            var ids = tracker.Update(detections);
+            var ids = tracker.Update(detections, frame.Pts.TotalSeconds);
             detections = detections.Select((d, i) => d with { TrackId = ids[i] })
                 .Where(d => d.Score >= settings.ScoreThreshold || d.TrackId is not null).ToList();
         }

@@ -46,6 +46,10 @@ public sealed class FlowStageFactory : IStageFactory
 internal abstract class FlowStageBase(FlowSettings settings, string modelId, string engine) : IFrameStage
 {
     protected FlowSettings Settings => settings;
+    private readonly ContinuityWatch _continuity = new();
+
+    /// <summary>The camera's stream started over at <paramref name="frame"/> (call once per frame).</summary>
+    protected bool StartsOver(Frame frame) => _continuity.StartsOver(frame);
 
     protected abstract (int Width, int Height) FieldSize(Frame frame);
 
@@ -106,7 +110,7 @@ internal abstract class GreyFlowStage(FlowSettings flowSettings, string modelId,
         var (width, height) = FieldSize(frame);
         Cv2.Resize(frame.Mat, _small, new Size(width, height), 0, 0, InterpolationFlags.Area);
         Cv2.CvtColor(_small, _gray, ColorConversionCodes.BGR2GRAY);
-        if (!_havePrevious || frame.Discontinuity)
+        if (!_havePrevious || StartsOver(frame))
         {
             (_previous, _gray) = (_gray, _previous);
             _havePrevious = true;
@@ -178,7 +182,7 @@ internal sealed class OnnxFlowStage(OnnxModel model, FlowSettings settings) : Fl
     protected override bool Compute(Frame frame, Span<float> field)
     {
         _preprocessor.Run(frame, _buffers.Second);
-        if (!_havePrevious || frame.Discontinuity)
+        if (!_havePrevious || StartsOver(frame))
         {
             _buffers.Second.CopyTo(_buffers.Input, 0);
             _havePrevious = true;

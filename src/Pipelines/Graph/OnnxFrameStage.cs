@@ -12,11 +12,17 @@ internal abstract class OnnxFrameStage(OnnxModel model, string stageName) : IFra
     protected OnnxModel Model { get; } = model;
     protected ModelBuffers Buffers { get; } = model.CreateBuffers();
     protected TensorPreprocessor Preprocessor { get; } = new(model.Manifest.Input);
+    private readonly ContinuityWatch _continuity = new();
+
+    /// <summary>The frame being processed does not follow the previous one this stage saw (set before
+    /// <see cref="PrepareInputs"/> and <see cref="Decode"/>).</summary>
+    protected bool StartedOver { get; private set; }
 
     public StageResult Process(Frame frame)
     {
         var started = Stopwatch.GetTimestamp();
-        if (frame.Discontinuity)
+        StartedOver = _continuity.StartsOver(frame);
+        if (StartedOver)
         {
             Buffers.ResetState(); // the camera's stream started over: so does the model's memory
         }

@@ -37,7 +37,8 @@ public sealed class PoseFeeder(PoseInputsSpec spec, InputTensorSpec image, PoseS
     private readonly FixedPose? _fixed = settings.Fixed.GetValueOrDefault(camera);
     private CameraPose? _previous;
 
-    public PoseUse Fill(Frame frame, ModelBuffers buffers)
+    /// <param name="startsOver">The stream started over at this frame (the stage's <see cref="ContinuityWatch"/>).</param>
+    public PoseUse Fill(Frame frame, ModelBuffers buffers, bool startsOver)
     {
         var time = settings.Clock == PoseClock.Pts ? frame.Pts.TotalSeconds : frame.CaptureTime.ToUnixTimeMilliseconds() / 1000.0;
         CameraPose pose;
@@ -56,7 +57,7 @@ public sealed class PoseFeeder(PoseInputsSpec spec, InputTensorSpec image, PoseS
             (pose, source) = (new CameraPose(time, Quaternion.Identity, Vector3.Zero), PoseSource.Missing);
         }
 
-        var newTrajectory = source == PoseSource.Missing || frame.Discontinuity || pose.NewTrajectory || _previous is null;
+        var newTrajectory = source == PoseSource.Missing || startsOver || pose.NewTrajectory || _previous is null;
         var (rotation, translation) = (pose.Rotation, pose.Translation);
         if (spec.Relative)
         {

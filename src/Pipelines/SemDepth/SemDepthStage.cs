@@ -28,7 +28,7 @@ internal sealed class SemDepthStage(OnnxModel model, PoseSettings pose, string c
     private readonly PoseFeeder? _pose = model.Manifest.PoseInputs is { } spec ? new PoseFeeder(spec, model.Manifest.Input, pose, cameraId) : null;
     private PoseUse? _used;
 
-    protected override void PrepareInputs(Frame frame) => _used = _pose?.Fill(frame, Buffers);
+    protected override void PrepareInputs(Frame frame) => _used = _pose?.Fill(frame, Buffers, StartedOver);
 
     protected override StageResult Decode(Frame frame)
         => new SemDepthResult(_segmentation.ToResult(Buffers.Output, _classNames), _depth.ToResult(Buffers.OutputOf("depth")), _used);

@@ -7,12 +7,18 @@ namespace StreamVision.Pipelines.Tracking;
 /// confident detections (IoU weighted by score), then the tracks left over to the low-score detections
 /// (occluded or blurred objects a plain threshold would drop), then unconfirmed tracks to what
 /// remains; confident detections nobody took start tracks; tracks unseen for
-/// <see cref="TrackerSettings.LostFrames"/> frames end.
+/// <see cref="TrackerSettings.LostSeconds"/> end.
 /// </summary>
 public sealed class ByteTracker(TrackerSettings settings, Func<int> nextId)
 {
-    /// <summary>A lost and a tracked track this alike are the same object twice; the younger goes.</summary>
+    /// <summary>A lost and a tracked track this alike are the same object twice; the one followed for less time goes.</summary>
     private const double DuplicateCost = 0.15;
+
+    /// <summary>The Kalman filter's velocity unit: per 1/30 s, the frame rate ByteTrack's noise was tuned at.</summary>
+    private const double StepsPerSecond = 30;
+
+    private readonly Dictionary<int, Track> _matched = new();
+    private double? _lastTime;
 
     private List<Track> _tracked = new();
     private List<Track> _lost = new();
@@ -21,44 +27,50 @@ public sealed class ByteTracker(TrackerSettings settings, Func<int> nextId)
     /// <summary>Tracks matched in the latest frame and confirmed.</summary>
     public IEnumerable<Track> Active => _tracked.Where(t => t.Confirmed);
 
-    /// <summary>Takes one frame's detections (all of this tracker's class) and writes, for each, the id of
-    /// the confirmed track it belongs to, or null.</summary>
-    public void Update(IReadOnlyList<Detection.Detection> detections, IReadOnlyList<int> indices, int?[] ids)
+    /// <summary>Takes one frame's detections (those of this tracker's class, by index) and writes, for each,
+    /// the id of the confirmed track it belongs to, or null.</summary>
+    /// <param name="time">The frame's stream time in seconds (its pts).</param>
+    /// <param name="cameraFirstFrame">The camera's first frame since (re)start: its confident detections are tracks at once.</param>
+    public void Update(IReadOnlyList<Detection.Detection> detections, IReadOnlyList<int> indices, int?[] ids, double time, bool cameraFirstFrame)
     {
         _frame++;
+        _matched.Clear();
+        // Frames a live stage dropped still pass in the motion model; a repeated or backwards time is one step.
+        var steps = _lastTime is { } last && time > last ? (time - last) * StepsPerSecond : 1;
+        _lastTime = time;
         var high = indices.Where(i => detections[i].Score >= settings.HighScore).ToList();
         var low = indices.Where(i => detections[i].Score >= settings.LowScore && detections[i].Score < settings.HighScore).ToList();
         var unconfirmed = _tracked.Where(t => !t.Confirmed).ToList();
         var pool = _tracked.Where(t => t.Confirmed).Concat(_lost).ToList();
         foreach (var track in pool)
         {
-            track.Predict();
+            track.Predict(steps);
         }
 
         // 1. Confident detections against every confirmed or lost track.
-        var (leftTracks, leftHigh) = Associate(pool, high, detections, settings.MatchCost, weightByScore: true, ids);
+        var (leftTracks, leftHigh) = Associate(pool, high, detections, settings.MatchCost, weightByScore: true, time);
         // 2. Low-score detections against tracks that were tracked until now.
         var stillTracked = leftTracks.Where(t => t.State == TrackState.Tracked).ToList();
-        var (unmatched, _) = Associate(stillTracked, low, detections, settings.LowMatchCost, weightByScore: false, ids);
+        var (unmatched, _) = Associate(stillTracked, low, detections, settings.LowMatchCost, weightByScore: false, time);
         foreach (var track in unmatched)
         {
             track.State = TrackState.Lost;
         }
         // 3. Tracks seen once get one more chance with the confident detections left.
-        var (droppedNew, newDetections) = Associate(unconfirmed, leftHigh, detections, settings.UnconfirmedMatchCost, weightByScore: true, ids);
+        var (droppedNew, newDetections) = Associate(unconfirmed, leftHigh, detections, settings.UnconfirmedMatchCost, weightByScore: true, time);
         foreach (var track in droppedNew)
         {
             track.State = TrackState.Removed;
         }
-        // 4. Confident detections nobody took start tracks (reported from their second frame, except on the first frame).
+        // 4. Confident detections nobody took start tracks (reported from their second frame, except on the camera's first).
         var started = new List<Track>();
         foreach (var i in newDetections.Where(i => detections[i].Score >= settings.NewTrackScore))
         {
-            var track = new Track(nextId(), detections[i].ClassId, Measure(detections[i]), _frame, detections[i].Score, confirmed: _frame == 1);
+            var track = new Track(nextId(), detections[i].ClassId, Measure(detections[i]), _frame, time, detections[i].Score, confirmed: cameraFirstFrame);
             started.Add(track);
-            ids[i] = track.Confirmed ? track.Id : null;
+            _matched[i] = track;
         }
-        foreach (var track in pool.Where(t => t.State == TrackState.Lost && _frame - t.LastSeenFrame > settings.LostFrames))
+        foreach (var track in pool.Where(t => t.State == TrackState.Lost && time - t.LastSeenTime > settings.LostSeconds))
         {
             track.State = TrackState.Removed;
         }
@@ -66,11 +78,16 @@ public sealed class ByteTracker(TrackerSettings settings, Func<int> nextId)
         _tracked = pool.Concat(unconfirmed).Concat(started).Where(t => t.State == TrackState.Tracked).ToList();
         _lost = pool.Where(t => t.State == TrackState.Lost).ToList();
         RemoveDuplicates();
+        // Ids last: a track removed as a duplicate above must not be published.
+        foreach (var (i, track) in _matched)
+        {
+            ids[i] = track.State == TrackState.Tracked && track.Confirmed ? track.Id : null;
+        }
     }
 
     /// <summary>Matches <paramref name="tracks"/> to the detections <paramref name="candidates"/>; matched
     /// tracks take the detection. Returns what is left on both sides.</summary>
-    private (List<Track> Tracks, List<int> Detections) Associate(List<Track> tracks, List<int> candidates, IReadOnlyList<Detection.Detection> detections, double limit, bool weightByScore, int?[] ids)
+    private (List<Track> Tracks, List<int> Detections) Associate(List<Track> tracks, List<int> candidates, IReadOnlyList<Detection.Detection> detections, double limit, bool weightByScore, double time)
     {
         var cost = new double[tracks.Count, candidates.Count];
         for (var t = 0; t < tracks.Count; t++)
@@ -88,8 +105,8 @@ public sealed class ByteTracker(TrackerSettings settings, Func<int> nextId)
         foreach (var (t, d) in matches)
         {
             var detection = detections[candidates[d]];
-            tracks[t].Update(Measure(detection), _frame, detection.Score);
-            ids[candidates[d]] = tracks[t].Id;
+            tracks[t].Update(Measure(detection), _frame, time, detection.Score);
+            _matched[candidates[d]] = tracks[t];
             trackTaken[t] = detectionTaken[d] = true;
         }
         return (tracks.Where((_, t) => !trackTaken[t]).ToList(), candidates.Where((_, d) => !detectionTaken[d]).ToList());
@@ -105,15 +122,16 @@ public sealed class ByteTracker(TrackerSettings settings, Func<int> nextId)
                 var (a, b) = (tracked.Box, lost.Box);
                 if (1 - IntersectionOverUnion(a, new Detection.Detection(0, "", 1, (float)b.X, (float)b.Y, (float)b.Width, (float)b.Height)) < DuplicateCost)
                 {
-                    duplicates.Add(_frame - tracked.StartFrame > _frame - lost.StartFrame ? lost : tracked);
+                    duplicates.Add(tracked.LastSeenFrame - tracked.StartFrame > lost.LastSeenFrame - lost.StartFrame ? lost : tracked);
                 }
             }
         }
-        if (duplicates.Count > 0)
+        foreach (var duplicate in duplicates)
         {
-            _tracked.RemoveAll(duplicates.Contains);
-            _lost.RemoveAll(duplicates.Contains);
+            duplicate.State = TrackState.Removed;
         }
+        _tracked.RemoveAll(duplicates.Contains);
+        _lost.RemoveAll(duplicates.Contains);
     }
 
     /// <summary>A detection as the filter's measurement: centre x, y, aspect (w/h), height.</summary>

@@ -2,9 +2,10 @@ namespace StreamVision.Pipelines.Tracking;
 
 /// <summary>
 /// The constant-velocity Kalman filter of SORT/ByteTrack over a box's centre x, y, aspect ratio
-/// (width/height) and height, with their velocities (one step = one frame). Noise scales with the
-/// box height (std 1/20 of it for position, 1/160 for velocity), so near and far objects are
-/// tracked alike.
+/// (width/height) and height, with their velocities. Noise scales with the box height (std 1/20 of
+/// it for position, 1/160 for velocity), so near and far objects are tracked alike. Velocity is per
+/// step of 1/30 s, the frame rate those constants were tuned at; a prediction spans as many steps as
+/// the stream time between the frames, so frames a live stage dropped do not bend the motion model.
 /// </summary>
 public sealed class KalmanBoxFilter
 {
@@ -19,7 +20,7 @@ public sealed class KalmanBoxFilter
     {
         box.CopyTo(_mean);
         var h = box[3];
-        double[] std = [2 * PositionWeight * h, 2 * PositionWeight * h, 1e-2, 2 * PositionWeight * h, 10 * VelocityWeight * h, 10 * VelocityWeight * h, 1e-5, 10 * VelocityWeight * h];
+        Span<double> std = [2 * PositionWeight * h, 2 * PositionWeight * h, 1e-2, 2 * PositionWeight * h, 10 * VelocityWeight * h, 10 * VelocityWeight * h, 1e-5, 10 * VelocityWeight * h];
         for (var i = 0; i < 8; i++)
         {
             _covariance[i, i] = std[i] * std[i];
@@ -33,33 +34,34 @@ public sealed class KalmanBoxFilter
     /// height velocity of tracks that are not being seen).</summary>
     public void FreezeHeightVelocity() => _mean[7] = 0;
 
-    /// <summary>One frame ahead: x += v, covariance grows by the process noise.</summary>
-    public void Predict()
+    /// <summary><paramref name="steps"/> steps ahead: x += v·steps; the covariance grows by the process
+    /// noise of that many steps.</summary>
+    public void Predict(double steps = 1)
     {
+        var h = _mean[3];
         for (var i = 0; i < 4; i++)
         {
-            _mean[i] += _mean[i + 4];
+            _mean[i] += steps * _mean[i + 4];
         }
-        // P = F P Fᵀ with F = [[I, I], [0, I]]: rows then columns add the velocity block.
+        // P = F P Fᵀ with F = [[I, dt·I], [0, I]]: rows then columns add dt times the velocity block.
         for (var i = 0; i < 4; i++)
         {
             for (var j = 0; j < 8; j++)
             {
-                _covariance[i, j] += _covariance[i + 4, j];
+                _covariance[i, j] += steps * _covariance[i + 4, j];
             }
         }
         for (var j = 0; j < 4; j++)
         {
             for (var i = 0; i < 8; i++)
             {
-                _covariance[i, j] += _covariance[i, j + 4];
+                _covariance[i, j] += steps * _covariance[i, j + 4];
             }
         }
-        var h = _mean[3];
-        double[] std = [PositionWeight * h, PositionWeight * h, 1e-2, PositionWeight * h, VelocityWeight * h, VelocityWeight * h, 1e-5, VelocityWeight * h];
+        Span<double> std = [PositionWeight * h, PositionWeight * h, 1e-2, PositionWeight * h, VelocityWeight * h, VelocityWeight * h, 1e-5, VelocityWeight * h];
         for (var i = 0; i < 8; i++)
         {
-            _covariance[i, i] += std[i] * std[i];
+            _covariance[i, i] += steps * std[i] * std[i];
         }
     }
 
@@ -67,19 +69,20 @@ public sealed class KalmanBoxFilter
     public void Update(ReadOnlySpan<double> box)
     {
         var h = _mean[3];
-        double[] r = [PositionWeight * h, PositionWeight * h, 1e-1, PositionWeight * h];
-        // S = H P Hᵀ + R is the top-left 4×4 block of P plus R.
-        var s = new double[4, 4];
+        Span<double> r = [PositionWeight * h, PositionWeight * h, 1e-1, PositionWeight * h];
+        // S = H P Hᵀ + R is the top-left 4×4 block of P plus R (row-major spans: no allocation per frame).
+        Span<double> s = stackalloc double[16];
         for (var i = 0; i < 4; i++)
         {
             for (var j = 0; j < 4; j++)
             {
-                s[i, j] = _covariance[i, j] + (i == j ? r[i] * r[i] : 0);
+                s[i * 4 + j] = _covariance[i, j] + (i == j ? r[i] * r[i] : 0);
             }
         }
-        var sInverse = Invert4(s);
+        Span<double> sInverse = stackalloc double[16];
+        Invert4(s, sInverse);
         // K = P Hᵀ S⁻¹: P's first four columns times S⁻¹ (8×4).
-        var gain = new double[8, 4];
+        Span<double> gain = stackalloc double[32];
         for (var i = 0; i < 8; i++)
         {
             for (var j = 0; j < 4; j++)
@@ -87,9 +90,9 @@ public sealed class KalmanBoxFilter
                 double sum = 0;
                 for (var k = 0; k < 4; k++)
                 {
-                    sum += _covariance[i, k] * sInverse[k, j];
+                    sum += _covariance[i, k] * sInverse[k * 4 + j];
                 }
-                gain[i, j] = sum;
+                gain[i * 4 + j] = sum;
             }
         }
         Span<double> innovation = stackalloc double[4];
@@ -101,16 +104,16 @@ public sealed class KalmanBoxFilter
         {
             for (var k = 0; k < 4; k++)
             {
-                _mean[i] += gain[i, k] * innovation[k];
+                _mean[i] += gain[i * 4 + k] * innovation[k];
             }
         }
-        // P -= K H P: K times P's first four rows.
-        var top = new double[4, 8];
+        // P -= K H P: K times P's first four rows (copied first, as P changes underneath).
+        Span<double> top = stackalloc double[32];
         for (var k = 0; k < 4; k++)
         {
             for (var j = 0; j < 8; j++)
             {
-                top[k, j] = _covariance[k, j];
+                top[k * 8 + j] = _covariance[k, j];
             }
         }
         for (var i = 0; i < 8; i++)
@@ -120,7 +123,7 @@ public sealed class KalmanBoxFilter
                 double sum = 0;
                 for (var k = 0; k < 4; k++)
                 {
-                    sum += gain[i, k] * top[k, j];
+                    sum += gain[i * 4 + k] * top[k * 8 + j];
                 }
                 _covariance[i, j] -= sum;
             }
@@ -128,35 +131,35 @@ public sealed class KalmanBoxFilter
     }
 
     /// <summary>Gauss–Jordan inverse of a symmetric positive-definite 4×4 matrix (partial pivoting).</summary>
-    private static double[,] Invert4(double[,] m)
+    private static void Invert4(ReadOnlySpan<double> m, Span<double> inverse)
     {
-        var a = new double[4, 8];
+        Span<double> a = stackalloc double[32]; // [m | I], 4 rows of 8
         for (var i = 0; i < 4; i++)
         {
             for (var j = 0; j < 4; j++)
             {
-                a[i, j] = m[i, j];
+                a[i * 8 + j] = m[i * 4 + j];
             }
-            a[i, i + 4] = 1;
+            a[i * 8 + i + 4] = 1;
         }
         for (var col = 0; col < 4; col++)
         {
             var pivot = col;
             for (var row = col + 1; row < 4; row++)
             {
-                if (Math.Abs(a[row, col]) > Math.Abs(a[pivot, col]))
+                if (Math.Abs(a[row * 8 + col]) > Math.Abs(a[pivot * 8 + col]))
                 {
                     pivot = row;
                 }
             }
             for (var j = 0; j < 8; j++)
             {
-                (a[col, j], a[pivot, j]) = (a[pivot, j], a[col, j]);
+                (a[col * 8 + j], a[pivot * 8 + j]) = (a[pivot * 8 + j], a[col * 8 + j]);
             }
-            var scale = a[col, col];
+            var scale = a[col * 8 + col];
             for (var j = 0; j < 8; j++)
             {
-                a[col, j] /= scale;
+                a[col * 8 + j] /= scale;
             }
             for (var row = 0; row < 4; row++)
             {
@@ -164,21 +167,19 @@ public sealed class KalmanBoxFilter
                 {
                     continue;
                 }
-                var factor = a[row, col];
+                var factor = a[row * 8 + col];
                 for (var j = 0; j < 8; j++)
                 {
-                    a[row, j] -= factor * a[col, j];
+                    a[row * 8 + j] -= factor * a[col * 8 + j];
                 }
             }
         }
-        var inverse = new double[4, 4];
         for (var i = 0; i < 4; i++)
         {
             for (var j = 0; j < 4; j++)
             {
-                inverse[i, j] = a[i, j + 4];
+                inverse[i * 4 + j] = a[i * 8 + j + 4];
             }
         }
-        return inverse;
     }
 }

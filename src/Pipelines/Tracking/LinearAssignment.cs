@@ -52,13 +52,14 @@ public static class LinearAssignment
         var v = new double[n + 1];
         var matchOfColumn = new int[n + 1];
         var way = new int[n + 1];
+        var minv = new double[n + 1];
+        var used = new bool[n + 1];
         for (var i = 1; i <= n; i++)
         {
             matchOfColumn[0] = i;
             var j0 = 0;
-            var minv = new double[n + 1];
-            var used = new bool[n + 1];
             Array.Fill(minv, double.PositiveInfinity);
+            Array.Clear(used);
             do
             {
                 used[j0] = true;

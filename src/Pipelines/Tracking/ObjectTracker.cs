@@ -4,33 +4,49 @@ namespace StreamVision.Pipelines.Tracking;
 
 /// <summary>
 /// Tracks one camera's detections class by class (a person never continues a car's track), each class
-/// with its own settings, ids unique across classes and never reused for the camera.
+/// with its own settings, ids unique across classes and increasing for as long as the camera runs
+/// (a restarted camera or service starts again at 1).
 /// </summary>
-public sealed class ObjectTracker(TrackerSettings defaults, IReadOnlyDictionary<int, TrackerSettings>? perClass = null)
+public sealed class ObjectTracker
 {
+    private readonly TrackerSettings _defaults;
+    private readonly IReadOnlyDictionary<int, TrackerSettings>? _perClass;
     private readonly Dictionary<int, ByteTracker> _byClass = new();
     private int _lastId;
+    private long _frames;
+
+    public ObjectTracker(TrackerSettings defaults, IReadOnlyDictionary<int, TrackerSettings>? perClass = null)
+    {
+        (_defaults, _perClass) = (defaults, perClass);
+        LowestScore = Math.Min(defaults.LowScore, perClass?.Values.Select(s => s.LowScore).DefaultIfEmpty(1).Min() ?? 1);
+    }
 
     /// <summary>The lowest score any class's tracker uses: detections below it are never looked at.</summary>
-    public float LowestScore => Math.Min(defaults.LowScore, perClass?.Values.Select(s => s.LowScore).DefaultIfEmpty(1).Min() ?? 1);
+    public float LowestScore { get; }
 
     /// <summary>The track id of each detection of this frame (null: not part of a confirmed track).</summary>
-    public int?[] Update(IReadOnlyList<Detection.Detection> detections)
+    /// <param name="time">The frame's stream time in seconds (pts).</param>
+    public int?[] Update(IReadOnlyList<Detection.Detection> detections, double time)
     {
+        _frames++;
         var ids = new int?[detections.Count];
         var byClass = Enumerable.Range(0, detections.Count).GroupBy(i => detections[i].ClassId).ToDictionary(g => g.Key, g => (IReadOnlyList<int>)g.ToList());
         foreach (var classId in byClass.Keys.Where(c => !_byClass.ContainsKey(c)))
         {
-            _byClass[classId] = new ByteTracker(perClass?.GetValueOrDefault(classId) ?? defaults, () => ++_lastId);
+            _byClass[classId] = new ByteTracker(_perClass?.GetValueOrDefault(classId) ?? _defaults, () => ++_lastId);
         }
         // Every class's tracker sees every frame, with or without detections, so its tracks age.
         foreach (var (classId, tracker) in _byClass)
         {
-            tracker.Update(detections, byClass.GetValueOrDefault(classId) ?? [], ids);
+            tracker.Update(detections, byClass.GetValueOrDefault(classId) ?? [], ids, time, cameraFirstFrame: _frames == 1);
         }
         return ids;
     }
 
     /// <summary>After a discontinuity (reconnect, loop) nothing continues; new tracks get new ids.</summary>
-    public void Restart() => _byClass.Clear();
+    public void Restart()
+    {
+        _byClass.Clear();
+        _frames = 0;
+    }
 }

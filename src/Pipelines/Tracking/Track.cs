@@ -6,7 +6,7 @@ public enum TrackState
     /// <summary>Matched in the latest frame.</summary>
     Tracked,
 
-    /// <summary>Not matched lately; kept (predicted) for up to <see cref="TrackerSettings.LostFrames"/> frames.</summary>
+    /// <summary>Not matched lately; kept (predicted) for up to <see cref="TrackerSettings.LostSeconds"/>.</summary>
     Lost,
 
     /// <summary>Ended; never matched again.</summary>
@@ -18,12 +18,13 @@ public sealed class Track
 {
     private readonly KalmanBoxFilter _filter;
 
-    internal Track(int id, int classId, ReadOnlySpan<double> box, int frame, float score, bool confirmed)
+    internal Track(int id, int classId, ReadOnlySpan<double> box, int frame, double time, float score, bool confirmed)
     {
         Id = id;
         ClassId = classId;
         _filter = new KalmanBoxFilter(box);
         StartFrame = LastSeenFrame = frame;
+        LastSeenTime = time;
         Score = score;
         Confirmed = confirmed;
     }
@@ -37,6 +38,9 @@ public sealed class Track
 
     public int StartFrame { get; }
     public int LastSeenFrame { get; private set; }
+
+    /// <summary>Stream time (seconds) of the frame it was last matched in.</summary>
+    public double LastSeenTime { get; private set; }
     public float Score { get; private set; }
 
     /// <summary>The box estimate as left, top, width, height.</summary>
@@ -50,19 +54,21 @@ public sealed class Track
         }
     }
 
-    internal void Predict()
+    /// <param name="steps">How far ahead, in 1/30 s steps (the filter's unit of velocity).</param>
+    internal void Predict(double steps)
     {
         if (State != TrackState.Tracked)
         {
             _filter.FreezeHeightVelocity();
         }
-        _filter.Predict();
+        _filter.Predict(steps);
     }
 
-    internal void Update(ReadOnlySpan<double> box, int frame, float score)
+    internal void Update(ReadOnlySpan<double> box, int frame, double time, float score)
     {
         _filter.Update(box);
         LastSeenFrame = frame;
+        LastSeenTime = time;
         Score = score;
         State = TrackState.Tracked;
         Confirmed = true;

@@ -59,7 +59,7 @@ public sealed class PoseTests
         public Frame Next(long seq, bool discontinuity = false)
         {
             var frame = _pool.Rent(CancellationToken.None);
-            frame.Stamp("cam", seq, TimeSpan.FromSeconds(seq / 10.0), new CaptureStamp(DateTimeOffset.UnixEpoch.AddSeconds(seq / 10.0), CaptureClock.Sender), DateTimeOffset.UtcNow, discontinuity);
+            frame.Stamp("cam", seq, TimeSpan.FromSeconds(seq / 10.0), new CaptureStamp(DateTimeOffset.UnixEpoch.AddSeconds(seq / 10.0), CaptureClock.Sender), DateTimeOffset.UtcNow, discontinuity, 0);
             return frame;
         }
 
@@ -78,7 +78,7 @@ public sealed class PoseTests
         using var frames = new Frames();
 
         var first = frames.Next(0, discontinuity: true);
-        var use = feeder.Fill(first, buffers);
+        var use = feeder.Fill(first, buffers, startsOver: true);
         Assert.Equal(new PoseUse(PoseSource.Received, TimeSpan.Zero, NewTrajectory: true), use);
         Assert.Equal([1f, 0, 0, 0], buffers.PoseInput("rotation")!);      // no motion on a new trajectory
         Assert.Equal([0f, 0, 0], buffers.PoseInput("translation")!);
@@ -86,7 +86,7 @@ public sealed class PoseTests
         first.Release();
 
         var second = frames.Next(1);
-        use = feeder.Fill(second, buffers);
+        use = feeder.Fill(second, buffers, startsOver: false);
         Assert.False(use.NewTrajectory);
         var r = buffers.PoseInput("rotation")!; // w, x, y, z of a 90° turn about y
         Assert.Equal(MathF.Cos(MathF.PI / 4), r[0], 5);
@@ -112,7 +112,7 @@ public sealed class PoseTests
         for (var seq = 0; seq < 5; seq++)
         {
             var frame = frames.Next(seq, discontinuity: seq == 0);
-            uses.Add((feeder.Fill(frame, buffers), buffers.PoseInput("translation")![0]));
+            uses.Add((feeder.Fill(frame, buffers, frame.Discontinuity), buffers.PoseInput("translation")![0]));
             frame.Release();
         }
         Assert.Equal([PoseSource.Received, PoseSource.Received, PoseSource.Missing, PoseSource.Received, PoseSource.Received], uses.Select(u => u.Use.Source));
@@ -129,7 +129,7 @@ public sealed class PoseTests
         var feeder = new PoseFeeder(spec, image, new PoseSettings(null, PoseClock.CaptureTime, TimeSpan.FromMilliseconds(30), new Dictionary<string, FixedPose> { ["cam"] = fixedPose }), "cam");
         using var frames = new Frames();
         var frame = frames.Next(0, discontinuity: true);
-        Assert.Equal(PoseSource.Fixed, feeder.Fill(frame, buffers).Source);
+        Assert.Equal(PoseSource.Fixed, feeder.Fill(frame, buffers, frame.Discontinuity).Source);
         frame.Release();
         // 320x180 frames stretched to the 160x96 input: x by 0.5, y by 96/180.
         var k = buffers.PoseInput("intrinsics")!;
