@@ -14,9 +14,13 @@ internal static class BatchCommand
         var outDir = new Option<string>("--out") { Description = "Output folder (one sub-folder per video).", Required = true };
         var flags = new ConfigFlags(error); // the config's stages and models sections are used
         var noMasks = new Option<bool>("--no-masks") { Description = "Write only the JSON lines, not the mask PNGs." };
+        var shard = new Option<string?>("--shard")
+        {
+            Description = "K/N: process only every N-th video of the sorted list, starting at the K-th (0-based, e.g. $JOB_COMPLETION_INDEX/4 in a Kubernetes Indexed Job). Give every shard the same videos.",
+        };
         var command = new Command("batch", "Process video files losslessly: one result per decoded frame, written to --out.")
         {
-            videos, outDir, noMasks,
+            videos, outDir, noMasks, shard,
         };
         flags.AddTo(command);
         command.SetAction((parse, ct) => ErrorReporting.Guard(error, async () =>
@@ -24,6 +28,25 @@ internal static class BatchCommand
             var cfg = flags.Load(parse, requireCameras: false);
             using var loggers = Logging.Create(cfg.LogLevel == "information" ? "warning" : cfg.LogLevel, cfg.LogFormat);
             var inputs = parse.GetValue(videos)!;
+            if (parse.GetValue(shard) is { } shardText)
+            {
+                BatchShard part;
+                try
+                {
+                    part = BatchShard.Parse(shardText);
+                }
+                catch (FormatException e)
+                {
+                    throw new Pipelines.Configuration.ConfigurationException(e.Message, e);
+                }
+                var all = inputs.Distinct(StringComparer.Ordinal).Count();
+                inputs = [.. part.Take(inputs)];
+                output.WriteLine($"shard {part}: {inputs.Length} of {all} videos");
+                if (inputs.Length == 0)
+                {
+                    return ExitCodes.Ok;
+                }
+            }
             var job = new BatchJob(cfg, parse.GetValue(outDir)!, loggers) { WriteMasks = !parse.GetValue(noMasks) };
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
             if (!console.Profile.Capabilities.Interactive)

@@ -41,6 +41,9 @@ public sealed class DetectionTests : IDisposable
             Assert.Equal(1, lines[seq].GetProperty("counts").GetProperty("person").GetInt32());
         }
         Assert.All(lines, l => Assert.Equal("yolox_nano_416x416", l.GetProperty("model").GetString()));
+        // Real payloads with boxes and track ids match the published schema.
+        var schema = SchemaTests.LoadSchemas()["detection"];
+        Assert.All(lines.Where((_, seq) => seq % 50 == 0), l => Assert.True(schema.Evaluate(l).IsValid, l.GetRawText()));
 
         // Tracking (on by default). Counted by looking at a frame every 2 s: six people walk in one at a
         // time — a woman in a grey cardigan (frames ~60-180), a man in a black hoodie (~220-420), a woman

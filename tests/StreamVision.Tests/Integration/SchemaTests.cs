@@ -14,7 +14,7 @@ public sealed class SchemaTests
 {
     private static readonly string SchemaDir = Path.Combine(SharedData.RepoRoot, "docs", "schemas", "v1");
 
-    private static Dictionary<string, JsonSchema> LoadSchemas()
+    internal static Dictionary<string, JsonSchema> LoadSchemas()
     {
         var options = new BuildOptions { SchemaRegistry = new SchemaRegistry() };
         var files = Directory.GetFiles(SchemaDir, "*.schema.json").OrderBy(f => Path.GetFileName(f) == "header.schema.json" ? 0 : 1);
