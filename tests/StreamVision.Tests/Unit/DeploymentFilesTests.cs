@@ -75,6 +75,30 @@ public sealed class DeploymentFilesTests
     }
 
     [Fact]
+    public async Task The_kubernetes_batch_job_shards_by_its_completion_index_over_as_many_shards_as_completions()
+    {
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(Read("deploy", "kubernetes", "batch-job.yaml")));
+        var job = (YamlMappingNode)yaml.Documents[0].RootNode;
+        Assert.Equal("Job", job["kind"].ToString());
+        var spec = (YamlMappingNode)job["spec"];
+        Assert.Equal("Indexed", spec["completionMode"].ToString());
+        var completions = int.Parse(spec["completions"].ToString());
+        var pod = (YamlMappingNode)((YamlMappingNode)spec["template"])["spec"];
+        var container = (YamlMappingNode)((YamlSequenceNode)pod["containers"])[0];
+        var command = Assert.Single((YamlSequenceNode)container["args"]).ToString();
+        Assert.Contains($"--shard \"${{JOB_COMPLETION_INDEX}}/{completions}\"", command);
+        // The program path is the image's, and every folder the command names is mounted.
+        Assert.Contains("ENTRYPOINT [\"dotnet\", \"/app/streamvision.dll\"]", Read("docker", "Dockerfile.cpu"));
+        Assert.StartsWith("exec dotnet /app/streamvision.dll batch ", command);
+        var mounts = ((YamlSequenceNode)container["volumeMounts"]).Select(m => ((YamlMappingNode)m)["mountPath"].ToString()).ToList();
+        Assert.All(Regex.Matches(command, @"(?<= )/(\w+)(?=[/ ])").Select(m => "/" + m.Groups[1].Value).Where(p => p != "/app"), p => Assert.Contains(p, mounts));
+        // Every flag the command uses is one the batch command has.
+        var help = await CliRun.InvokeAsync("batch", "--help");
+        Assert.All(Regex.Matches(command, @"--[a-z-]+").Select(m => m.Value), flag => Assert.Contains(flag, help.Output));
+    }
+
+    [Fact]
     public void The_compose_setup_wires_the_camera_broker_and_ports_it_declares()
     {
         var yaml = new YamlStream();
