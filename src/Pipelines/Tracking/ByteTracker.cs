@@ -1,5 +1,3 @@
-using StreamVision.Pipelines.Detection;
-
 namespace StreamVision.Pipelines.Tracking;
 
 /// <summary>
@@ -95,7 +93,7 @@ public sealed class ByteTracker(TrackerSettings settings, Func<int> nextId)
             for (var d = 0; d < candidates.Count; d++)
             {
                 var detection = detections[candidates[d]];
-                var iou = IntersectionOverUnion(tracks[t].Box, detection);
+                var iou = IntersectionOverUnion(tracks[t].Box, (detection.X, detection.Y, detection.Width, detection.Height));
                 cost[t, d] = 1 - (weightByScore ? iou * detection.Score : iou);
             }
         }
@@ -119,8 +117,7 @@ public sealed class ByteTracker(TrackerSettings settings, Func<int> nextId)
         {
             foreach (var lost in _lost)
             {
-                var (a, b) = (tracked.Box, lost.Box);
-                if (1 - IntersectionOverUnion(a, new Detection.Detection(0, "", 1, (float)b.X, (float)b.Y, (float)b.Width, (float)b.Height)) < DuplicateCost)
+                if (1 - IntersectionOverUnion(tracked.Box, lost.Box) < DuplicateCost)
                 {
                     duplicates.Add(tracked.LastSeenFrame - tracked.StartFrame > lost.LastSeenFrame - lost.StartFrame ? lost : tracked);
                 }
@@ -137,14 +134,14 @@ public sealed class ByteTracker(TrackerSettings settings, Func<int> nextId)
     /// <summary>A detection as the filter's measurement: centre x, y, aspect (w/h), height.</summary>
     private static double[] Measure(in Detection.Detection d) => [d.X + d.Width / 2.0, d.Y + d.Height / 2.0, d.Width / Math.Max(d.Height, 1e-6), d.Height];
 
-    private static double IntersectionOverUnion((double X, double Y, double Width, double Height) a, in Detection.Detection b)
+    private static double IntersectionOverUnion((double X, double Y, double Width, double Height) a, (double X, double Y, double Width, double Height) b)
     {
         var left = Math.Max(a.X, b.X);
         var top = Math.Max(a.Y, b.Y);
         var right = Math.Min(a.X + a.Width, b.X + b.Width);
         var bottom = Math.Min(a.Y + a.Height, b.Y + b.Height);
         var intersection = Math.Max(0, right - left) * Math.Max(0, bottom - top);
-        var union = a.Width * a.Height + (double)b.Width * b.Height - intersection;
+        var union = a.Width * a.Height + b.Width * b.Height - intersection;
         return union <= 0 ? 0 : intersection / union;
     }
 }

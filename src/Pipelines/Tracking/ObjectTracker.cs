@@ -1,5 +1,3 @@
-using StreamVision.Pipelines.Detection;
-
 namespace StreamVision.Pipelines.Tracking;
 
 /// <summary>

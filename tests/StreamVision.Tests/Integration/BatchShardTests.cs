@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using StreamVision.Host.Cli;
 using StreamVision.Tests.Support;
 
@@ -36,21 +35,6 @@ public sealed class BatchShardTests
         Assert.Equal(new BatchShard(1, 3).Take(videos), parts[1]);
     }
 
-    private static string Clip(TempDir dir, string name, int frames)
-    {
-        var path = Path.Combine(dir.Path, name);
-        var start = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true };
-        foreach (var a in (string[])["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10", "-frames:v", frames.ToString(), "-pix_fmt", "yuv420p", path])
-        {
-            start.ArgumentList.Add(a);
-        }
-        using var ffmpeg = Process.Start(start)!;
-        var error = ffmpeg.StandardError.ReadToEnd();
-        ffmpeg.WaitForExit();
-        Assert.True(ffmpeg.ExitCode == 0, error);
-        return path;
-    }
-
     private static Dictionary<string, int> Results(string output) => Directory.GetDirectories(output)
         .ToDictionary(d => Path.GetFileName(d)!, d => File.ReadAllLines(Path.Combine(d, "segmentation.jsonl")).Length);
 
@@ -58,7 +42,7 @@ public sealed class BatchShardTests
     public async Task Two_shards_over_four_videos_give_what_one_batch_gives_and_each_resumes_alone()
     {
         using var dir = new TempDir();
-        string[] videos = [Clip(dir, "a.mp4", 12), Clip(dir, "b.mp4", 7), Clip(dir, "c.mp4", 9), Clip(dir, "d.mp4", 5)];
+        string[] videos = [TestClips.Make(dir, "a.mp4", 12), TestClips.Make(dir, "b.mp4", 7), TestClips.Make(dir, "c.mp4", 9), TestClips.Make(dir, "d.mp4", 5)];
         var whole = Path.Combine(dir.Path, "whole");
         var sharded = Path.Combine(dir.Path, "sharded");
 

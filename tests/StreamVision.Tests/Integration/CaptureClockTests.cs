@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using StreamVision.Host.Config;
 using StreamVision.Host.Hosting;
@@ -170,31 +169,13 @@ public sealed class CaptureClockTests
         }
     }
 
-    private static string MakeClip(TempDir dir, string name, string? creationTime)
-    {
-        var path = Path.Combine(dir.Path, name);
-        var args = new List<string> { "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10", "-t", "2", "-pix_fmt", "yuv420p" };
-        if (creationTime is not null)
-        {
-            args.AddRange(["-metadata", $"creation_time={creationTime}"]);
-        }
-        args.Add(path);
-        var start = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true };
-        args.ForEach(start.ArgumentList.Add);
-        using var ffmpeg = Process.Start(start)!;
-        var error = ffmpeg.StandardError.ReadToEnd();
-        ffmpeg.WaitForExit();
-        Assert.True(ffmpeg.ExitCode == 0, error);
-        return path;
-    }
-
     [Fact]
     public async Task A_recording_is_stamped_with_its_creation_time_plus_pts_and_ages_count_from_arrival()
     {
         using var dir = new TempDir();
         // MP4 keeps whole seconds of its creation time.
-        var dated = MakeClip(dir, "dated.mp4", "2024-05-06T07:08:09Z");
-        var undated = MakeClip(dir, "undated.mp4", null);
+        var dated = TestClips.Make(dir, "dated.mp4", 20, "-metadata", "creation_time=2024-05-06T07:08:09Z");
+        var undated = TestClips.Make(dir, "undated.mp4", 20);
         var start = new DateTimeOffset(2024, 5, 6, 7, 8, 9, TimeSpan.Zero);
 
         var before = DateTimeOffset.UtcNow;

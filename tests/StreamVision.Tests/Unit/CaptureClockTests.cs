@@ -82,7 +82,8 @@ public sealed class CaptureClockTests
         Assert.Equal(new DateTimeOffset(2036, 2, 7, 6, 28, 16, TimeSpan.Zero).AddSeconds(10), SenderClock.NtpToTime(10UL << 32));
     }
 
-    private static byte[] Interleaved(byte channel, byte[] payload)
+    /// <summary>An RTSP interleaved frame: '$', channel, 16-bit length, payload.</summary>
+    internal static byte[] Interleaved(byte channel, byte[] payload)
     {
         var frame = new byte[4 + payload.Length];
         frame[0] = (byte)'$';
@@ -185,7 +186,7 @@ public sealed class CaptureClockTests
 /// conversations (replies, SDP, interleaved RTP and RTCP) must never make it throw.</summary>
 public sealed class HostileCameraStreamTests
 {
-    private static string Frame(byte channel, byte[] payload) => "$" + (char)channel + (char)(payload.Length >> 8) + (char)(payload.Length & 0xFF) + Encoding.Latin1.GetString(payload);
+    private static string Frame(byte channel, byte[] payload) => Encoding.Latin1.GetString(CaptureClockTests.Interleaved(channel, payload));
 
     private const string Requests = "DESCRIBE rtsp://cam/ RTSP/1.0\r\nCSeq: 2\r\n\r\nSETUP rtsp://cam/stream=0 RTSP/1.0\r\nCSeq: 3\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n\r\nPLAY rtsp://cam/ RTSP/1.0\r\nCSeq: 4\r\nSession: 1\r\n\r\n";
 
