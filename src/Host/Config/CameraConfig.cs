@@ -45,6 +45,12 @@ public sealed class CameraConfig
 
     /// <summary>A fixed pose for models with pose inputs, used when no received pose matches a frame.</summary>
     public FixedPoseConfig? Pose { get; set; }
+
+    /// <summary>Areas the events stage reports objects in (entered, left, occupancy).</summary>
+    public List<ZoneConfig> Zones { get; set; } = new();
+
+    /// <summary>Tripwires the events stage counts crossings of, by direction.</summary>
+    public List<LineConfig> Lines { get; set; } = new();
 }
 
 public sealed class FixedPoseConfig
@@ -128,6 +134,10 @@ public sealed class CameraRules(ServiceConfig root) : SectionRules<CameraConfig>
         if (camera.Reconnect.MaxAttempts is < 1)
         {
             yield return ConfigProblem.Bad($"{key}.reconnect.max_attempts", camera.Reconnect.MaxAttempts, "use a positive number, or leave it out to retry forever.");
+        }
+        foreach (var problem in CameraZonesConfig.Check(camera, key))
+        {
+            yield return problem;
         }
         if (camera.MaxFrames is <= 0)
         {

@@ -18,6 +18,9 @@ public sealed class StagesConfig
     [DeprecatedKey("narration")]
     public VideoLlmStageConfig VideoLlm { get; set; } = new();
 
+    /// <summary>Events, zones and lines over the detection stage's tracks.</summary>
+    public EventsStageConfig Events { get; set; } = new();
+
     public bool AnyEnabled => Segmentation.Enabled || Detection.Enabled || Depth.Enabled || Flow.Enabled || SemDepth.Enabled || Body.Enabled || VideoLlm.Enabled;
 }
 
@@ -76,7 +79,8 @@ public sealed class StagesRules(ServiceConfig root) : SectionRules<StagesConfig>
                 yield return ConfigProblem.Bad($"{key}.{name}.batch.deadline_ms", stage.Batch.DeadlineMs, "use 0..1000 ms (a few ms keeps latency low).");
             }
         }
-        foreach (var problem in new PerceptionStageRules(Root).Check(stages, key).Concat(new VideoLlmRules(Root).Check(stages.VideoLlm, $"{key}.videollm")))
+        foreach (var problem in new PerceptionStageRules(Root).Check(stages, key).Concat(new VideoLlmRules(Root).Check(stages.VideoLlm, $"{key}.videollm"))
+                     .Concat(stages.Events.Check(stages, $"{key}.events")))
         {
             yield return problem;
         }

@@ -44,7 +44,9 @@ public sealed class BatchJob(ServiceConfig config, string outputDirectory, ILogg
     /// <param name="progress">Called with (input index, frames done, frames expected or null).</param>
     public async Task<List<BatchFileReport>> RunAsync(IReadOnlyList<string> inputs, Action<int, long, long?>? started, Action<int, long>? progress, CancellationToken cancellationToken)
     {
-        var stages = StageBuilder.Build(config, _log);
+        // An input whose name is a configured camera's id gets that camera's zones and lines.
+        var stages = StageBuilder.Build(config, _log, zones: name => config.Cameras.FirstOrDefault(c => c.Id == name) is { } camera
+            ? CameraZonesConfig.ToZones(camera) : Pipelines.Events.CameraZones.None);
         var reports = new List<BatchFileReport>();
         var names = new HashSet<string>(StringComparer.Ordinal);
         using var files = new OutputFolder(outputDirectory);
@@ -76,7 +78,7 @@ public sealed class BatchJob(ServiceConfig config, string outputDirectory, ILogg
             return new BatchFileReport(input, name, doneFrames, doneFrames, clock.Elapsed, null, 0, doneFrames, Skipped: true);
         }
         var resumeAt = BatchResume.Prepare(folder, stages.Select(s => s.Name + ".jsonl").ToList());
-        using var source = new FrameSource(new SourceOptions(name, input, Realtime: false) { PoolCapacity = Pipeline.PoolCapacityFor(policy, stages.Count), SkipFrames = resumeAt });
+        using var source = new FrameSource(new SourceOptions(name, input, Realtime: false) { PoolCapacity = Pipeline.PoolCapacityFor(policy, stages), SkipFrames = resumeAt });
         try
         {
             source.Open();

@@ -120,11 +120,12 @@ public sealed class LiveCameras(ServiceConfig config, StageSet stages, Pipeline 
 
     private void Attach(CameraConfig camera)
     {
-        var source = new FrameSource(ConfigLoader.SourceOptionsFor(config, camera, Pipeline.PoolCapacityFor(pipeline.Policy, stages.All.Count)));
+        var source = new FrameSource(ConfigLoader.SourceOptionsFor(config, camera, Pipeline.PoolCapacityFor(pipeline.Policy, stages.All)));
         try
         {
             source.Open();
             source.StatusChanged += AnnounceStatus;
+            stages.Zones[camera.Id] = CameraZonesConfig.ToZones(camera);
             pipeline.AddCamera(source);
         }
         catch

@@ -18,7 +18,9 @@ public static class StageBuilder
 {
     /// <param name="poses">Poses received over MQTT, for stages whose models take a camera pose.</param>
     /// <param name="facts">What perception says about a camera now, for the VideoLLM's verbalizer.</param>
-    public static List<IStageFactory> Build(ServiceConfig config, ILogger log, PoseBoard? poses = null, Func<string, Cache.Multimodal.FrameFacts>? facts = null)
+    /// <param name="zones">A camera's zones and lines (for cameras added while running too); none by default.</param>
+    public static List<IStageFactory> Build(ServiceConfig config, ILogger log, PoseBoard? poses = null, Func<string, Cache.Multimodal.FrameFacts>? facts = null,
+        Func<string, Pipelines.Events.CameraZones>? zones = null)
     {
         var stages = new List<IStageFactory>();
         var s = config.Stages;
@@ -40,6 +42,10 @@ public static class StageBuilder
             if (s.VideoLlm.Enabled)
             {
                 stages.Add(VideoLlm(config, log, facts ?? (_ => Cache.Multimodal.FrameFacts.None)));
+            }
+            if (s.Events.Runs(s) && stages.OfType<DetectionStageFactory>().FirstOrDefault() is { } detection)
+            {
+                stages.Add(new Pipelines.Events.EventsStageFactory(s.Events.ToSettings(), zones ?? (_ => Pipelines.Events.CameraZones.None), detection.ModelId));
             }
             return stages;
         }

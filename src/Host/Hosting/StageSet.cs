@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using StreamVision.Host.Config;
+using StreamVision.Pipelines.Events;
 using StreamVision.Pipelines.Graph;
 using StreamVision.Pipelines.Pose;
 using StreamVision.Pipelines.VideoLlm;
@@ -14,7 +15,11 @@ public sealed class StageSet : IDisposable
     public StageSet(ServiceConfig config, ILoggerFactory loggers)
     {
         Poses = config.Stages.SemDepth is { Enabled: true, Pose.Mqtt: true } ? new PoseBoard() : null;
-        All = StageBuilder.Build(config, loggers.CreateLogger("streamvision"), Poses, Facts.Of);
+        foreach (var camera in config.Cameras)
+        {
+            Zones[camera.Id] = CameraZonesConfig.ToZones(camera);
+        }
+        All = StageBuilder.Build(config, loggers.CreateLogger("streamvision"), Poses, Facts.Of, camera => Zones.GetValueOrDefault(camera, CameraZones.None));
         VideoLlm = All.OfType<VideoLlmStageFactory>().FirstOrDefault();
     }
 
@@ -25,6 +30,10 @@ public sealed class StageSet : IDisposable
 
     /// <summary>What perception says about each camera now, for the VideoLLM's verbalizer.</summary>
     public PerceptionFacts Facts { get; } = new();
+
+    /// <summary>Each camera's zones and lines, for the events stage; a camera added while running puts
+    /// its own here before it starts.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, CameraZones> Zones { get; } = new();
 
     /// <summary>The VideoLLM stage, when enabled (questions, memory stats).</summary>
     public VideoLlmStageFactory? VideoLlm { get; }

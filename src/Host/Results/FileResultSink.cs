@@ -18,6 +18,20 @@ public sealed class FileResultSink(OutputFolder files, ResultEncoding encoding) 
         {
             files.WriteFile(PathOf(companion.Kind, companion.FileExtension), companion.Bytes);
         }
-        files.AppendLine($"{r.CameraId}/{r.Stage}.jsonl", encoded.Json);
+        foreach (var extra in encoded.Extras)
+        {
+            if (extra.AppendLine)
+            {
+                files.AppendLine(extra.File, extra.Bytes);
+            }
+            else
+            {
+                files.WriteFile(extra.File, extra.Bytes);
+            }
+        }
+        if (encoded.Json.Length > 0)
+        {
+            files.AppendLine($"{r.CameraId}/{r.Stage}.jsonl", encoded.Json);
+        }
     }
 }

@@ -14,8 +14,17 @@ public sealed class MqttResultSink(MqttPublisher publisher, MqttTopics topics, R
     public void Write(StageResult r)
     {
         var encoded = encoding.Encode(r, DateTimeOffset.UtcNow, kind => topics.Companion(r.CameraId, r.Stage, kind));
-        latest?.Store(r.CameraId, r.Stage, encoded);
-        publisher.TryPublish(new OutgoingMessage(topics.Task(r.CameraId, r.Stage), encoded.Json, "application/json", Qos: qos.Results));
+        if (encoded.Json.Length > 0)
+        {
+            latest?.Store(r.CameraId, r.Stage, encoded);
+            publisher.TryPublish(new OutgoingMessage(topics.Task(r.CameraId, r.Stage), encoded.Json, "application/json", Qos: qos.Results));
+        }
+        foreach (var extra in encoded.Extras)
+        {
+            // Events and retained snapshots are state a subscriber acts on: they go at the state QoS.
+            publisher.TryPublish(new OutgoingMessage($"{topics.Prefix}/{extra.Topic}", extra.Bytes, extra.ContentType, Retain: extra.Retain, Qos: qos.State,
+                UserProperties: extra.UserProperties.Count > 0 ? extra.UserProperties : null));
+        }
         foreach (var companion in encoded.Companions)
         {
             publisher.TryPublish(new OutgoingMessage(topics.Companion(r.CameraId, r.Stage, companion.Kind), companion.Bytes, companion.ContentType, Qos: qos.Companions, UserProperties:

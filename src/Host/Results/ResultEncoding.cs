@@ -22,6 +22,7 @@ public sealed class ResultEncoding(StagesConfig stages)
         SemDepthResult j => SemDepthEncoder.Encode(j, publishTime, stages.SemDepth.PublishMask, stages.SemDepth.PublishDepth, companionLocation),
         BodyResult b => BodyEncoder.Encode(b, publishTime),
         Pipelines.VideoLlm.NarrationResult n => VideoLlmEncoder.Encode(n, publishTime),
+        Pipelines.Events.EventsResult e => EventsEncoder.Encode(e, publishTime),
         _ => throw new NotSupportedException($"no encoder for {result.GetType().Name} results"),
     };
 }

@@ -32,9 +32,8 @@ public sealed class DepthResult : StageResult
     /// <summary>Row-major values, in metres or relative inverse depth.</summary>
     public ReadOnlySpan<float> Values => _values.Span;
 
-    public override void Dispose()
+    protected override void Free()
     {
         _values.Return();
-        base.Dispose();
     }
 }

@@ -11,4 +11,8 @@ public sealed class DetectionResult : StageResult
 
     /// <summary>The stage tracks objects: every detection says its track (or null).</summary>
     public bool Tracked { get; init; }
+
+    /// <summary>Tracks that ended with this frame (their last detection was earlier); consumers close
+    /// what they keep per track. After a restart of the stream every earlier track has ended too.</summary>
+    public IReadOnlyList<int> EndedTracks { get; init; } = [];
 }

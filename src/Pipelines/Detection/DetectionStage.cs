@@ -62,6 +62,10 @@ internal sealed class DetectionStage(OnnxModel model, DetectionSettings settings
             detections = detections.Select((d, i) => d with { TrackId = ids[i] })
                 .Where(d => d.Score >= settings.ScoreThreshold || d.TrackId is not null).ToList();
         }
-        return new DetectionResult { Detections = detections, FrameWidth = frame.Width, FrameHeight = frame.Height, Tracked = tracker is not null };
+        return new DetectionResult
+        {
+            Detections = detections, FrameWidth = frame.Width, FrameHeight = frame.Height, Tracked = tracker is not null,
+            EndedTracks = tracker is { Ended.Count: > 0 } ? tracker.Ended.ToArray() : [],
+        };
     }
 }

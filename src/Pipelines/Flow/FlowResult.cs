@@ -41,9 +41,8 @@ public sealed class FlowResult : StageResult
 
     public ReadOnlySpan<float> Field => _field.Span;
 
-    public override void Dispose()
+    protected override void Free()
     {
         _field.Return();
-        base.Dispose();
     }
 }

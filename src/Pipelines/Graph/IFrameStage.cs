@@ -10,6 +10,18 @@ public interface IFrameStage : IDisposable
     /// <summary>Computes the result for <paramref name="frame"/>, or null when this frame yields none
     /// (e.g. the VideoLLM between narrations). The frame stays owned by the caller.</summary>
     StageResult? Process(Frame frame);
+
+    /// <summary>The camera's stream has ended (a file's end, the camera removed, the service
+    /// stopping): a last result, e.g. the events that end with the stream, or null.</summary>
+    StageResult? Finish() => null;
+}
+
+/// <summary>A stage that consumes other stages' results for the same frame (see
+/// <see cref="IStageFactory.Consumes"/>); it is given the frame too, e.g. to crop a snapshot.</summary>
+public interface IConsumingStage : IFrameStage
+{
+    /// <summary>Computes the result for <paramref name="frame"/> from its producers' results.</summary>
+    StageResult? Process(Frame frame, StageInputs inputs);
 }
 
 /// <summary>Makes a stage instance per camera; owns what the instances share.</summary>
@@ -25,4 +37,8 @@ public interface IStageFactory : IDisposable
     string Provider { get; }
 
     IFrameStage Create(string cameraId);
+
+    /// <summary>Stages whose results for the same frame this stage consumes (its instances are then
+    /// <see cref="IConsumingStage"/>s fed by those stages, not by the camera). Empty: fed by the camera.</summary>
+    IReadOnlyList<string> Consumes => [];
 }

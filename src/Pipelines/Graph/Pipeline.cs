@@ -6,9 +6,10 @@ using StreamVision.Ingest.Sources;
 namespace StreamVision.Pipelines.Graph;
 
 /// <summary>
-/// The stage graph: every camera's frames fan out to every enabled stage without copying pixels (one
-/// pooled buffer, one reference per stage), each (camera, stage) pair has its own bounded queue, and
-/// all results meet in one bounded results channel. A camera that fails is reported and the others
+/// The stage graph: every camera's frames fan out to every stage fed by the camera without copying
+/// pixels (one pooled buffer, one reference per stage), stages that consume other stages' results get
+/// them with the same frame (<see cref="StageGraph"/>, <see cref="ResultJoin"/>), each (camera, stage)
+/// pair has its own bounded queue, and all results meet in one bounded results channel. A camera that fails is reported and the others
 /// keep running (a live camera reconnects by itself inside its source). Cameras can be added and
 /// removed while it runs, and a stage switched off and on per camera.
 /// </summary>
@@ -37,7 +38,7 @@ public sealed class Pipeline : IDisposable
 
     public Pipeline(IReadOnlyList<FrameSource> sources, IReadOnlyList<IStageFactory> stages, DeliveryPolicy policy, ILogger log, int resultQueueCapacity = 64)
     {
-        _stages = stages;
+        _stages = StageGraph.Order(stages);
         _log = log;
         Policy = policy;
         foreach (var source in sources)
@@ -60,12 +61,37 @@ public sealed class Pipeline : IDisposable
     private Lane CreateLane(FrameSource source)
     {
         var policy = source.PacedByConsumer && !Policy.Lossless ? DeliveryPolicy.Batch(Policy.QueueCapacity) : Policy;
-        return new(source, _stages.Select(s => new StageRunner(s.Name, source.CameraId, s.Create(source.CameraId), policy, _log)).ToList());
+        var runners = new Dictionary<string, StageRunner>();
+        try
+        {
+            foreach (var stage in _stages)
+            {
+                var runner = new StageRunner(stage.Name, source.CameraId, stage.Create(source.CameraId), policy, _log, stage.Consumes);
+                runners[stage.Name] = runner;
+                if (stage.Consumes.Count > 0)
+                {
+                    _ = new ResultJoin(runner, stage.Consumes.Select(p => runners[p]).ToArray(), policy);
+                }
+            }
+        }
+        catch
+        {
+            foreach (var runner in runners.Values)
+            {
+                runner.DisposeStage();
+            }
+            throw;
+        }
+        return new(source, runners.Values.ToList());
     }
 
     /// <summary>Frames a pipeline needs in its pool per camera: every stage queue full, every stage
-    /// busy with one, and one being decoded.</summary>
-    public static int PoolCapacityFor(DeliveryPolicy policy, int stageCount) => stageCount * (policy.QueueCapacity + 1) + 2;
+    /// busy with one, every consuming stage's frames waiting for their last producer, and one being decoded.</summary>
+    public static int PoolCapacityFor(DeliveryPolicy policy, IReadOnlyList<IStageFactory> stages)
+        => PoolCapacityFor(policy, stages.Count, stages.Count(s => s.Consumes.Count > 0));
+
+    public static int PoolCapacityFor(DeliveryPolicy policy, int stageCount, int consumingStages = 0)
+        => stageCount * (policy.QueueCapacity + 1) + consumingStages * ResultJoin.CapacityFor(policy) + 2;
 
     public DeliveryPolicy Policy { get; }
 
@@ -204,7 +230,7 @@ public sealed class Pipeline : IDisposable
                 FrameTap?.Invoke(frame);
                 foreach (var runner in runners)
                 {
-                    if (!runner.Enabled)
+                    if (!runner.Enabled || runner.Consumes)
                     {
                         continue;
                     }
@@ -230,7 +256,8 @@ public sealed class Pipeline : IDisposable
         }
         finally
         {
-            foreach (var runner in runners)
+            // Consuming stages complete when their producers end (ResultJoin).
+            foreach (var runner in runners.Where(r => !r.Consumes))
             {
                 runner.Complete();
             }

@@ -6,7 +6,7 @@ namespace StreamVision.Pipelines.Graph;
 /// <summary>
 /// What a stage says about one frame. It carries the frame's identity and times (camera, sequence,
 /// presentation and capture time) so every published payload belongs to exactly the frame it was
-/// computed from. Results may hold pooled memory: whoever consumes one disposes it.
+/// computed from. Results may hold pooled memory: whoever holds one disposes it (see <see cref="Retain"/>).
 /// </summary>
 public abstract class StageResult : IDisposable
 {
@@ -34,6 +34,10 @@ public abstract class StageResult : IDisposable
     /// <summary>Ties the result to the frame it was computed from; the one place every stage stamps it.</summary>
     /// <param name="startedTimestamp">When the stage began on the frame (<see cref="Stopwatch.GetTimestamp"/>).</param>
     internal TResult Describe<TResult>(Frame frame, string stage, string modelId, long startedTimestamp) where TResult : StageResult
+        => Describe<TResult>(FrameStamp.Of(frame), stage, modelId, startedTimestamp);
+
+    /// <summary>As above, for a result about a frame no longer held (e.g. the last one, when the stream ends).</summary>
+    internal TResult Describe<TResult>(FrameStamp frame, string stage, string modelId, long startedTimestamp) where TResult : StageResult
     {
         CameraId = frame.CameraId;
         Sequence = frame.Sequence;
@@ -48,5 +52,28 @@ public abstract class StageResult : IDisposable
         return (TResult)this;
     }
 
-    public virtual void Dispose() => GC.SuppressFinalize(this);
+    private int _holders = 1;
+
+    /// <summary>Adds a holder: a result can go both to the sinks and to the stages that consume it, and
+    /// its pooled memory returns when the last holder disposes it.</summary>
+    internal void Retain() => Interlocked.Increment(ref _holders);
+
+    public void Dispose()
+    {
+        if (Interlocked.Decrement(ref _holders) == 0)
+        {
+            Free();
+        }
+    }
+
+    /// <summary>Returns pooled memory; runs once, when the last holder lets go.</summary>
+    protected virtual void Free()
+    {
+    }
+}
+
+/// <summary>A frame's identity and times, kept after the pooled frame is released.</summary>
+public readonly record struct FrameStamp(string CameraId, long Sequence, TimeSpan Pts, DateTimeOffset CaptureTime, CaptureClock CaptureClock, DateTimeOffset AgeOrigin)
+{
+    public static FrameStamp Of(Frame frame) => new(frame.CameraId, frame.Sequence, frame.Pts, frame.CaptureTime, frame.CaptureClock, frame.AgeOrigin);
 }

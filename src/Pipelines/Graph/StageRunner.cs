@@ -9,18 +9,43 @@ namespace StreamVision.Pipelines.Graph;
 /// Feeds one stage instance (one camera) from its own bounded queue. The queue's policy is the
 /// pipeline's <see cref="DeliveryPolicy"/>: drop-oldest for live (dropped frames are released and
 /// counted), wait for batch. A frame that makes the stage throw is counted and skipped; the stage
-/// keeps running.
+/// keeps running. A consuming stage's runner is fed by a <see cref="ResultJoin"/> with the frame and
+/// its producers' results; every runner reports what it did with each frame to the joins it feeds.
 /// </summary>
 internal sealed class StageRunner
 {
     private readonly IFrameStage _stage;
-    private readonly Channel<Frame> _input;
+    private readonly Channel<Input> _input;
     private readonly ILogger _log;
+    private readonly StageInputs? _inputs;
+    private readonly List<(ResultJoin Join, int Producer)> _feeds = new();
 
-    public StageRunner(string stageName, string cameraId, IFrameStage stage, DeliveryPolicy policy, ILogger log)
+    /// <summary>A frame, and for a consuming stage its producers' results (owned with the frame).</summary>
+    private readonly record struct Input(Frame Frame, StageResult?[]? Results)
+    {
+        public void Release()
+        {
+            if (Results is not null)
+            {
+                foreach (var result in Results)
+                {
+                    result?.Dispose();
+                }
+            }
+            Frame.Release();
+        }
+    }
+
+    public StageRunner(string stageName, string cameraId, IFrameStage stage, DeliveryPolicy policy, ILogger log, IReadOnlyList<string>? consumes = null)
     {
         _stage = stage;
         _log = log;
+        if (consumes is { Count: > 0 })
+        {
+            _inputs = stage is IConsumingStage
+                ? new StageInputs(consumes, [])
+                : throw new InvalidOperationException($"stage '{stageName}' consumes {string.Join(", ", consumes)} but its instances do not take results ({nameof(IConsumingStage)}).");
+        }
         Stats = new StageStats(cameraId, stageName);
         var options = new BoundedChannelOptions(policy.QueueCapacity)
         {
@@ -28,12 +53,18 @@ internal sealed class StageRunner
             SingleReader = true,
             SingleWriter = true,
         };
-        _input = Channel.CreateBounded<Frame>(options, dropped =>
+        _input = Channel.CreateBounded<Input>(options, dropped =>
         {
             Stats.CountDropped();
             dropped.Release();
         });
     }
+
+    /// <summary>True when the stage consumes other stages' results instead of the camera's frames.</summary>
+    public bool Consumes => _inputs is not null;
+
+    /// <summary>This runner's results (or their absence) go to <paramref name="join"/> as producer <paramref name="producer"/>.</summary>
+    public void Feeds(ResultJoin join, int producer) => _feeds.Add((join, producer));
 
     public StageStats Stats { get; }
 
@@ -49,25 +80,31 @@ internal sealed class StageRunner
     private bool _enabled = true;
 
     /// <summary>Queues a frame; the runner owns the reference passed in from here on.</summary>
-    public ValueTask OfferAsync(Frame frame)
+    public ValueTask OfferAsync(Frame frame) => OfferAsync(new Input(frame, null));
+
+    /// <summary>Queues a frame with its producers' results (a consuming stage), waiting on the
+    /// caller's thread while a lossless queue is full; the runner owns them from here on.</summary>
+    public void Offer(Frame frame, StageResult?[] results) => Wait(OfferAsync(new Input(frame, results)));
+
+    private ValueTask OfferAsync(Input input)
     {
         Stats.CountReceived();
-        if (_input.Writer.TryWrite(frame))
+        if (_input.Writer.TryWrite(input))
         {
             return ValueTask.CompletedTask;
         }
-        return WaitAndWrite(frame);
+        return WaitAndWrite(input);
     }
 
-    private async ValueTask WaitAndWrite(Frame frame)
+    private async ValueTask WaitAndWrite(Input input)
     {
         try
         {
-            await _input.Writer.WriteAsync(frame).ConfigureAwait(false);
+            await _input.Writer.WriteAsync(input).ConfigureAwait(false);
         }
         catch (ChannelClosedException)
         {
-            frame.Release();
+            input.Release();
         }
     }
 
@@ -85,14 +122,15 @@ internal sealed class StageRunner
         var reader = _input.Reader;
         while (Wait(reader.WaitToReadAsync()))
         {
-            while (reader.TryRead(out var frame))
+            while (reader.TryRead(out var input))
             {
+                var frame = input.Frame;
                 StageResult? result = null;
                 clock.Restart();
                 var allocated = GC.GetAllocatedBytesForCurrentThread();
                 try
                 {
-                    result = _stage.Process(frame);
+                    result = Process(input);
                     Stats.CountProcessed(clock.Elapsed, GC.GetAllocatedBytesForCurrentThread() - allocated);
                     if (result is not null)
                     {
@@ -107,16 +145,52 @@ internal sealed class StageRunner
                         _log.LogError(e, "stage {Stage} on camera {Camera} failed on frame {Seq} ({Count} failures so far); it keeps running", Stats.Stage, Stats.CameraId, frame.Sequence, Stats.Errors);
                     }
                 }
-                finally
+                // Consumers retain the result before the sinks may dispose it.
+                foreach (var (join, producer) in _feeds)
                 {
-                    frame.Release();
+                    join.Report(producer, frame, result);
                 }
-                if (result is not null && !results.TryWrite(result))
-                {
-                    // Only a lossless (batch) results channel is ever full: wait for the consumer.
-                    Wait(results.WriteAsync(result));
-                }
+                input.Release();
+                Publish(result, results);
             }
+        }
+        Finish(results);
+    }
+
+    private StageResult? Process(Input input)
+    {
+        if (_inputs is null)
+        {
+            return _stage.Process(input.Frame);
+        }
+        _inputs.Current = input.Results!;
+        return ((IConsumingStage)_stage).Process(input.Frame, _inputs);
+    }
+
+    /// <summary>The stream ended: the stage's last word, then the consumers are told.</summary>
+    private void Finish(ChannelWriter<StageResult> results)
+    {
+        try
+        {
+            Publish(_stage.Finish(), results);
+        }
+        catch (Exception e)
+        {
+            Stats.CountError(e.Message);
+            _log.LogError(e, "stage {Stage} on camera {Camera} failed at the end of the stream", Stats.Stage, Stats.CameraId);
+        }
+        foreach (var (join, producer) in _feeds)
+        {
+            join.Ended(producer);
+        }
+    }
+
+    private static void Publish(StageResult? result, ChannelWriter<StageResult> results)
+    {
+        if (result is not null && !results.TryWrite(result))
+        {
+            // Only a lossless (batch) results channel is ever full: wait for the consumer.
+            Wait(results.WriteAsync(result));
         }
     }
 

@@ -28,9 +28,8 @@ public sealed class SegmentationResult : StageResult
 
     public IReadOnlyList<string> ClassNames { get; }
 
-    public override void Dispose()
+    protected override void Free()
     {
         _mask.Return();
-        base.Dispose();
     }
 }

@@ -14,10 +14,9 @@ public sealed class SemDepthResult(SegmentationResult segmentation, DepthResult 
     /// <summary>Null when the model takes no pose inputs.</summary>
     public PoseUse? Pose { get; } = pose;
 
-    public override void Dispose()
+    protected override void Free()
     {
         Segmentation.Dispose();
         Depth.Dispose();
-        base.Dispose();
     }
 }

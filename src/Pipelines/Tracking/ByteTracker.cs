@@ -22,6 +22,11 @@ public sealed class ByteTracker(TrackerSettings settings, Func<int> nextId)
     private List<Track> _lost = new();
     private int _frame;
 
+    private readonly List<int> _ended = new();
+
+    /// <summary>Confirmed tracks that ended in the latest frame (unseen for too long, or a duplicate of another).</summary>
+    public IReadOnlyList<int> Ended => _ended;
+
     /// <summary>Tracks matched in the latest frame and confirmed.</summary>
     public IEnumerable<Track> Active => _tracked.Where(t => t.Confirmed);
 
@@ -33,6 +38,7 @@ public sealed class ByteTracker(TrackerSettings settings, Func<int> nextId)
     {
         _frame++;
         _matched.Clear();
+        _ended.Clear();
         // Frames a live stage dropped still pass in the motion model; a repeated or backwards time is one step.
         var steps = _lastTime is { } last && time > last ? (time - last) * StepsPerSecond : 1;
         _lastTime = time;
@@ -71,6 +77,7 @@ public sealed class ByteTracker(TrackerSettings settings, Func<int> nextId)
         foreach (var track in pool.Where(t => t.State == TrackState.Lost && time - t.LastSeenTime > settings.LostSeconds))
         {
             track.State = TrackState.Removed;
+            _ended.Add(track.Id);
         }
 
         _tracked = pool.Concat(unconfirmed).Concat(started).Where(t => t.State == TrackState.Tracked).ToList();
@@ -126,6 +133,10 @@ public sealed class ByteTracker(TrackerSettings settings, Func<int> nextId)
         foreach (var duplicate in duplicates)
         {
             duplicate.State = TrackState.Removed;
+            if (duplicate.Confirmed)
+            {
+                _ended.Add(duplicate.Id);
+            }
         }
         _tracked.RemoveAll(duplicates.Contains);
         _lost.RemoveAll(duplicates.Contains);

@@ -19,6 +19,11 @@ public sealed class ObjectTracker
         LowestScore = Math.Min(defaults.LowScore, perClass?.Values.Select(s => s.LowScore).DefaultIfEmpty(1).Min() ?? 1);
     }
 
+    private readonly List<int> _ended = new();
+
+    /// <summary>Confirmed tracks that ended in the latest frame, of every class.</summary>
+    public IReadOnlyList<int> Ended => _ended;
+
     /// <summary>The lowest score any class's tracker uses: detections below it are never looked at.</summary>
     public float LowestScore { get; }
 
@@ -27,6 +32,7 @@ public sealed class ObjectTracker
     public int?[] Update(IReadOnlyList<Detection.Detection> detections, double time)
     {
         _frames++;
+        _ended.Clear();
         var ids = new int?[detections.Count];
         var byClass = Enumerable.Range(0, detections.Count).GroupBy(i => detections[i].ClassId).ToDictionary(g => g.Key, g => (IReadOnlyList<int>)g.ToList());
         foreach (var classId in byClass.Keys.Where(c => !_byClass.ContainsKey(c)))
@@ -37,6 +43,7 @@ public sealed class ObjectTracker
         foreach (var (classId, tracker) in _byClass)
         {
             tracker.Update(detections, byClass.GetValueOrDefault(classId) ?? [], ids, time, cameraFirstFrame: _frames == 1);
+            _ended.AddRange(tracker.Ended);
         }
         return ids;
     }
@@ -45,6 +52,7 @@ public sealed class ObjectTracker
     public void Restart()
     {
         _byClass.Clear();
+        _ended.Clear();
         _frames = 0;
     }
 }

@@ -1,0 +1,86 @@
+using StreamVision.Pipelines.Events;
+
+namespace StreamVision.Host.Config;
+
+/// <summary>Events, zones and lines over the detection stage's tracks (stages.events).</summary>
+public sealed class EventsStageConfig
+{
+    /// <summary>Unset: on whenever detection runs with tracking. true: required (an error when detection
+    /// or its tracking is off). false: off.</summary>
+    public bool? Enabled { get; set; }
+
+    /// <summary>Classes that make events; empty: every tracked class.</summary>
+    public List<string> Labels { get; set; } = new();
+
+    /// <summary>Least seconds between two updates of one event for a better snapshot (zone changes and
+    /// line crossings are sent at once).</summary>
+    public double UpdateIntervalSeconds { get; set; } = 5;
+
+    /// <summary>Frames in a row an object must be inside (outside) a zone to enter (leave) it.</summary>
+    public int InertiaFrames { get; set; } = 3;
+
+    public SnapshotsConfig Snapshots { get; set; } = new();
+
+    /// <summary>Whether the stage runs, given the detection stage's settings.</summary>
+    public bool Runs(StagesConfig stages) => Enabled ?? (stages.Detection.Enabled && stages.Detection.Tracking.Enabled);
+
+    internal EventSettings ToSettings() => new(Labels.ToHashSet(), TimeSpan.FromSeconds(UpdateIntervalSeconds), InertiaFrames,
+        Snapshots.Enabled ? new SnapshotSettings(Snapshots.Quality, Snapshots.Margin) : null);
+
+    internal IEnumerable<ConfigProblem> Check(StagesConfig stages, string key)
+    {
+        if (Enabled == true && !(stages.Detection.Enabled && stages.Detection.Tracking.Enabled))
+        {
+            yield return ConfigProblem.Bad($"{key}.enabled", true, "the events stage consumes the detection stage's tracks: enable stages.detection and stages.detection.tracking, or leave stages.events.enabled unset.");
+        }
+        foreach (var label in Labels.Where(l => stages.Detection.Classes.Count > 0 && !stages.Detection.Classes.Contains(l)))
+        {
+            yield return ConfigProblem.Bad($"{key}.labels", label, $"the detection stage reports only {string.Join(", ", stages.Detection.Classes)}; add the class to stages.detection.classes or remove it here.");
+        }
+        if (!(UpdateIntervalSeconds >= 0))
+        {
+            yield return ConfigProblem.Bad($"{key}.update_interval_seconds", UpdateIntervalSeconds, "use 0 or more seconds (5 keeps a few messages per object).");
+        }
+        if (InertiaFrames is < 1 or > 100)
+        {
+            yield return ConfigProblem.Bad($"{key}.inertia_frames", InertiaFrames, "use 1..100 frames (3 ignores a box jittering on a zone's edge).");
+        }
+        if (Snapshots.Quality is < 1 or > 100)
+        {
+            yield return ConfigProblem.Bad($"{key}.snapshots.quality", Snapshots.Quality, "use a JPEG quality of 1..100.");
+        }
+        if (Snapshots.Margin is < 0 or > 2)
+        {
+            yield return ConfigProblem.Bad($"{key}.snapshots.margin", Snapshots.Margin, "use 0..2 (the room around the box, as a fraction of its size).");
+        }
+        if (!(Snapshots.MaxMb > 0))
+        {
+            yield return ConfigProblem.Bad($"{key}.snapshots.max_mb", Snapshots.MaxMb, "use a positive number of MiB for the snapshot folder.");
+        }
+        if (!(Snapshots.MaxDays > 0))
+        {
+            yield return ConfigProblem.Bad($"{key}.snapshots.max_days", Snapshots.MaxDays, "use a positive number of days to keep snapshots.");
+        }
+    }
+}
+
+/// <summary>The best view of each event's object, as JPEG.</summary>
+public sealed class SnapshotsConfig
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>JPEG quality 1..100.</summary>
+    public int Quality { get; set; } = 80;
+
+    /// <summary>Room around the box, as a fraction of its width and height on each side.</summary>
+    public double Margin { get; set; } = 0.1;
+
+    /// <summary>Folder the live service keeps snapshots in (one per event, the best); relative to the config file.</summary>
+    public string Dir { get; set; } = "media/snapshots";
+
+    /// <summary>The folder's bound: the oldest files go first when it is over.</summary>
+    public double MaxMb { get; set; } = 512;
+
+    /// <summary>Files older than this go.</summary>
+    public double MaxDays { get; set; } = 10;
+}

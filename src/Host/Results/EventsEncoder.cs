@@ -1,0 +1,245 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using StreamVision.Pipelines.Events;
+
+namespace StreamVision.Host.Results;
+
+/// <summary>
+/// The events stage's payloads: per frame on &lt;prefix&gt;/&lt;camera&gt;/events (objects and their
+/// zones, zone occupancy, line counts); each event change on &lt;prefix&gt;/events; each minute's
+/// summary on &lt;prefix&gt;/reviews; each new best view as a retained JPEG on
+/// &lt;prefix&gt;/&lt;camera&gt;/&lt;label&gt;/snapshot. See docs/MQTT.md and docs/schemas/v1/events*.json.
+/// </summary>
+public static class EventsEncoder
+{
+    public const string EventsTopic = "events";
+    public const string ReviewsTopic = "reviews";
+
+    public static string SnapshotTopic(string camera, string label) => $"{camera}/{label}/snapshot";
+
+    /// <summary>Where a batch (and the live snapshot folder) keeps an event's best view.</summary>
+    public static string SnapshotFile(string camera, string eventId) => $"{camera}/snapshots/{eventId}.jpg";
+
+    public static EncodedResult Encode(EventsResult r, DateTimeOffset publishTime)
+    {
+        var json = r.Final ? [] : ResultJson.Write(r, publishTime, w =>
+        {
+            w.WriteStartObject("frame");
+            w.WriteNumber("width", r.FrameWidth);
+            w.WriteNumber("height", r.FrameHeight);
+            w.WriteEndObject();
+            w.WriteStartArray("objects");
+            foreach (var o in r.Objects)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("track_id", o.TrackId);
+                w.WriteString("label", o.Label);
+                w.WriteNumber("score", Math.Round(o.Score, 4));
+                WriteBox(w, "box", o.Box);
+                WriteStrings(w, "zones", o.Zones);
+                w.WriteString("event_id", o.EventId);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartObject("zones");
+            foreach (var zone in r.Zones)
+            {
+                w.WriteStartObject(zone.Name);
+                w.WriteNumber("count", zone.Count);
+                w.WriteStartObject("by_label");
+                foreach (var (label, count) in zone.ByLabel.OrderBy(p => p.Key, StringComparer.Ordinal))
+                {
+                    w.WriteNumber(label, count);
+                }
+                w.WriteEndObject();
+                WriteInts(w, "entered", zone.Entered);
+                WriteInts(w, "left", zone.Left);
+                w.WriteNumber("total_entered", zone.TotalEntered);
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+            w.WriteStartObject("lines");
+            foreach (var line in r.Lines)
+            {
+                w.WriteStartObject(line.Name);
+                w.WriteStartObject("totals");
+                foreach (var (direction, count) in line.Totals)
+                {
+                    w.WriteNumber(direction, count);
+                }
+                w.WriteEndObject();
+                w.WriteStartArray("crossings");
+                foreach (var c in line.Crossings)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("track_id", c.TrackId);
+                    w.WriteString("label", c.Label);
+                    w.WriteString("direction", c.Direction);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+        });
+        var extras = new List<ExtraMessage>();
+        foreach (var e in r.Events)
+        {
+            extras.Add(new ExtraMessage(EventsTopic, Json(w => WriteEvent(w, e, r.Sequence)), "application/json", Retain: false, $"{r.CameraId}/event-log.jsonl", AppendLine: true));
+        }
+        foreach (var review in r.Reviews)
+        {
+            extras.Add(new ExtraMessage(ReviewsTopic, Json(w => WriteReview(w, review)), "application/json", Retain: false, $"{r.CameraId}/reviews.jsonl", AppendLine: true));
+        }
+        foreach (var s in r.Snapshots)
+        {
+            extras.Add(new ExtraMessage(SnapshotTopic(r.CameraId, s.Label), s.Jpeg, "image/jpeg", Retain: true, SnapshotFile(r.CameraId, s.EventId), AppendLine: false)
+            {
+                UserProperties =
+                [
+                    new("event_id", s.EventId),
+                    new("track_id", s.TrackId.ToString(CultureInfo.InvariantCulture)),
+                    new("score", s.Info.Score.ToString("0.####", CultureInfo.InvariantCulture)),
+                    new("capture_time", Time(s.Info.Time)),
+                ],
+            });
+        }
+        return new EncodedResult(json, []) { Extras = extras };
+    }
+
+    private static void WriteEvent(Utf8JsonWriter w, ObjectEvent e, long seq)
+    {
+        w.WriteNumber("schema_version", ResultJson.SchemaVersion);
+        w.WriteString("type", e.Type);
+        w.WriteString("camera", e.After.Camera);
+        w.WriteNumber("seq", seq);
+        if (e.Before is { } before)
+        {
+            w.WriteStartObject("before");
+            WriteObject(w, before);
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull("before");
+        }
+        w.WriteStartObject("after");
+        WriteObject(w, e.After);
+        w.WriteEndObject();
+    }
+
+    private static void WriteObject(Utf8JsonWriter w, EventObject o)
+    {
+        w.WriteString("id", o.Id);
+        w.WriteString("camera", o.Camera);
+        w.WriteString("label", o.Label);
+        w.WriteNumber("track_id", o.TrackId);
+        w.WriteNumber("score", Math.Round(o.Score, 4));
+        w.WriteNumber("top_score", Math.Round(o.TopScore, 4));
+        WriteBox(w, "box", o.Box);
+        WriteStrings(w, "zones", o.Zones);
+        WriteStrings(w, "entered_zones", o.EnteredZones);
+        w.WriteStartArray("crossings");
+        foreach (var c in o.Crossings)
+        {
+            w.WriteStartObject();
+            w.WriteString("line", c.Line);
+            w.WriteString("direction", c.Direction);
+            w.WriteString("time", Time(c.Time));
+            w.WriteNumber("pts", Math.Round(c.Pts.TotalSeconds, 6));
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteString("start_time", Time(o.StartTime));
+        if (o.EndTime is { } end)
+        {
+            w.WriteString("end_time", Time(end));
+        }
+        else
+        {
+            w.WriteNull("end_time");
+        }
+        w.WriteString("last_seen", Time(o.LastSeen));
+        w.WriteNumber("start_pts", Math.Round(o.StartPts.TotalSeconds, 6));
+        w.WriteNumber("last_seen_pts", Math.Round(o.LastSeenPts.TotalSeconds, 6));
+        w.WriteNumber("frames", o.Frames);
+        w.WriteBoolean("has_snapshot", o.Snapshot is not null);
+        if (o.Snapshot is { } s)
+        {
+            w.WriteStartObject("snapshot");
+            w.WriteString("time", Time(s.Time));
+            w.WriteNumber("seq", s.Sequence);
+            w.WriteNumber("score", Math.Round(s.Score, 4));
+            WriteBox(w, "box", s.Box);
+            w.WriteString("topic", SnapshotTopic(o.Camera, o.Label));
+            w.WriteString("file", SnapshotFile(o.Camera, o.Id));
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull("snapshot");
+        }
+    }
+
+    private static void WriteReview(Utf8JsonWriter w, ReviewSummary review)
+    {
+        w.WriteNumber("schema_version", ResultJson.SchemaVersion);
+        w.WriteString("type", "minute");
+        w.WriteString("camera", review.Camera);
+        w.WriteString("start_time", Time(review.Start));
+        w.WriteString("end_time", Time(review.End));
+        w.WriteStartObject("objects");
+        foreach (var (label, count) in review.Objects)
+        {
+            w.WriteNumber(label, count);
+        }
+        w.WriteEndObject();
+        WriteStrings(w, "zones", review.Zones);
+        WriteStrings(w, "events", review.Events);
+    }
+
+    private static byte[] Json(Action<Utf8JsonWriter> body)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            body(w);
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+
+    private static void WriteBox(Utf8JsonWriter w, string name, EventBox b)
+    {
+        w.WriteStartObject(name);
+        w.WriteNumber("x", Math.Round(b.X, 1));
+        w.WriteNumber("y", Math.Round(b.Y, 1));
+        w.WriteNumber("w", Math.Round(b.Width, 1));
+        w.WriteNumber("h", Math.Round(b.Height, 1));
+        w.WriteEndObject();
+    }
+
+    private static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values)
+        {
+            w.WriteStringValue(v);
+        }
+        w.WriteEndArray();
+    }
+
+    private static void WriteInts(Utf8JsonWriter w, string name, IEnumerable<int> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values)
+        {
+            w.WriteNumberValue(v);
+        }
+        w.WriteEndArray();
+    }
+}

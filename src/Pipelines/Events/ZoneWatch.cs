@@ -1,0 +1,127 @@
+using StreamVision.Pipelines.Configuration;
+
+namespace StreamVision.Pipelines.Events;
+
+/// <summary>
+/// One camera's zones and lines in frame pixels, and where each tracked object is with respect to
+/// them: zone membership with inertia, and the side of each line its standing point was last on.
+/// </summary>
+internal sealed class ZoneWatch(string camera, CameraZones zones, int inertia)
+{
+    private (int Width, int Height) _size;
+    private ZonePoint[][] _polygons = [];
+    private (ZonePoint From, ZonePoint To, string Positive, string Negative)[] _lines = [];
+
+    public IReadOnlyList<ZoneDefinition> Zones => zones.Zones;
+    public IReadOnlyList<LineDefinition> Lines => zones.Lines;
+
+    /// <summary>Per object: the zone membership and line sides.</summary>
+    public sealed class Place(int zoneCount, int lineCount)
+    {
+        public bool[] Inside { get; } = new bool[zoneCount];
+        public int[] Run { get; } = new int[zoneCount];
+        public int[] Side { get; } = new int[lineCount];
+        public (double X, double Y)? Last { get; set; }
+    }
+
+    public Place NewPlace() => new(zones.Zones.Count, zones.Lines.Count);
+
+    /// <summary>Puts the zones in the pixels of a <paramref name="width"/>×<paramref name="height"/>
+    /// frame; pixel zones that do not fit it are a configuration error naming camera and zone.</summary>
+    public void Fit(int width, int height)
+    {
+        if (_size == (width, height))
+        {
+            return;
+        }
+        foreach (var zone in zones.Zones.Where(z => !z.Normalized))
+        {
+            if (ZoneGeometry.OutsideFrame(zone.Points, width, height) is { } why)
+            {
+                throw new ConfigurationException($"camera '{camera}', zone '{zone.Name}': {why}");
+            }
+        }
+        foreach (var line in zones.Lines.Where(l => !l.Normalized))
+        {
+            if (ZoneGeometry.OutsideFrame([line.From, line.To], width, height) is { } why)
+            {
+                throw new ConfigurationException($"camera '{camera}', line '{line.Name}': {why}");
+            }
+        }
+        _polygons = zones.Zones.Select(z => z.Points.Select(p => ToPixels(p, z.Normalized, width, height)).ToArray()).ToArray();
+        _lines = zones.Lines.Select(l =>
+        {
+            var (a, b) = (ToPixels(l.From, l.Normalized, width, height), ToPixels(l.To, l.Normalized, width, height));
+            // Directions are named by the side an object goes to: down/up across a line that lies more
+            // across the picture than along it, right/left otherwise.
+            var across = Math.Abs(b.X - a.X) >= Math.Abs(b.Y - a.Y);
+            var mid = new ZonePoint((a.X + b.X) / 2, (a.Y + b.Y) / 2);
+            var probe = across ? ZoneGeometry.Side(a, b, mid.X, mid.Y + 1) : ZoneGeometry.Side(a, b, mid.X + 1, mid.Y);
+            var (toward, away) = across ? ("down", "up") : ("right", "left");
+            return probe > 0 ? (a, b, toward, away) : (a, b, away, toward);
+        }).ToArray();
+        _size = (width, height);
+    }
+
+    private static ZonePoint ToPixels(ZonePoint p, bool normalized, int width, int height)
+        => normalized ? new ZonePoint(p.X * width, p.Y * height) : p;
+
+    /// <summary>Both direction names of line <paramref name="line"/>.</summary>
+    public (string Positive, string Negative) Directions(int line) => (_lines[line].Positive, _lines[line].Negative);
+
+    /// <summary>Moves an object to its standing point (<paramref name="x"/>, <paramref name="y"/>): calls
+    /// <paramref name="zoneChanged"/>(zone, entered) and <paramref name="crossed"/>(line, direction).</summary>
+    public void Move(Place place, string label, double x, double y, Action<int, bool> zoneChanged, Action<int, string> crossed)
+    {
+        for (var z = 0; z < _polygons.Length; z++)
+        {
+            if (!Counts(zones.Zones[z].Labels, label))
+            {
+                continue;
+            }
+            var inside = ZoneGeometry.Contains(_polygons[z], x, y);
+            place.Run[z] = inside == place.Inside[z] ? 0 : place.Run[z] + 1;
+            if (place.Run[z] >= inertia)
+            {
+                place.Inside[z] = inside;
+                place.Run[z] = 0;
+                zoneChanged(z, inside);
+            }
+        }
+        for (var l = 0; l < _lines.Length; l++)
+        {
+            if (!Counts(zones.Lines[l].Labels, label))
+            {
+                continue;
+            }
+            var (a, b, positive, negative) = _lines[l];
+            var side = ZoneGeometry.Side(a, b, x, y);
+            if (side == 0)
+            {
+                continue; // on the line: the side it leaves for decides
+            }
+            if (place.Side[l] != 0 && side != place.Side[l] && place.Last is { } last
+                && ZoneGeometry.SegmentsIntersect(new ZonePoint(last.X, last.Y), new ZonePoint(x, y), a, b))
+            {
+                crossed(l, side > 0 ? positive : negative);
+            }
+            place.Side[l] = side;
+        }
+        place.Last = (x, y);
+    }
+
+    /// <summary>The object is gone: it leaves every zone it was in.</summary>
+    public void Leave(Place place, Action<int, bool> zoneChanged)
+    {
+        for (var z = 0; z < place.Inside.Length; z++)
+        {
+            if (place.Inside[z])
+            {
+                place.Inside[z] = false;
+                zoneChanged(z, false);
+            }
+        }
+    }
+
+    private static bool Counts(IReadOnlySet<string> labels, string label) => labels.Count == 0 || labels.Contains(label);
+}
