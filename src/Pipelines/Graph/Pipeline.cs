@@ -88,10 +88,9 @@ public sealed class Pipeline : IDisposable
     /// <summary>Frames a pipeline needs in its pool per camera: every stage queue full, every stage
     /// busy with one, every consuming stage's frames waiting for their last producer, and one being decoded.</summary>
     public static int PoolCapacityFor(DeliveryPolicy policy, IReadOnlyList<IStageFactory> stages)
-        => PoolCapacityFor(policy, stages.Count, stages.Count(s => s.Consumes.Count > 0));
+        => stages.Count * (policy.QueueCapacity + 1) + stages.Where(s => s.Consumes.Count > 0).Sum(s => ResultJoin.CapacityFor(policy, s.Consumes.Count)) + 2;
 
-    public static int PoolCapacityFor(DeliveryPolicy policy, int stageCount, int consumingStages = 0)
-        => stageCount * (policy.QueueCapacity + 1) + consumingStages * ResultJoin.CapacityFor(policy) + 2;
+    public static int PoolCapacityFor(DeliveryPolicy policy, int stageCount) => stageCount * (policy.QueueCapacity + 1) + 2;
 
     public DeliveryPolicy Policy { get; }
 

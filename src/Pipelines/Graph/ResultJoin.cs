@@ -4,11 +4,14 @@ namespace StreamVision.Pipelines.Graph;
 
 /// <summary>
 /// Brings together, for one camera, the results its producers gave for each frame and hands frame
-/// and results to the consuming stage in frame order. Producers process frames in order, so once a
-/// producer reports frame N it will never report an earlier one: a frame is complete when every
-/// producer has reported it or passed it (dropped it, or had nothing to say). Frames wait at most
-/// <see cref="CapacityFor"/> deep: a batch never gets further apart than that (its producers are fed
-/// losslessly from one source), and live drops the oldest waiting frame, counted as the consumer's.
+/// and results to the consuming stage in frame order. A producer reports every frame it was given:
+/// processed (with its result, or null when it had nothing to say) or dropped from its live queue.
+/// Its queue is first in, first out, so once it has processed frame N it will report nothing earlier:
+/// a frame is complete when every producer has reported it or processed a later one. Live, a frame
+/// some producer dropped is not kept waiting behind an older one still being worked on (it would
+/// hold a pooled frame for a partial result): it goes, counted as the consumer's drop. So frames wait
+/// only while a producer holds them, at most <see cref="CapacityFor"/> (each producer's queue and the
+/// frame it works on); past that — a safeguard — the oldest waiting frame goes too.
 /// </summary>
 internal sealed class ResultJoin
 {
@@ -23,6 +26,10 @@ internal sealed class ResultJoin
     {
         public Frame Frame { get; } = frame;
         public StageResult?[] Results { get; } = new StageResult?[producers];
+        public bool[] Reported { get; } = new bool[producers];
+
+        /// <summary>A producer dropped this frame from its live queue.</summary>
+        public bool Dropped { get; set; }
     }
 
     public ResultJoin(StageRunner consumer, StageRunner[] producers, DeliveryPolicy policy)
@@ -31,7 +38,7 @@ internal sealed class ResultJoin
         _producers = producers;
         _reached = Enumerable.Repeat(long.MinValue, producers.Length).ToArray();
         _ended = new bool[producers.Length];
-        _capacity = CapacityFor(policy);
+        _capacity = CapacityFor(policy, producers.Length);
         for (var i = 0; i < producers.Length; i++)
         {
             producers[i].Feeds(this, i);
@@ -39,15 +46,20 @@ internal sealed class ResultJoin
     }
 
     /// <summary>Frames that may wait for their last producer.</summary>
-    public static int CapacityFor(DeliveryPolicy policy) => policy.QueueCapacity + 2;
+    public static int CapacityFor(DeliveryPolicy policy, int producers) => (policy.QueueCapacity + 1) * producers + 1;
 
-    /// <summary>Producer <paramref name="producer"/> is done with <paramref name="frame"/>; its result (or
-    /// null) is retained here until the consumer is done with it. Called on the producer's thread; in a
-    /// batch it waits while the consumer's queue is full.</summary>
-    public void Report(int producer, Frame frame, StageResult? result)
+    /// <summary>Producer <paramref name="producer"/> is done with <paramref name="frame"/>: processed it
+    /// (its result, or null, is retained here until the consumer is done with it) or, when
+    /// <paramref name="dropped"/>, dropped it unprocessed. Called on the producer's thread (or, for a
+    /// drop, the thread that queued the newer frame); in a batch it waits while the consumer's queue is full.</summary>
+    public void Report(int producer, Frame frame, StageResult? result, bool dropped = false)
     {
         lock (_waiting)
         {
+            if (!dropped)
+            {
+                _reached[producer] = Math.Max(_reached[producer], frame.Sequence);
+            }
             if (!_waiting.TryGetValue(frame.Sequence, out var waiting))
             {
                 if (frame.Sequence <= Completed)
@@ -63,7 +75,8 @@ internal sealed class ResultJoin
                 result.Retain();
                 waiting.Results[producer] = result;
             }
-            _reached[producer] = frame.Sequence;
+            waiting.Reported[producer] = true;
+            waiting.Dropped |= dropped;
             HandOn();
             while (_waiting.Count > _capacity)
             {
@@ -94,18 +107,22 @@ internal sealed class ResultJoin
 
     private long Completed { get; set; } = long.MinValue;
 
-    private void HandOn()
+    private bool Complete(Waiting waiting)
     {
-        var reachedByAll = long.MaxValue;
         for (var i = 0; i < _producers.Length; i++)
         {
             // A producer switched off for this camera, or ended, holds nothing back.
-            if (!_ended[i] && _producers[i].Enabled)
+            if (!waiting.Reported[i] && _reached[i] <= waiting.Frame.Sequence && !_ended[i] && _producers[i].Enabled)
             {
-                reachedByAll = Math.Min(reachedByAll, _reached[i]);
+                return false;
             }
         }
-        while (_waiting.Count > 0 && _waiting.Keys[0] <= reachedByAll)
+        return true;
+    }
+
+    private void HandOn()
+    {
+        while (_waiting.Count > 0 && Complete(_waiting.Values[0]))
         {
             var ready = _waiting.Values[0];
             _waiting.RemoveAt(0);
@@ -117,6 +134,16 @@ internal sealed class ResultJoin
             else
             {
                 Discard(ready.Frame, ready.Results);
+            }
+        }
+        for (var i = _waiting.Count - 1; i > 0; i--)
+        {
+            var behind = _waiting.Values[i];
+            if (behind.Dropped && Complete(behind))
+            {
+                _waiting.RemoveAt(i);
+                _consumer.Stats.CountDropped();
+                Discard(behind.Frame, behind.Results);
             }
         }
     }

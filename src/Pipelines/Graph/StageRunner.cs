@@ -56,6 +56,10 @@ internal sealed class StageRunner
         _input = Channel.CreateBounded<Input>(options, dropped =>
         {
             Stats.CountDropped();
+            foreach (var (join, producer) in _feeds)
+            {
+                join.Report(producer, dropped.Frame, null, dropped: true);
+            }
             dropped.Release();
         });
     }

@@ -5,24 +5,55 @@ using StreamVision.Tests.Support;
 
 namespace StreamVision.Tests.Integration;
 
-/// <summary>The real YOLOX-nano model on the person clip, in batch mode.</summary>
-[Trait("Category", "Slow")]
-public sealed class DetectionTests : IDisposable
+/// <summary>One batch run of the real YOLOX-nano model on the person clip, with the events stage (on
+/// by default with tracking) and a zone and a line on the camera named like the clip.</summary>
+public sealed class PersonClipBatch : IAsyncLifetime
 {
-    private readonly TempDir _out = new();
+    public TempDir Out { get; } = new();
 
-    [Fact]
-    public async Task Yolox_finds_the_one_person_on_frames_that_show_one_and_nobody_in_the_empty_room()
+    public string Folder => Path.Combine(Out.Path, "one-by-one-person-detection");
+
+    public async Task InitializeAsync()
     {
         var config = ConfigLoader.Default();
+        config.Cameras[0] = new CameraConfig
+        {
+            Id = "one-by-one-person-detection", Url = SharedData.PersonClip,
+            // The right half of the room (the table stands just right of centre), and a line down the middle.
+            Zones = { new ZoneConfig { Name = "right_half", Points = [[0.5, 0], [1, 0], [1, 1], [0.5, 1]] } },
+            Lines = { new LineConfig { Name = "middle", Points = [[384, 0], [384, 432]] } },
+        };
         config.Stages.Segmentation.Enabled = false;
         config.Stages.Detection.Enabled = true;
         config.Models.SearchPaths.Add(SharedData.Models);
+        ConfigLoader.Validate(config);
         using var loggers = TestLogging.Quiet();
-        var reports = await new BatchJob(config, _out.Path, loggers).RunAsync([SharedData.PersonClip], null, null, CancellationToken.None);
+        var reports = await new BatchJob(config, Out.Path, loggers).RunAsync([SharedData.PersonClip], null, null, CancellationToken.None);
         Assert.Null(Assert.Single(reports).Error);
+    }
 
-        var lines = File.ReadAllLines(Path.Combine(_out.Path, "one-by-one-person-detection", "detection.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+    public Task DisposeAsync()
+    {
+        Out.Dispose();
+        return Task.CompletedTask;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PersonClipBatchCollection : ICollectionFixture<PersonClipBatch>
+{
+    public const string Name = "person clip batch";
+}
+
+/// <summary>The real YOLOX-nano model on the person clip, in batch mode.</summary>
+[Trait("Category", "Slow")]
+[Collection(PersonClipBatchCollection.Name)]
+public sealed class DetectionTests(PersonClipBatch run)
+{
+    [Fact]
+    public void Yolox_finds_the_one_person_on_frames_that_show_one_and_nobody_in_the_empty_room()
+    {
+        var lines = File.ReadAllLines(Path.Combine(run.Folder, "detection.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(1394, lines.Count);
         int Persons(int seq) => lines[seq].GetProperty("detections").EnumerateArray().Count(d => d.GetProperty("class").GetString() == "person");
 
@@ -67,6 +98,4 @@ public sealed class DetectionTests : IDisposable
                 d => d.GetProperty("track_id").ValueKind == JsonValueKind.Number && d.GetProperty("track_id").GetInt32() == ids[0]));
         }
     }
-
-    public void Dispose() => _out.Dispose();
 }

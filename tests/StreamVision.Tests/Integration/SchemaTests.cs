@@ -23,12 +23,15 @@ public sealed class SchemaTests
             f => JsonSchema.Build(JsonDocument.Parse(File.ReadAllText(f)).RootElement, options, null));
     }
 
-    private static string? SchemaFor(string topic)
+    internal static string? SchemaFor(string topic)
     {
         var parts = topic.Split('/');
         return parts switch
         {
             ["s", "stats"] => "stats",
+            ["s", "events"] => "event",
+            ["s", "reviews"] => "review",
+            ["s", _, "events"] => "events",
             ["s", _, "status"] => "status",
             ["s", _, _, "error"] or ["s", "replies", _] => "command-reply",
             ["s", "answers", _] => "answer",
@@ -90,7 +93,7 @@ public sealed class SchemaTests
             checkedKinds.Add(kind);
         }
         Assert.Empty(failures);
-        Assert.Equal(["answer", "body", "command-reply", "depth", "detection", "flow", "segmentation", "semdepth", "stats", "status", "videollm"], checkedKinds.Order());
+        Assert.Equal(["answer", "body", "command-reply", "depth", "detection", "events", "flow", "segmentation", "semdepth", "stats", "status", "videollm"], checkedKinds.Order());
 
         // The schemas do bite: a payload with a field they do not know, or a wrong type, fails.
         var sample = client.Messages.First(m => m.Topic == "s/cam/segmentation").Text;
