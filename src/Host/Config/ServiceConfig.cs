@@ -12,6 +12,9 @@ public sealed class ServiceConfig
     public LiveConfig Live { get; set; } = new();
     public HttpConfig Http { get; set; } = new();
 
+    [YamlMember(Alias = "homeassistant")]
+    public HomeAssistantConfig HomeAssistant { get; set; } = new();
+
     /// <summary>Seconds between summary lines; 0 turns them off.</summary>
     public double SummaryIntervalSeconds { get; set; } = 1;
 
@@ -74,7 +77,8 @@ public sealed class ServiceRules(ServiceConfig root, bool requireCameras = true)
         }
         var sections = new StagesRules(config).Check(config.Stages, "stages")
             .Concat(new MqttRules(config).Check(config.Mqtt, "mqtt"))
-            .Concat(new HttpRules(config).Check(config.Http, "http"));
+            .Concat(new HttpRules(config).Check(config.Http, "http"))
+            .Concat(config.HomeAssistant.Check(config, "homeassistant"));
         foreach (var problem in sections)
         {
             yield return problem;

@@ -15,7 +15,7 @@ namespace StreamVision.Host.Hosting;
 /// while the service runs, announces each camera's status, and closes the sources at the end.
 /// </summary>
 public sealed class LiveCameras(ServiceConfig config, StageSet stages, Pipeline pipeline, MqttPublisher publisher, MqttSetup mqtt,
-    LatestResults latest, FrameSnapshots snapshots, ILoggerFactory loggers) : IHostedService, IDisposable
+    LatestResults latest, FrameSnapshots snapshots, EventStates states, ILoggerFactory loggers) : IHostedService, IDisposable
 {
     private readonly ILogger _log = loggers.CreateLogger("streamvision");
     private readonly Dictionary<string, CameraConfig> _cameras = new();
@@ -109,6 +109,8 @@ public sealed class LiveCameras(ServiceConfig config, StageSet stages, Pipeline 
             publisher.TryPublish(new OutgoingMessage(mqtt.Topics.CameraStatus(camera), ReadOnlyMemory<byte>.Empty, Retain: true, Qos: mqtt.Qos.State));
             latest.Forget(camera);
             snapshots.Forget(camera);
+            states.Forget(camera);
+            stages.Zones.TryRemove(camera, out _);
             _log.LogInformation("camera {Camera} removed", camera);
             return true;
         }

@@ -16,6 +16,7 @@ namespace StreamVision.Host.Hosting;
 /// <item>cameras open (a camera that cannot be opened is reported; none at all fails the start);</item>
 /// <item>the embedded broker listens;</item>
 /// <item>MQTT subscriptions (commands, questions, poses) are registered and setting states queued;</item>
+/// <item>Home Assistant discovery configs are queued and its birth topic subscribed (when enabled);</item>
 /// <item>the MQTT client connects;</item>
 /// <item>frames flow (pipeline, result router, stats);</item>
 /// <item>HTTP listens (added by <see cref="Web.HttpSetup"/>, last), so /readyz never sees a half-started service.</item>
@@ -38,6 +39,8 @@ public static class ServiceComposition
         });
         services.AddSingleton<LatestResults>();
         services.AddSingleton<FrameSnapshots>();
+        services.AddSingleton<EventArchive>();
+        services.AddSingleton(sp => new EventStates(sp.GetRequiredService<MqttPublisher>(), sp.GetRequiredService<MqttSetup>(), EventStates.LabelsOf(config)));
         services.AddSingleton(sp => new ResultRouter(Sinks(sp, config), Log(sp)));
         services.AddSingleton<CommandHandler>();
         services.AddSingleton(sp => new StatsPublisher(sp.GetRequiredService<Pipeline>(), sp.GetRequiredService<ResultRouter>(), sp.GetRequiredService<MqttPublisher>(),
@@ -48,6 +51,7 @@ public static class ServiceComposition
         services.AddHostedSingleton<LiveCameras>();
         services.AddHostedSingleton<EmbeddedBrokerService>();
         services.AddHostedSingleton<ControlService>();
+        services.AddHostedSingleton<HomeAssistantDiscovery>();
         services.AddHostedSingleton<MqttConnectionService>();
         services.AddHostedSingleton<PipelineService>();
         return services;
@@ -87,8 +91,18 @@ public static class ServiceComposition
     {
         var mqtt = sp.GetRequiredService<MqttSetup>();
         var toMqtt = new MqttResultSink(sp.GetRequiredService<MqttPublisher>(), mqtt.Topics, new ResultEncoding(config.Stages), mqtt.Qos, sp.GetRequiredService<LatestResults>());
+        var sinks = new List<IResultSink> { toMqtt };
+        if (sp.GetRequiredService<StageSet>().All.Any(s => s.Name == Pipelines.Events.EventsStageFactory.StageName))
+        {
+            sinks.Add(sp.GetRequiredService<EventArchive>());
+            sinks.Add(sp.GetRequiredService<EventStates>());
+        }
         // Perception facts only matter to the VideoLLM's verbalizer: without it, no per-result work for them.
-        return config.Stages.VideoLlm.Enabled ? [toMqtt, sp.GetRequiredService<StageSet>().Facts] : [toMqtt];
+        if (config.Stages.VideoLlm.Enabled)
+        {
+            sinks.Add(sp.GetRequiredService<StageSet>().Facts);
+        }
+        return sinks.ToArray();
     }
 
     private static ServiceMetrics Metrics(IServiceProvider sp)

@@ -108,6 +108,26 @@ public static class EventsEncoder
         return new EncodedResult(json, []) { Extras = extras };
     }
 
+    /// <summary>Events as kept for REST: a JSON array of the objects (the shape of an event's "after").</summary>
+    public static byte[] EventsJson(IEnumerable<EventObject> events)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartArray();
+            foreach (var e in events)
+            {
+                w.WriteStartObject();
+                WriteObject(w, e);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static byte[] EventJson(EventObject e) => Json(w => WriteObject(w, e));
+
     private static void WriteEvent(Utf8JsonWriter w, ObjectEvent e, long seq)
     {
         w.WriteNumber("schema_version", ResultJson.SchemaVersion);

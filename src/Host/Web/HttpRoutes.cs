@@ -35,6 +35,7 @@ public static class HttpRoutes
         var latest = services.GetRequiredService<LatestResults>();
         var snapshots = services.GetRequiredService<FrameSnapshots>();
         var commands = services.GetRequiredService<CommandHandler>();
+        var events = services.GetRequiredService<EventArchive>();
         var askTimeout = services.GetRequiredService<ServiceConfig>().Http.AskTimeoutSeconds;
         var page = Resource("live.html");
         var script = Resource("live.js");
@@ -164,6 +165,27 @@ public static class HttpRoutes
             {
                 return cameras.Has(id) ? Error(StatusCodes.Status400BadRequest, e.Message) : NotFound(id);
             }
+        });
+        api.MapGet("/events", (string? camera, int? limit) =>
+        {
+            if (limit is < 1 or > EventArchive.Keep)
+            {
+                return Error(StatusCodes.Status400BadRequest, $"limit must be 1..{EventArchive.Keep} (the events kept in memory).");
+            }
+            return HttpResults.Bytes(EventsEncoder.EventsJson(events.Recent(camera, limit ?? 50)), "application/json");
+        });
+        api.MapGet("/events/{id}", (string id) => events.Get(id) is { } e
+            ? HttpResults.Bytes(EventsEncoder.EventJson(e), "application/json")
+            : Error(StatusCodes.Status404NotFound, $"no event '{id}' is kept (the latest {EventArchive.Keep} are); list them at /api/events."));
+        api.MapGet("/events/{id}/snapshot.jpg", (string id) =>
+        {
+            if (events.Get(id) is not { } e)
+            {
+                return Error(StatusCodes.Status404NotFound, $"no event '{id}' is kept (the latest {EventArchive.Keep} are); list them at /api/events.");
+            }
+            return events.SnapshotPath(e) is { } path
+                ? HttpResults.File(path, "image/jpeg")
+                : Error(StatusCodes.Status404NotFound, $"event '{id}' has no snapshot on disk (none taken yet, snapshots off, or removed by the folder's size or age bound).");
         });
         api.MapGet("/cameras/{id}/stages/{stage}/latest", (string id, string stage) =>
             latest.Get(id, stage) is { } result ? HttpResults.Bytes(result.Json, "application/json") : NoResult(pipeline, cameras, id, stage));

@@ -81,7 +81,7 @@ function drawBoxes(ctx, det, w, h) {
   ctx.lineWidth = 2; ctx.strokeStyle = "#00ff66"; ctx.fillStyle = "#00ff66"; ctx.font = "12px sans-serif";
   for (const d of det.detections) {
     ctx.strokeRect(d.box.x * sx, d.box.y * sy, d.box.w * sx, d.box.h * sy);
-    ctx.fillText(`${d.class} ${d.score.toFixed(2)}`, d.box.x * sx + 2, d.box.y * sy + 12);
+    ctx.fillText(`${d.class}${d.track_id ? " #" + d.track_id : ""} ${d.score.toFixed(2)}`, d.box.x * sx + 2, d.box.y * sy + 12);
   }
 }
 
@@ -139,5 +139,36 @@ async function tick() {
     await Promise.all(cameras.map(refresh));
   } catch (e) { document.getElementById("summary").textContent = "service not reachable"; }
 }
+// Recent events (the events stage): the best snapshot of each object, what it did, and whether it is still in view.
+async function refreshEvents() {
+  if (!stages.some(s => s.name === "events")) return;
+  try {
+    const list = await json("/api/events?limit=12");
+    const section = document.getElementById("events");
+    section.hidden = false;
+    const items = list.map(e => {
+      const li = document.createElement("li");
+      li.dataset.event = e.id;
+      if (e.snapshot) {
+        const img = document.createElement("img");
+        img.alt = `${e.label} ${e.track_id}`;
+        img.src = `/api/events/${encodeURIComponent(e.id)}/snapshot.jpg?seq=${e.snapshot.seq}`;
+        li.append(img);
+      }
+      const what = document.createElement("div");
+      what.textContent = `${e.label} #${e.track_id} on ${e.camera}`;
+      const when = document.createElement("div");
+      when.className = e.end_time ? "ended" : "open";
+      when.textContent = `${new Date(e.start_time).toLocaleTimeString()} ${e.end_time ? "– " + new Date(e.end_time).toLocaleTimeString() : "(in view)"}`;
+      const where = document.createElement("div");
+      where.textContent = [e.entered_zones.length ? "zones: " + e.entered_zones.join(", ") : "",
+        ...e.crossings.map(c => `crossed ${c.line} ${c.direction}`)].filter(x => x).join("; ");
+      li.append(what, when, where);
+      return li;
+    });
+    section.querySelector("ul").replaceChildren(...items);
+  } catch (e) { }
+}
 tick();
 setInterval(tick, 500);
+setInterval(refreshEvents, 2000);

@@ -180,6 +180,7 @@ internal sealed class CameraEvents(string camera, CameraZones zones, EventSettin
         {
             FrameWidth = width, FrameHeight = height, Objects = visible, Zones = zoneStates, Lines = lineStates,
             Events = events, Snapshots = snapshots, Reviews = reviews, Final = final,
+            Present = _objects.Values.GroupBy(o => o.Label).ToDictionary(g => g.Key, g => g.Count()),
         };
     }
 

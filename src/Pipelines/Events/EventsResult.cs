@@ -48,6 +48,10 @@ public sealed class EventsResult : StageResult
     public required IReadOnlyList<EventSnapshot> Snapshots { get; init; }
     public required IReadOnlyList<ReviewSummary> Reviews { get; init; }
 
+    /// <summary>Objects with an open event, by class (one briefly unseen still counts): the camera's
+    /// steady object counts.</summary>
+    public required IReadOnlyDictionary<string, int> Present { get; init; }
+
     /// <summary>The stream ended (the result of <see cref="IFrameStage.Finish"/>): no frame of its own.</summary>
     public bool Final { get; init; }
 }

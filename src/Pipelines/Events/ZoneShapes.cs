@@ -11,7 +11,15 @@ public sealed record ZoneDefinition(string Name, IReadOnlyList<ZonePoint> Points
 
 /// <summary>A tripwire from its first point to its second: an object crosses it when the point where it
 /// stands passes from one side to the other between two frames and its path meets the segment.</summary>
-public sealed record LineDefinition(string Name, ZonePoint From, ZonePoint To, bool Normalized, IReadOnlySet<string> Labels);
+public sealed record LineDefinition(string Name, ZonePoint From, ZonePoint To, bool Normalized, IReadOnlySet<string> Labels)
+{
+    /// <summary>The line, as written, lies more across the picture than along it.</summary>
+    public bool LiesAcross => Math.Abs(To.X - From.X) >= Math.Abs(To.Y - From.Y);
+
+    /// <summary>Crossings are named by the side an object goes to: down/up across a line that lies
+    /// across the picture, right/left across one that lies along it.</summary>
+    public IReadOnlyList<string> Directions => LiesAcross ? ["down", "up"] : ["right", "left"];
+}
 
 /// <summary>One camera's zones and lines.</summary>
 public sealed record CameraZones(IReadOnlyList<ZoneDefinition> Zones, IReadOnlyList<LineDefinition> Lines)

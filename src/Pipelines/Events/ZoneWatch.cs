@@ -52,12 +52,10 @@ internal sealed class ZoneWatch(string camera, CameraZones zones, int inertia)
         _lines = zones.Lines.Select(l =>
         {
             var (a, b) = (ToPixels(l.From, l.Normalized, width, height), ToPixels(l.To, l.Normalized, width, height));
-            // Directions are named by the side an object goes to: down/up across a line that lies more
-            // across the picture than along it, right/left otherwise.
-            var across = Math.Abs(b.X - a.X) >= Math.Abs(b.Y - a.Y);
             var mid = new ZonePoint((a.X + b.X) / 2, (a.Y + b.Y) / 2);
-            var probe = across ? ZoneGeometry.Side(a, b, mid.X, mid.Y + 1) : ZoneGeometry.Side(a, b, mid.X + 1, mid.Y);
-            var (toward, away) = across ? ("down", "up") : ("right", "left");
+            // Which side is "down" (or "right"): the one a point just below (right of) the middle is on.
+            var probe = l.LiesAcross ? ZoneGeometry.Side(a, b, mid.X, mid.Y + 1) : ZoneGeometry.Side(a, b, mid.X + 1, mid.Y);
+            var (toward, away) = (l.Directions[0], l.Directions[1]);
             return probe > 0 ? (a, b, toward, away) : (a, b, away, toward);
         }).ToArray();
         _size = (width, height);
