@@ -21,6 +21,8 @@ public sealed class EventsStageConfig
 
     public SnapshotsConfig Snapshots { get; set; } = new();
 
+    public ClipsConfig Clips { get; set; } = new();
+
     /// <summary>Whether the stage runs, given the detection stage's settings.</summary>
     public bool Runs(StagesConfig stages) => Enabled ?? (stages.Detection.Enabled && stages.Detection.Tracking.Enabled);
 
@@ -57,6 +59,26 @@ public sealed class EventsStageConfig
         {
             yield return ConfigProblem.Bad($"{key}.snapshots.max_mb", Snapshots.MaxMb, "use a positive number of MiB for the snapshot folder.");
         }
+        if (!(Clips.PreCaptureSeconds is >= 0 and <= 60))
+        {
+            yield return ConfigProblem.Bad($"{key}.clips.pre_capture_seconds", Clips.PreCaptureSeconds, "use 0..60 seconds before the object was first seen.");
+        }
+        if (!(Clips.PostCaptureSeconds is >= 0 and <= 60))
+        {
+            yield return ConfigProblem.Bad($"{key}.clips.post_capture_seconds", Clips.PostCaptureSeconds, "use 0..60 seconds after it was last seen.");
+        }
+        if (!(Clips.SegmentSeconds is >= 0.5 and <= 10))
+        {
+            yield return ConfigProblem.Bad($"{key}.clips.segment_seconds", Clips.SegmentSeconds, "use 0.5..10 seconds (segments are cut at key frames, so a clip's ends are exact to a segment).");
+        }
+        if (!(Clips.MaxClipSeconds is >= 10 and <= 3600))
+        {
+            yield return ConfigProblem.Bad($"{key}.clips.max_clip_seconds", Clips.MaxClipSeconds, "use 10..3600 seconds (the recording kept in the buffer folder).");
+        }
+        if (!(Clips.MaxMb > 0) || !(Clips.MaxDays > 0))
+        {
+            yield return ConfigProblem.Bad($"{key}.clips.max_mb", $"{Clips.MaxMb} MiB, {Clips.MaxDays} days", "use a positive size and a positive number of days for the clip folder.");
+        }
         if (!(Snapshots.MaxDays > 0))
         {
             yield return ConfigProblem.Bad($"{key}.snapshots.max_days", Snapshots.MaxDays, "use a positive number of days to keep snapshots.");
@@ -82,5 +104,30 @@ public sealed class SnapshotsConfig
     public double MaxMb { get; set; } = 512;
 
     /// <summary>Files older than this go.</summary>
+    public double MaxDays { get; set; } = 10;
+}
+
+/// <summary>Event clips: each RTSP camera's stream is remuxed (not re-encoded) by ffmpeg into short
+/// segments; when an event ends, the segments from pre_capture_seconds before its start to
+/// post_capture_seconds after its end are joined into one MP4.</summary>
+public sealed class ClipsConfig
+{
+    public bool Enabled { get; set; } = true;
+    public double PreCaptureSeconds { get; set; } = 5;
+    public double PostCaptureSeconds { get; set; } = 5;
+
+    /// <summary>Length of the recorded segments (cut at the next key frame).</summary>
+    public double SegmentSeconds { get; set; } = 2;
+
+    /// <summary>Longest clip: an event longer than this gets its last max_clip_seconds (plus post-capture).</summary>
+    public double MaxClipSeconds { get; set; } = 300;
+
+    /// <summary>Folder of the clips (one MP4 per event); relative to the config file.</summary>
+    public string Dir { get; set; } = "media/clips";
+
+    /// <summary>Folder of the rolling recording the clips are cut from (about max_clip_seconds per camera).</summary>
+    public string BufferDir { get; set; } = "media/recording";
+
+    public double MaxMb { get; set; } = 2048;
     public double MaxDays { get; set; } = 10;
 }

@@ -52,6 +52,7 @@ public static class ServiceComposition
         services.AddHostedSingleton<EmbeddedBrokerService>();
         services.AddHostedSingleton<ControlService>();
         services.AddHostedSingleton<HomeAssistantDiscovery>();
+        services.AddHostedSingleton<Clips.EventClips>();
         services.AddHostedSingleton<MqttConnectionService>();
         services.AddHostedSingleton<PipelineService>();
         return services;
@@ -96,6 +97,7 @@ public static class ServiceComposition
         {
             sinks.Add(sp.GetRequiredService<EventArchive>());
             sinks.Add(sp.GetRequiredService<EventStates>());
+            sinks.Add(sp.GetRequiredService<Clips.EventClips>());
         }
         // Perception facts only matter to the VideoLLM's verbalizer: without it, no per-result work for them.
         if (config.Stages.VideoLlm.Enabled)

@@ -36,6 +36,7 @@ public static class HttpRoutes
         var snapshots = services.GetRequiredService<FrameSnapshots>();
         var commands = services.GetRequiredService<CommandHandler>();
         var events = services.GetRequiredService<EventArchive>();
+        var clips = services.GetRequiredService<Hosting.Clips.EventClips>();
         var askTimeout = services.GetRequiredService<ServiceConfig>().Http.AskTimeoutSeconds;
         var page = Resource("live.html");
         var script = Resource("live.js");
@@ -187,6 +188,14 @@ public static class HttpRoutes
                 ? HttpResults.File(path, "image/jpeg")
                 : Error(StatusCodes.Status404NotFound, $"event '{id}' has no snapshot on disk (none taken yet, snapshots off, or removed by the folder's size or age bound).");
         });
+        api.MapGet("/events/{id}/clip.mp4", (string id) => clips.ClipOf(id) is { } clip
+            ? HttpResults.File(clip.Path, "video/mp4", enableRangeProcessing: true)
+            : Error(StatusCodes.Status404NotFound, clips.Active
+                ? $"event '{id}' has no clip (not ended yet, its camera is not RTSP, the recording did not cover it, or the folder's size or age bound removed it); list clips at /api/clips."
+                : "clips are off (stages.events.clips.enabled, or the events stage is not running)."));
+        api.MapGet("/clips", (string? camera, int? limit) => limit is < 1 or > Hosting.Clips.EventClips.Keep
+            ? Error(StatusCodes.Status400BadRequest, $"limit must be 1..{Hosting.Clips.EventClips.Keep}.")
+            : HttpResults.Bytes(Hosting.Clips.EventClips.ClipsJson(clips.Recent(camera, limit ?? 50)), "application/json"));
         api.MapGet("/cameras/{id}/stages/{stage}/latest", (string id, string stage) =>
             latest.Get(id, stage) is { } result ? HttpResults.Bytes(result.Json, "application/json") : NoResult(pipeline, cameras, id, stage));
         api.MapGet("/cameras/{id}/stages/{stage}/latest/{kind}", (string id, string stage, string kind) =>

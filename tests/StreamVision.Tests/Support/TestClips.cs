@@ -10,8 +10,9 @@ public static class TestClips
         => Run(dir, name, ["-f", "lavfi", "-i", "testsrc=size=160x120:rate=10", "-frames:v", frames.ToString(), "-pix_fmt", "yuv420p", .. extra]);
 
     /// <summary><paramref name="frames"/> frames of <paramref name="source"/> from <paramref name="startSeconds"/>, re-encoded (H.264).</summary>
-    public static string Cut(TempDir dir, string name, string source, double startSeconds, int frames)
-        => Run(dir, name, ["-ss", startSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "-i", source, "-frames:v", frames.ToString(), "-an", "-c:v", "libx264", "-pix_fmt", "yuv420p"]);
+    /// <param name="extra">More encoder options, e.g. -g 10 -bf 0 (a key frame every 10 frames, no B-frames).</param>
+    public static string Cut(TempDir dir, string name, string source, double startSeconds, int frames, params string[] extra)
+        => Run(dir, name, ["-ss", startSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "-i", source, "-frames:v", frames.ToString(), "-an", "-c:v", "libx264", "-pix_fmt", "yuv420p", .. extra]);
 
     private static string Run(TempDir dir, string name, string[] arguments)
     {

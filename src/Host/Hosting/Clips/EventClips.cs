@@ -1,0 +1,280 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using StreamVision.Host.Config;
+using StreamVision.Host.Results;
+using StreamVision.Ingest.Sources;
+using StreamVision.Pipelines.Events;
+using StreamVision.Pipelines.Graph;
+using StreamVision.Publish.Files;
+using StreamVision.Publish.Mqtt;
+
+namespace StreamVision.Host.Hosting.Clips;
+
+/// <summary>A finished clip of one event.</summary>
+public sealed record EventClip(string EventId, string Camera, string File, long Bytes, DateTimeOffset Start, DateTimeOffset End, double Seconds);
+
+/// <summary>
+/// Event clips for RTSP cameras (stages.events.clips): a <see cref="SegmentRecorder"/> per camera,
+/// and, when an event ends, its clip joined from the recorded segments by ffmpeg without re-encoding
+/// (concat demuxer, -c copy) into a folder bounded in bytes and days, then announced on
+/// &lt;prefix&gt;/clips. Event times are placed on the local clock as the results arrive here: the
+/// start when its new message passes, the end from the end message less the stream time since the
+/// object was last seen. A hosted service (recorders follow the cameras) and a result sink.
+/// </summary>
+public sealed class EventClips : IHostedService, IResultSink, IDisposable
+{
+    /// <summary>Events remembered with their clip (the oldest go first).</summary>
+    public const int Keep = 500;
+
+    private readonly ServiceConfig _config;
+    private readonly ClipsConfig _settings;
+    private readonly Pipeline _pipeline;
+    private readonly MqttPublisher _publisher;
+    private readonly MqttSetup _mqtt;
+    private readonly ILogger _log;
+    private readonly ConcurrentDictionary<string, SegmentRecorder> _recorders = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _starts = new();
+    private readonly ConcurrentDictionary<string, EventClip> _clips = new();
+    private readonly Channel<(EventObject Event, DateTimeOffset Start, DateTimeOffset End)> _due = Channel.CreateBounded<(EventObject, DateTimeOffset, DateTimeOffset)>(
+        new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest });
+    private readonly CancellationTokenSource _stop = new();
+    private readonly string _bufferDir;
+    private Timer? _timer;
+    private Task _writer = Task.CompletedTask;
+
+    public EventClips(ServiceConfig config, Pipeline pipeline, MqttPublisher publisher, MqttSetup mqtt, ILoggerFactory loggers)
+    {
+        (_config, _settings, _pipeline, _publisher, _mqtt) = (config, config.Stages.Events.Clips, pipeline, publisher, mqtt);
+        _log = loggers.CreateLogger("clips");
+        _bufferDir = ConfigLoader.ResolvePath(config, _settings.BufferDir);
+        if (Active)
+        {
+            Folder = new BoundedFolder(ConfigLoader.ResolvePath(config, _settings.Dir), (long)(_settings.MaxMb * 1024 * 1024), TimeSpan.FromDays(_settings.MaxDays));
+        }
+    }
+
+    /// <summary>Clips are made: the events stage runs and clips are on.</summary>
+    public bool Active => _config.Stages.Events.Runs(_config.Stages) && _settings.Enabled;
+
+    /// <summary>The clip folder, or null when clips are off.</summary>
+    public BoundedFolder? Folder { get; }
+
+    private TimeSpan Window => TimeSpan.FromSeconds(_settings.PreCaptureSeconds + _settings.MaxClipSeconds + _settings.PostCaptureSeconds + 2 * _settings.SegmentSeconds);
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!Active)
+        {
+            return Task.CompletedTask;
+        }
+        Follow();
+        _timer = new Timer(_ => Follow(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        _writer = Task.Run(WriteClipsAsync);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _timer?.Dispose();
+        _due.Writer.TryComplete();
+        _stop.Cancel();
+        await _writer.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts a recorder for each RTSP camera now running, stops those of removed cameras, trims old segments.</summary>
+    private void Follow()
+    {
+        var running = _pipeline.Sources.Where(s => s.Url.Kind == SourceKind.Rtsp).ToDictionary(s => s.CameraId);
+        foreach (var (camera, source) in running.Where(r => !_recorders.ContainsKey(r.Key)))
+        {
+            var transport = _config.Cameras.FirstOrDefault(c => c.Id == camera)?.Transport ?? "tcp";
+            _recorders[camera] = new SegmentRecorder(camera, source.Url.Target, transport, Path.Combine(_bufferDir, Safe(camera)), _settings.SegmentSeconds, Window, _log);
+        }
+        foreach (var gone in _recorders.Keys.Where(c => !running.ContainsKey(c)).ToList())
+        {
+            if (_recorders.TryRemove(gone, out var recorder))
+            {
+                recorder.Dispose();
+            }
+        }
+        foreach (var recorder in _recorders.Values)
+        {
+            recorder.Trim(DateTimeOffset.UtcNow);
+        }
+    }
+
+    public void Write(StageResult result)
+    {
+        if (result is not EventsResult events || !_recorders.ContainsKey(result.CameraId))
+        {
+            return;
+        }
+        var now = DateTimeOffset.UtcNow;
+        foreach (var e in events.Events)
+        {
+            if (e.Type == "new")
+            {
+                _starts[e.After.Id] = now;
+            }
+            else if (e.Type == "end" && _starts.TryRemove(e.After.Id, out var start))
+            {
+                var end = now - (result.Pts - e.After.LastSeenPts);
+                _due.Writer.TryWrite((e.After, start, end < start ? start : end));
+            }
+        }
+    }
+
+    private async Task WriteClipsAsync()
+    {
+        await foreach (var (e, start, end) in _due.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            var from = Max(start - TimeSpan.FromSeconds(_settings.PreCaptureSeconds), end - TimeSpan.FromSeconds(_settings.MaxClipSeconds));
+            var to = end + TimeSpan.FromSeconds(_settings.PostCaptureSeconds);
+            // The segment holding the window's end must be finished: wait for it, and one segment more.
+            var ready = to + TimeSpan.FromSeconds(_settings.SegmentSeconds * 1.5 + 0.5);
+            try
+            {
+                if (ready > DateTimeOffset.UtcNow)
+                {
+                    await Task.Delay(ready - DateTimeOffset.UtcNow, _stop.Token).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            try
+            {
+                await WriteClipAsync(e, from, to).ConfigureAwait(false);
+            }
+            catch (Exception x) when (x is IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                _log.LogWarning("clip of event {Event} not written: {Message}", e.Id, x.Message);
+            }
+        }
+    }
+
+    private async Task WriteClipAsync(EventObject e, DateTimeOffset from, DateTimeOffset to)
+    {
+        if (!_recorders.TryGetValue(e.Camera, out var recorder) || Folder is null)
+        {
+            return;
+        }
+        // One run's segments only: the concat demuxer joins a continuous stream.
+        var segments = recorder.Segments().Where(s => s.End > from && s.Start < to).ToList();
+        var run = segments.GroupBy(s => Path.GetDirectoryName(s.File)).OrderByDescending(g => g.Count()).FirstOrDefault()?.ToList();
+        if (run is null || run.Count == 0)
+        {
+            _log.LogInformation("no recording covers event {Event} ({From:O} – {To:O}); no clip", e.Id, from, to);
+            return;
+        }
+        var relative = $"{Safe(e.Camera)}/{Safe(e.Id)}.mp4";
+        var path = Folder.Resolve(relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var list = path + ".txt";
+        await File.WriteAllLinesAsync(list, run.Select(s => $"file '{s.File.Replace("'", "'\\''")}'")).ConfigureAwait(false);
+        var partial = path + ".partial";
+        var start = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in (string[])["-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0", "-i", list, "-c", "copy", "-movflags", "+faststart", "-f", "mp4", partial])
+        {
+            start.ArgumentList.Add(a);
+        }
+        using (var ffmpeg = Process.Start(start)!)
+        {
+            var error = await ffmpeg.StandardError.ReadToEndAsync().ConfigureAwait(false);
+            await ffmpeg.WaitForExitAsync().ConfigureAwait(false);
+            File.Delete(list);
+            if (ffmpeg.ExitCode != 0)
+            {
+                File.Delete(partial);
+                throw new IOException($"ffmpeg could not join {run.Count} segments: {error.Trim()}");
+            }
+        }
+        File.Move(partial, path, overwrite: true);
+        var bytes = new FileInfo(path).Length;
+        Folder.Added(relative, bytes);
+        var clip = new EventClip(e.Id, e.Camera, relative, bytes, run[0].Start, run[^1].End, (run[^1].End - run[0].Start).TotalSeconds);
+        _clips[e.Id] = clip;
+        if (_clips.Count > Keep)
+        {
+            foreach (var old in _clips.Values.OrderBy(c => c.End).Take(_clips.Count - Keep))
+            {
+                _clips.TryRemove(old.EventId, out _);
+            }
+        }
+        _publisher.TryPublish(new OutgoingMessage($"{_mqtt.Topics.Prefix}/clips", ClipJson(clip), "application/json", Qos: _mqtt.Qos.State));
+        _log.LogDebug("clip of event {Event}: {Seconds:0.0} s in {File}", e.Id, clip.Seconds, path);
+    }
+
+    /// <summary>The clip of an event, if it was made and is still in the folder.</summary>
+    public (EventClip Clip, string Path)? ClipOf(string eventId)
+        => _clips.TryGetValue(eventId, out var clip) && Folder?.PathOf(clip.File) is { } path ? (clip, path) : null;
+
+    /// <summary>The clips made, newest first.</summary>
+    public IReadOnlyList<EventClip> Recent(string? camera, int limit)
+        => _clips.Values.Where(c => camera is null || c.Camera == camera).OrderByDescending(c => c.End).Take(limit).ToList();
+
+    public static byte[] ClipJson(EventClip clip) => Json(w => Write(w, clip));
+
+    public static byte[] ClipsJson(IEnumerable<EventClip> clips)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartArray();
+            foreach (var clip in clips)
+            {
+                w.WriteStartObject();
+                Write(w, clip);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static byte[] Json(Action<Utf8JsonWriter> body)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            body(w);
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void Write(Utf8JsonWriter w, EventClip clip)
+    {
+        w.WriteNumber("schema_version", ResultJson.SchemaVersion);
+        w.WriteString("event_id", clip.EventId);
+        w.WriteString("camera", clip.Camera);
+        w.WriteString("file", clip.File);
+        w.WriteNumber("bytes", clip.Bytes);
+        w.WriteString("start_time", clip.Start.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+        w.WriteString("end_time", clip.End.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+        w.WriteNumber("seconds", Math.Round(clip.Seconds, 3));
+    }
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    private static string Safe(string name) => new(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' ? c : '_').ToArray());
+
+    public void Dispose()
+    {
+        _timer?.Dispose();
+        foreach (var recorder in _recorders.Values)
+        {
+            recorder.Dispose();
+        }
+        _recorders.Clear();
+        _stop.Dispose();
+    }
+}
