@@ -19,7 +19,7 @@ namespace StreamVision.Benchmarks.Micro;
 /// </summary>
 public static class MicroBenchmarks
 {
-    public static readonly Type[] All = [typeof(PreprocessBenchmarks), typeof(FlowBenchmarks), typeof(KvQuantizeBenchmarks)];
+    public static readonly Type[] All = [typeof(PreprocessBenchmarks), typeof(FlowBenchmarks), typeof(KvQuantizeBenchmarks), typeof(TrackingBenchmarks)];
 
     /// <param name="dry">One iteration each: checks they run, measures nothing (the smoke test).</param>
     public static async Task<IReadOnlyList<Summary>> RunAsync(string clip, string outputDirectory, bool dry, string? filter, CancellationToken cancellationToken)

@@ -8,6 +8,13 @@ public sealed record FrameFacts(IReadOnlyDictionary<string, string> Facts)
 {
     public static readonly FrameFacts None = new(new Dictionary<string, string>());
 
+    /// <summary>Facts whose key starts with this are a story that grows (an object's track: "person 12"
+    /// → "entered road at 00:41, left road at 00:52"): the latest value tells it all, so the
+    /// verbalizer keeps the latest, not the most frequent, and text shows the key without the mark.</summary>
+    public const string StoryMark = "track:";
+
+    public static bool IsStory(string key) => key.StartsWith(StoryMark, StringComparison.Ordinal);
+
     /// <summary>What this record and its dictionary hold on the heap (keys and values included, as
     /// if none were shared): a frame in the window keeps its facts.</summary>
     public long Bytes => ReferenceEquals(this, None) ? 0
@@ -35,15 +42,19 @@ public sealed record SegmentFacts(IReadOnlyDictionary<string, IReadOnlyList<stri
 
     public string Describe() => Values.Count == 0
         ? "nothing noted"
-        : string.Join("; ", Values.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key == TextKey ? string.Join(" / ", kv.Value) : $"{kv.Key} {string.Join("/", kv.Value)}"));
+        : string.Join("; ", Values.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key == TextKey ? string.Join(" / ", kv.Value)
+            : FrameFacts.IsStory(kv.Key) ? $"{kv.Key[FrameFacts.StoryMark.Length..]} {string.Join(" / ", kv.Value)}"
+            : $"{kv.Key} {string.Join("/", kv.Value)}"));
 
     public bool SameAs(SegmentFacts other) => Describe() == other.Describe();
 }
 
 /// <summary>
 /// The verbalizer used when no LLM writes the long-term memory: per fact the most frequent value
-/// over the expiring frames, rendered as "[00:41–00:52] motion left; persons 2". Merging keeps every
-/// distinct value, so compaction loses detail but never invents any.
+/// over the expiring frames, rendered as "[00:41–00:52] motion left; persons 2" — except stories
+/// (<see cref="FrameFacts.StoryMark"/>: an object's track), whose latest value is the whole story:
+/// "[00:40–00:50] person 12 entered road at 00:41, left road at 00:52". Merging keeps every distinct
+/// value (a story its newer telling), so compaction loses detail but never invents any.
 /// </summary>
 public sealed class StructuredVerbalizer : IVerbalizer
 {
@@ -51,15 +62,18 @@ public sealed class StructuredVerbalizer : IVerbalizer
     {
         var values = frames.SelectMany(f => f.Facts.Facts)
             .GroupBy(kv => kv.Key)
-            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)[g.GroupBy(kv => kv.Value).OrderByDescending(v => v.Count()).ThenBy(v => v.Key, StringComparer.Ordinal).First().Key]);
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)[FrameFacts.IsStory(g.Key)
+                ? g.Last().Value
+                : g.GroupBy(kv => kv.Value).OrderByDescending(v => v.Count()).ThenBy(v => v.Key, StringComparer.Ordinal).First().Key]);
         return new SegmentFacts(values);
     }
 
     public SegmentFacts Merge(SegmentFacts older, SegmentFacts newer)
     {
         var keys = older.Values.Keys.Union(newer.Values.Keys);
-        return new SegmentFacts(keys.ToDictionary(k => k, k => (IReadOnlyList<string>)
-            older.Values.GetValueOrDefault(k, []).Concat(newer.Values.GetValueOrDefault(k, [])).Distinct().ToList()));
+        return new SegmentFacts(keys.ToDictionary(k => k, k => (IReadOnlyList<string>)(FrameFacts.IsStory(k)
+            ? [newer.Values.GetValueOrDefault(k, older.Values.GetValueOrDefault(k, []))[^1]]
+            : older.Values.GetValueOrDefault(k, []).Concat(newer.Values.GetValueOrDefault(k, [])).Distinct().ToList())));
     }
 
     public static string Clock(double seconds)

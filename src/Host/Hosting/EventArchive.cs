@@ -28,7 +28,20 @@ public sealed class EventArchive : IResultSink
         var snapshots = config.Stages.Events.Snapshots;
         if (config.Stages.Events.Runs(config.Stages) && snapshots.Enabled)
         {
-            Snapshots = new BoundedFolder(ConfigLoader.ResolvePath(config, snapshots.Dir), (long)(snapshots.MaxMb * 1024 * 1024), TimeSpan.FromDays(snapshots.MaxDays));
+            Snapshots = MediaFolder("stages.events.snapshots.dir", ConfigLoader.ResolvePath(config, snapshots.Dir), snapshots.MaxMb, snapshots.MaxDays);
+        }
+    }
+
+    /// <summary>A bounded media folder, or a configuration error naming <paramref name="key"/> when it cannot be made.</summary>
+    internal static BoundedFolder MediaFolder(string key, string path, double maxMb, double maxDays)
+    {
+        try
+        {
+            return new BoundedFolder(path, (long)(maxMb * 1024 * 1024), TimeSpan.FromDays(maxDays));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new Pipelines.Configuration.ConfigurationException($"{key}: {e.Message}", e);
         }
     }
 

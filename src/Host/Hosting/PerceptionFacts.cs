@@ -18,12 +18,18 @@ namespace StreamVision.Host.Hosting;
 /// (a stage turned off, a camera gone still), so the facts describe a sliding window of the stream,
 /// not everything ever seen. A result sink: it sees every result the router hands on.
 /// </summary>
-public sealed class PerceptionFacts(TimeProvider? clock = null) : IResultSink
+/// <param name="tracks">The events stage runs: objects are told as their tracks' stories (entered,
+/// left, crossed, with stream times) instead of per-frame detection counts.</param>
+public sealed class PerceptionFacts(TimeProvider? clock = null, bool tracks = false) : IResultSink
 {
     /// <summary>How long a stage's facts stand without a new result from it.</summary>
     public static readonly TimeSpan Forget = TimeSpan.FromSeconds(3);
 
+    /// <summary>How long an ended track's story stays among the facts (long enough to be verbalized).</summary>
+    public static readonly TimeSpan StoryAfterEnd = TimeSpan.FromSeconds(10);
+
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+    private readonly ConcurrentDictionary<string, Dictionary<string, (string Story, bool Ended, long At)>> _stories = new();
     private readonly ConcurrentDictionary<(string Camera, string Stage), (IReadOnlyDictionary<string, string> Facts, long At)> _latest = new();
 
     /// <summary>The camera's facts now: every stage's latest, unless it is older than <see cref="Forget"/>.</summary>
@@ -51,8 +57,14 @@ public sealed class PerceptionFacts(TimeProvider? clock = null) : IResultSink
     public void Write(StageResult result)
     {
         var inv = CultureInfo.InvariantCulture;
+        if (result is Pipelines.Events.EventsResult events)
+        {
+            Observe(result.CameraId, result.Stage, Stories(events));
+            return;
+        }
         IReadOnlyDictionary<string, string>? facts = result switch
         {
+            DetectionResult when tracks => null,
             DetectionResult d => d.Detections.GroupBy(x => x.ClassName).ToDictionary(g => g.Key + "s", g => g.Count().ToString(inv)),
             SegmentationResult s => new Dictionary<string, string>
             {
@@ -67,6 +79,35 @@ public sealed class PerceptionFacts(TimeProvider? clock = null) : IResultSink
         {
             Observe(result.CameraId, result.Stage, facts);
         }
+    }
+
+    /// <summary>The stories of the camera's open tracks and of those that ended lately, updated by this result's events.</summary>
+    private Dictionary<string, string> Stories(Pipelines.Events.EventsResult events)
+    {
+        var now = _clock.GetTimestamp();
+        var stories = _stories.GetOrAdd(events.CameraId, _ => new());
+        lock (stories)
+        {
+            foreach (var e in events.Events)
+            {
+                stories[$"{FrameFacts.StoryMark}{e.After.Label} {e.After.TrackId.ToString(CultureInfo.InvariantCulture)}"] = (Story(e.After), e.Type == "end", now);
+            }
+            foreach (var gone in stories.Where(s => s.Value.Ended && _clock.GetElapsedTime(s.Value.At, now) > StoryAfterEnd).Select(s => s.Key).ToList())
+            {
+                stories.Remove(gone);
+            }
+            return stories.ToDictionary(s => s.Key, s => s.Value.Story);
+        }
+    }
+
+    /// <summary>"seen 00:40–00:52, entered road at 00:41, crossed gate down at 00:45, left road at 00:52" (stream times).</summary>
+    private static string Story(Pipelines.Events.EventObject o)
+    {
+        var steps = o.ZoneChanges.Select(z => (z.Pts, Text: $"{(z.Entered ? "entered" : "left")} {z.Zone} at {StructuredVerbalizer.Clock(z.Pts.TotalSeconds)}"))
+            .Concat(o.Crossings.Select(c => (c.Pts, Text: $"crossed {c.Line} {c.Direction} at {StructuredVerbalizer.Clock(c.Pts.TotalSeconds)}")))
+            .OrderBy(s => s.Pts).Select(s => s.Text);
+        var seen = $"{(o.EndTime is null ? "in view since" : "seen")} {StructuredVerbalizer.Clock(o.StartPts.TotalSeconds)}{(o.EndTime is null ? "" : "–" + StructuredVerbalizer.Clock(o.LastSeenPts.TotalSeconds))}";
+        return string.Join(", ", steps.Prepend(seen));
     }
 
     private static string Direction(float degrees) => ((int)Math.Round(degrees / 90) % 4) switch

@@ -15,6 +15,7 @@ public sealed class StageSet : IDisposable
     public StageSet(ServiceConfig config, ILoggerFactory loggers)
     {
         Poses = config.Stages.SemDepth is { Enabled: true, Pose.Mqtt: true } ? new PoseBoard() : null;
+        Facts = new PerceptionFacts(tracks: config.Stages.Events.Runs(config.Stages));
         foreach (var camera in config.Cameras)
         {
             Zones[camera.Id] = CameraZonesConfig.ToZones(camera);
@@ -29,7 +30,7 @@ public sealed class StageSet : IDisposable
     public PoseBoard? Poses { get; }
 
     /// <summary>What perception says about each camera now, for the VideoLLM's verbalizer.</summary>
-    public PerceptionFacts Facts { get; } = new();
+    public PerceptionFacts Facts { get; }
 
     /// <summary>Each camera's zones and lines, for the events stage; a camera added while running puts
     /// its own here before it starts.</summary>

@@ -160,6 +160,17 @@ public static class EventsEncoder
         WriteBox(w, "box", o.Box);
         WriteStrings(w, "zones", o.Zones);
         WriteStrings(w, "entered_zones", o.EnteredZones);
+        w.WriteStartArray("zone_changes");
+        foreach (var z in o.ZoneChanges)
+        {
+            w.WriteStartObject();
+            w.WriteString("zone", z.Zone);
+            w.WriteString("change", z.Entered ? "entered" : "left");
+            w.WriteString("time", Time(z.Time));
+            w.WriteNumber("pts", Math.Round(z.Pts.TotalSeconds, 6));
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
         w.WriteStartArray("crossings");
         foreach (var c in o.Crossings)
         {

@@ -37,6 +37,7 @@ internal sealed class CameraEvents(string camera, CameraZones zones, EventSettin
         public EventBox Box { get; set; }
         public long Frames { get; set; }
         public List<string> Entered { get; } = new();
+        public List<ZoneChange> ZoneChanges { get; } = new();
         public List<LineCrossing> Crossings { get; } = new();
         public SnapshotInfo? Snapshot { get; set; }
         public float SnapshotQuality { get; set; } = float.MinValue;
@@ -101,6 +102,7 @@ internal sealed class CameraEvents(string camera, CameraZones zones, EventSettin
             _watch.Move(o.Place, o.Label, d.X + d.Width / 2, d.Y + d.Height, (zone, inside) =>
             {
                 changed = true;
+                o.ZoneChanges.Add(new ZoneChange(zones.Zones[zone].Name, inside, frame.CaptureTime, frame.Pts));
                 if (inside)
                 {
                     entered[zone].Add(trackId);
@@ -195,7 +197,11 @@ internal sealed class CameraEvents(string camera, CameraZones zones, EventSettin
 
     private void End(Tracked o, List<ObjectEvent> events, List<int>[] left)
     {
-        _watch.Leave(o.Place, (zone, _) => left[zone].Add(o.TrackId));
+        _watch.Leave(o.Place, (zone, _) =>
+        {
+            left[zone].Add(o.TrackId);
+            o.ZoneChanges.Add(new ZoneChange(zones.Zones[zone].Name, false, o.LastSeen, o.LastSeenPts));
+        });
         var after = Describe(o, o.LastSeen);
         events.Add(new ObjectEvent("end", o.Sent, after));
     }
@@ -209,7 +215,7 @@ internal sealed class CameraEvents(string camera, CameraZones zones, EventSettin
     }
 
     private EventObject Describe(Tracked o, DateTimeOffset? end) => new(
-        o.Id, camera, o.Label, o.TrackId, o.Score, o.TopScore, o.Box, ZonesOf(o), o.Entered.ToList(), o.Crossings.ToList(),
+        o.Id, camera, o.Label, o.TrackId, o.Score, o.TopScore, o.Box, ZonesOf(o), o.Entered.ToList(), o.ZoneChanges.ToList(), o.Crossings.ToList(),
         o.Start, end, o.LastSeen, o.StartPts, o.LastSeenPts, o.Frames, o.Snapshot);
 
     private List<string> ZonesOf(Tracked o) => zones.Zones.Where((_, z) => o.Place.Inside[z]).Select(z => z.Name).ToList();

@@ -11,10 +11,13 @@ public sealed record SnapshotInfo(DateTimeOffset Time, long Sequence, float Scor
 /// <summary>An object crossed a line; <paramref name="Direction"/> names the side it went to.</summary>
 public sealed record LineCrossing(string Line, string Direction, int TrackId, string Label, DateTimeOffset Time, TimeSpan Pts);
 
+/// <summary>An object entered or left a zone.</summary>
+public sealed record ZoneChange(string Zone, bool Entered, DateTimeOffset Time, TimeSpan Pts);
+
 /// <summary>An object's event as published: one per track, from its first confirmed frame to its end.</summary>
 public sealed record EventObject(
     string Id, string Camera, string Label, int TrackId, float Score, float TopScore, EventBox Box,
-    IReadOnlyList<string> Zones, IReadOnlyList<string> EnteredZones, IReadOnlyList<LineCrossing> Crossings,
+    IReadOnlyList<string> Zones, IReadOnlyList<string> EnteredZones, IReadOnlyList<ZoneChange> ZoneChanges, IReadOnlyList<LineCrossing> Crossings,
     DateTimeOffset StartTime, DateTimeOffset? EndTime, DateTimeOffset LastSeen, TimeSpan StartPts, TimeSpan LastSeenPts, long Frames, SnapshotInfo? Snapshot);
 
 /// <summary>A change of an event: new (Before is null), update or end.</summary>

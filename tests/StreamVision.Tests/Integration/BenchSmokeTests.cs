@@ -125,7 +125,7 @@ public sealed class BenchSmokeTests : IDisposable
         Assert.True(run.ExitCode == ExitCodes.Ok, run.Error);
         var report = Report("soak");
         var stages = report.GetProperty("Stages").EnumerateArray().Select(s => s.GetString()).ToList();
-        Assert.Equal(["segmentation", "detection", "depth", "flow", "semdepth", "body", "videollm"], stages);
+        Assert.Equal(["segmentation", "detection", "depth", "flow", "semdepth", "body", "videollm", "events"], stages);
         Assert.All(report.GetProperty("ProcessedPerStage").EnumerateObject(), p => Assert.True(p.Value.GetInt64() > 0, p.Name));
         Assert.True(report.GetProperty("Samples").GetArrayLength() >= 5);
         Assert.All(report.GetProperty("Memory").EnumerateArray(), m => Assert.True(m.GetProperty("Median").GetInt64() > 0));

@@ -10,7 +10,7 @@ namespace StreamVision.Tests.Integration;
 [Trait("Category", "Integration")]
 public sealed class ServiceLifecycleTests
 {
-    private static readonly string[] Order = ["LiveCameras", "EmbeddedBrokerService", "ControlService", "MqttConnectionService", "PipelineService"];
+    private static readonly string[] Order = ["LiveCameras", "EmbeddedBrokerService", "ControlService", "HomeAssistantDiscovery", "EventClips", "MqttConnectionService", "PipelineService"];
 
     private static ServiceConfig Config(int mqttPort, int httpPort) => new()
     {

@@ -55,7 +55,15 @@ public sealed class EventClips : IHostedService, IResultSink, IDisposable
         _bufferDir = ConfigLoader.ResolvePath(config, _settings.BufferDir);
         if (Active)
         {
-            Folder = new BoundedFolder(ConfigLoader.ResolvePath(config, _settings.Dir), (long)(_settings.MaxMb * 1024 * 1024), TimeSpan.FromDays(_settings.MaxDays));
+            Folder = EventArchive.MediaFolder("stages.events.clips.dir", ConfigLoader.ResolvePath(config, _settings.Dir), _settings.MaxMb, _settings.MaxDays);
+            try
+            {
+                Directory.CreateDirectory(_bufferDir);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new Pipelines.Configuration.ConfigurationException($"stages.events.clips.buffer_dir: '{_bufferDir}' cannot be created ({e.Message}); choose another folder or fix its permissions.", e);
+            }
         }
     }
 
@@ -89,6 +97,18 @@ public sealed class EventClips : IHostedService, IResultSink, IDisposable
 
     /// <summary>Starts a recorder for each RTSP camera now running, stops those of removed cameras, trims old segments.</summary>
     private void Follow()
+    {
+        try
+        {
+            FollowCameras();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.LogWarning("recording for clips: {Message}; trying again in a second", e.Message);
+        }
+    }
+
+    private void FollowCameras()
     {
         var running = _pipeline.Sources.Where(s => s.Url.Kind == SourceKind.Rtsp).ToDictionary(s => s.CameraId);
         foreach (var (camera, source) in running.Where(r => !_recorders.ContainsKey(r.Key)))
