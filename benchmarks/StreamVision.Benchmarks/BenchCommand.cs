@@ -157,9 +157,9 @@ internal static class BenchCommand
     {
         var clip = new Option<string>("--clip") { Description = "Video file the frames come from.", Required = true };
         var outDir = new Option<string>("--out") { Description = "Folder for BenchmarkDotNet's reports (results/*.md, *.json).", DefaultValueFactory = _ => "bench-out" };
-        var filter = new Option<string?>("--filter") { Description = "Only the benchmark classes whose name contains this (Preprocess, Flow, KvQuantize)." };
+        var filter = new Option<string?>("--filter") { Description = "Only the benchmark classes whose name contains this (Preprocess, Flow, KvQuantize, Tracking)." };
         var dry = new Option<bool>("--dry") { Description = "One iteration each: check they run, measure nothing." };
-        var command = new Command("micro", "BenchmarkDotNet micro-benchmarks of the hot path against baselines: pre-processing, dense flow, KV quantisation.") { clip, outDir, filter, dry };
+        var command = new Command("micro", "BenchmarkDotNet micro-benchmarks of the hot path against baselines: pre-processing, dense flow, KV quantisation, tracking and events.") { clip, outDir, filter, dry };
         command.SetAction((parse, ct) => ErrorReporting.Guard(error, async () =>
         {
             var summaries = await Benchmarks.Micro.MicroBenchmarks.RunAsync(ExistingClip(parse.GetValue(clip)!), parse.GetValue(outDir)!, parse.GetValue(dry), parse.GetValue(filter), ct).ConfigureAwait(false);

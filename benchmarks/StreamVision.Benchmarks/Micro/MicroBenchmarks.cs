@@ -13,7 +13,7 @@ namespace StreamVision.Benchmarks.Micro;
 
 /// <summary>
 /// BenchmarkDotNet micro-benchmarks of the hot path's own code, each with its baseline in the same
-/// run (the ratio column): pre-processing, dense flow, KV quantisation. They run in this process
+/// run (the ratio column): pre-processing, dense flow, KV quantisation, tracking and events. They run in this process
 /// (the shipped binary, no SDK needed) with the memory diagnoser, so allocations per operation are
 /// reported next to the times. Reports go to &lt;out&gt;/results (markdown and JSON).
 /// </summary>

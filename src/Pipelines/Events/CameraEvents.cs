@@ -128,14 +128,14 @@ internal sealed class CameraEvents(string camera, CameraZones zones, EventSettin
             {
                 snapshots.Add(snapshot);
             }
-            var now = Describe(o, null);
+            // An event object is made only when a message goes out: most frames send none.
             if (isNew)
             {
-                Send(o, new ObjectEvent("new", null, now), events, frame.CaptureTime);
+                Send(o, new ObjectEvent("new", null, Describe(o, null)), events, frame.CaptureTime);
             }
             else if (changed || (o.SnapshotUnsent && frame.CaptureTime - o.SentAt >= settings.UpdateInterval))
             {
-                Send(o, new ObjectEvent("update", o.Sent, now), events, frame.CaptureTime);
+                Send(o, new ObjectEvent("update", o.Sent, Describe(o, null)), events, frame.CaptureTime);
             }
             visible.Add(new VisibleObject(trackId, o.Label, d.Score, box, ZonesOf(o), o.Id));
             Note(o);
@@ -218,7 +218,18 @@ internal sealed class CameraEvents(string camera, CameraZones zones, EventSettin
         o.Id, camera, o.Label, o.TrackId, o.Score, o.TopScore, o.Box, ZonesOf(o), o.Entered.ToList(), o.ZoneChanges.ToList(), o.Crossings.ToList(),
         o.Start, end, o.LastSeen, o.StartPts, o.LastSeenPts, o.Frames, o.Snapshot);
 
-    private List<string> ZonesOf(Tracked o) => zones.Zones.Where((_, z) => o.Place.Inside[z]).Select(z => z.Name).ToList();
+    private IReadOnlyList<string> ZonesOf(Tracked o)
+    {
+        List<string>? inside = null;
+        for (var z = 0; z < zones.Zones.Count; z++)
+        {
+            if (o.Place.Inside[z])
+            {
+                (inside ??= new List<string>(1)).Add(zones.Zones[z].Name);
+            }
+        }
+        return inside ?? (IReadOnlyList<string>)[];
+    }
 
     /// <summary>A view is better when its score is higher; a box cut by the frame's edge counts less
     /// (part of the object is missing).</summary>

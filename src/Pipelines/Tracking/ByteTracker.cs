@@ -16,6 +16,9 @@ public sealed class ByteTracker(TrackerSettings settings, Func<int> nextId)
     private const double StepsPerSecond = 30;
 
     private readonly Dictionary<int, Track> _matched = new();
+
+    /// <summary>The association cost matrix, reused and grown as needed (no per-frame matrix).</summary>
+    private double[,] _cost = new double[0, 0];
     private double? _lastTime;
 
     private List<Track> _tracked = new();
@@ -94,7 +97,11 @@ public sealed class ByteTracker(TrackerSettings settings, Func<int> nextId)
     /// tracks take the detection. Returns what is left on both sides.</summary>
     private (List<Track> Tracks, List<int> Detections) Associate(List<Track> tracks, List<int> candidates, IReadOnlyList<Detection.Detection> detections, double limit, bool weightByScore, double time)
     {
-        var cost = new double[tracks.Count, candidates.Count];
+        if (_cost.GetLength(0) < tracks.Count || _cost.GetLength(1) < candidates.Count)
+        {
+            _cost = new double[Math.Max(tracks.Count, _cost.GetLength(0)), Math.Max(candidates.Count, _cost.GetLength(1))];
+        }
+        var cost = _cost;
         for (var t = 0; t < tracks.Count; t++)
         {
             for (var d = 0; d < candidates.Count; d++)
@@ -104,7 +111,7 @@ public sealed class ByteTracker(TrackerSettings settings, Func<int> nextId)
                 cost[t, d] = 1 - (weightByScore ? iou * detection.Score : iou);
             }
         }
-        var matches = LinearAssignment.Solve(cost, limit);
+        var matches = LinearAssignment.Solve(cost, tracks.Count, candidates.Count, limit);
         var trackTaken = new bool[tracks.Count];
         var detectionTaken = new bool[candidates.Count];
         foreach (var (t, d) in matches)

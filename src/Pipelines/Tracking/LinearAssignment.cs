@@ -4,22 +4,96 @@ namespace StreamVision.Pipelines.Tracking;
 /// Minimum-cost assignment between rows (tracks) and columns (detections) where a pair may only be
 /// matched below a cost limit — what ByteTrack does with lapjv's cost_limit. The matrix is extended
 /// with a "stay unmatched" option worth half the limit on each side, so a pair is matched exactly when
-/// that lowers the total, and solved with the Hungarian method (potentials, O(n³); n is a few dozen).
+/// that lowers the total, and solved with the Hungarian method (potentials, O(n³)) per group of
+/// rows and columns linked by allowed pairs.
 /// </summary>
 public static class LinearAssignment
 {
     private const double Forbidden = 1e9;
 
     /// <returns>The matched (row, column) pairs; rows and columns not listed stay unmatched.</returns>
-    public static List<(int Row, int Column)> Solve(double[,] cost, double limit)
+    /// <remarks>Pairs at or above the limit can never be matched, so the rows and columns fall apart
+    /// into groups linked by allowed pairs, and each group is solved on its own — exactly the same
+    /// answer, but in a scene of objects apart from each other most groups are one track and one box,
+    /// matched at once, and the O(n³) method only ever sees the few that crowd together.</remarks>
+    public static List<(int Row, int Column)> Solve(double[,] cost, double limit) => Solve(cost, cost.GetLength(0), cost.GetLength(1), limit);
+
+    /// <summary>As above, over the top-left <paramref name="rows"/> × <paramref name="columns"/> of a
+    /// matrix reused from frame to frame.</summary>
+    public static List<(int Row, int Column)> Solve(double[,] cost, int rows, int columns, double limit)
     {
-        var rows = cost.GetLength(0);
-        var columns = cost.GetLength(1);
         var matches = new List<(int, int)>();
         if (rows == 0 || columns == 0)
         {
             return matches;
         }
+        // Union-find over rows (0..rows-1) and columns (rows..rows+columns-1) joined by allowed pairs.
+        var parent = new int[rows + columns];
+        for (var i = 0; i < parent.Length; i++)
+        {
+            parent[i] = i;
+        }
+        int Find(int x)
+        {
+            while (parent[x] != x)
+            {
+                x = parent[x] = parent[parent[x]];
+            }
+            return x;
+        }
+        for (var i = 0; i < rows; i++)
+        {
+            for (var j = 0; j < columns; j++)
+            {
+                if (cost[i, j] < limit)
+                {
+                    parent[Find(i)] = Find(rows + j);
+                }
+            }
+        }
+        var groups = new Dictionary<int, (List<int> Rows, List<int> Columns)>();
+        for (var x = 0; x < parent.Length; x++)
+        {
+            var root = Find(x);
+            if (!groups.TryGetValue(root, out var group))
+            {
+                groups[root] = group = (new List<int>(), new List<int>());
+            }
+            (x < rows ? group.Rows : group.Columns).Add(x < rows ? x : x - rows);
+        }
+        foreach (var (groupRows, groupColumns) in groups.Values)
+        {
+            if (groupRows.Count == 0 || groupColumns.Count == 0)
+            {
+                continue; // nothing it may be matched with
+            }
+            if (groupRows.Count == 1 && groupColumns.Count == 1)
+            {
+                matches.Add((groupRows[0], groupColumns[0])); // linked, so below the limit: matching beats leaving both
+                continue;
+            }
+            var sub = new double[groupRows.Count, groupColumns.Count];
+            for (var i = 0; i < groupRows.Count; i++)
+            {
+                for (var j = 0; j < groupColumns.Count; j++)
+                {
+                    sub[i, j] = cost[groupRows[i], groupColumns[j]];
+                }
+            }
+            foreach (var (i, j) in SolveDense(sub, limit))
+            {
+                matches.Add((groupRows[i], groupColumns[j]));
+            }
+        }
+        matches.Sort();
+        return matches;
+    }
+
+    private static List<(int Row, int Column)> SolveDense(double[,] cost, double limit)
+    {
+        var rows = cost.GetLength(0);
+        var columns = cost.GetLength(1);
+        var matches = new List<(int, int)>();
         var n = rows + columns;
         var extended = new double[n, n];
         for (var i = 0; i < n; i++)

@@ -55,6 +55,22 @@ public sealed class ErrorHandlingTests : IDisposable
         Assert.Contains("file 'nowhere.onnx' not found", run.Error);
     }
 
+    [Theory]
+    [InlineData("    zones:\n      - name: steps\n        points: [[0, 0], [1, 1], [1, 0], [0, 1]]\n", "camera 'porch', zone 'steps': its edges 1–2 and 3–4 cross")]
+    [InlineData("    lines:\n      - name: gate\n        points: [[0.5, 0.5]]\n", "camera 'porch', line 'gate': a line has exactly 2 points")]
+    [InlineData("stages:\n  detection:\n    enabled: true\n    tracking:\n      low_score: 0.7\n", "'stages.detection.tracking.high_score' = '0.5'")]
+    [InlineData("stages:\n  events:\n    enabled: true\n", "the events stage consumes the detection stage's tracks")]
+    [InlineData("homeassistant:\n  enabled: true\n", "Home Assistant's entities come from the events stage")]
+    public async Task A_bad_zone_line_tracker_or_events_setting_is_one_message_and_exit_code_2(string yaml, string message)
+    {
+        var config = _dir.File("c.yaml", "cameras:\n  - id: porch\n    url: synthetic://p\n" + yaml);
+        var run = await CliRun.InvokeAsync("run", "--http-port", "0", "--config", config, "--duration", "1");
+
+        Assert.Equal(ExitCodes.Configuration, run.ExitCode);
+        Assert.Contains(message, run.Error);
+        Assert.Single(run.Error.Trim().Split('\n'));
+    }
+
     [Fact]
     public async Task Unknown_config_key_stops_before_anything_starts()
     {
