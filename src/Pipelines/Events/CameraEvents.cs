@@ -13,6 +13,8 @@ namespace StreamVision.Pipelines.Events;
 /// </summary>
 internal sealed class CameraEvents(string camera, CameraZones zones, EventSettings settings)
 {
+    private static readonly IReadOnlyDictionary<string, int> NoCounts = new Dictionary<string, int>();
+
     /// <summary>Least time between two JPEG encodings of one object: encoding costs a few ms.</summary>
     private static readonly TimeSpan SnapshotEvery = TimeSpan.FromSeconds(1);
 
@@ -167,11 +169,28 @@ internal sealed class CameraEvents(string camera, CameraZones zones, EventSettin
     private EventsResult Result(int width, int height, List<VisibleObject> visible, List<int>[] entered, List<int>[] left, List<LineCrossing>[] crossings,
         List<ObjectEvent> events, List<EventSnapshot> snapshots, List<ReviewSummary> reviews, bool final = false)
     {
-        var zoneStates = zones.Zones.Select((zone, z) =>
+        // One pass over the open objects for every zone's counts and the camera's.
+        var byZone = new Dictionary<string, int>[zones.Zones.Count];
+        var inZone = new int[zones.Zones.Count];
+        var present = new Dictionary<string, int>();
+        foreach (var o in _objects.Values)
         {
-            var inside = _objects.Values.Where(o => o.Place.Inside[z]).ToList();
-            return new ZoneState(zone.Name, inside.Count, inside.GroupBy(o => o.Label).ToDictionary(g => g.Key, g => g.Count()), entered[z], left[z], _zoneEntries[z]);
-        }).ToList();
+            present[o.Label] = present.GetValueOrDefault(o.Label) + 1;
+            for (var z = 0; z < inZone.Length; z++)
+            {
+                if (o.Place.Inside[z])
+                {
+                    inZone[z]++;
+                    var counts = byZone[z] ??= new Dictionary<string, int>();
+                    counts[o.Label] = counts.GetValueOrDefault(o.Label) + 1;
+                }
+            }
+        }
+        var zoneStates = new ZoneState[zones.Zones.Count];
+        for (var z = 0; z < zoneStates.Length; z++)
+        {
+            zoneStates[z] = new ZoneState(zones.Zones[z].Name, inZone[z], byZone[z] ?? NoCounts, entered[z], left[z], _zoneEntries[z]);
+        }
         var lineStates = zones.Lines.Select((line, l) =>
         {
             var (positive, negative) = _watch.Directions(l);
@@ -182,7 +201,7 @@ internal sealed class CameraEvents(string camera, CameraZones zones, EventSettin
         {
             FrameWidth = width, FrameHeight = height, Objects = visible, Zones = zoneStates, Lines = lineStates,
             Events = events, Snapshots = snapshots, Reviews = reviews, Final = final,
-            Present = _objects.Values.GroupBy(o => o.Label).ToDictionary(g => g.Key, g => g.Count()),
+            Present = present,
         };
     }
 

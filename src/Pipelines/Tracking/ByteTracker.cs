@@ -17,8 +17,15 @@ public sealed class ByteTracker(TrackerSettings settings, Func<int> nextId)
 
     private readonly Dictionary<int, Track> _matched = new();
 
-    /// <summary>The association cost matrix, reused and grown as needed (no per-frame matrix).</summary>
+    // Working memory reused every frame (grown as needed): the steady state allocates nothing.
     private double[,] _cost = new double[0, 0];
+    private bool[] _trackTaken = [];
+    private bool[] _detectionTaken = [];
+    private readonly LinearAssignment.Workspace _assignment = new();
+    private readonly List<int> _high = new(), _low = new(), _leftHigh = new(), _leftLow = new(), _newDetections = new();
+    private readonly List<Track> _unconfirmed = new(), _pool = new(), _leftTracks = new(), _stillTracked = new(), _unmatched = new(), _droppedNew = new(), _started = new(), _duplicates = new();
+    private List<Track> _spareTracked = new();
+    private List<Track> _spareLost = new();
     private double? _lastTime;
 
     private List<Track> _tracked = new();
@@ -37,6 +44,7 @@ public sealed class ByteTracker(TrackerSettings settings, Func<int> nextId)
     /// the id of the confirmed track it belongs to, or null.</summary>
     /// <param name="time">The frame's stream time in seconds (its pts).</param>
     /// <param name="cameraFirstFrame">The camera's first frame since (re)start: its confident detections are tracks at once.</param>
+    /// <remarks>Every list it works with is kept and reused: in the steady state (no track starts) a frame allocates nothing.</remarks>
     public void Update(IReadOnlyList<Detection.Detection> detections, IReadOnlyList<int> indices, int?[] ids, double time, bool cameraFirstFrame)
     {
         _frame++;
@@ -45,46 +53,95 @@ public sealed class ByteTracker(TrackerSettings settings, Func<int> nextId)
         // Frames a live stage dropped still pass in the motion model; a repeated or backwards time is one step.
         var steps = _lastTime is { } last && time > last ? (time - last) * StepsPerSecond : 1;
         _lastTime = time;
-        var high = indices.Where(i => detections[i].Score >= settings.HighScore).ToList();
-        var low = indices.Where(i => detections[i].Score >= settings.LowScore && detections[i].Score < settings.HighScore).ToList();
-        var unconfirmed = _tracked.Where(t => !t.Confirmed).ToList();
-        var pool = _tracked.Where(t => t.Confirmed).Concat(_lost).ToList();
-        foreach (var track in pool)
+        _high.Clear();
+        _low.Clear();
+        foreach (var i in indices)
+        {
+            var score = detections[i].Score;
+            if (score >= settings.HighScore)
+            {
+                _high.Add(i);
+            }
+            else if (score >= settings.LowScore)
+            {
+                _low.Add(i);
+            }
+        }
+        _unconfirmed.Clear();
+        _pool.Clear();
+        foreach (var track in _tracked)
+        {
+            (track.Confirmed ? _pool : _unconfirmed).Add(track);
+        }
+        _pool.AddRange(_lost);
+        foreach (var track in _pool)
         {
             track.Predict(steps);
         }
 
         // 1. Confident detections against every confirmed or lost track.
-        var (leftTracks, leftHigh) = Associate(pool, high, detections, settings.MatchCost, weightByScore: true, time);
+        Associate(_pool, _high, detections, settings.MatchCost, weightByScore: true, time, _leftTracks, _leftHigh);
         // 2. Low-score detections against tracks that were tracked until now.
-        var stillTracked = leftTracks.Where(t => t.State == TrackState.Tracked).ToList();
-        var (unmatched, _) = Associate(stillTracked, low, detections, settings.LowMatchCost, weightByScore: false, time);
-        foreach (var track in unmatched)
+        _stillTracked.Clear();
+        foreach (var track in _leftTracks)
+        {
+            if (track.State == TrackState.Tracked)
+            {
+                _stillTracked.Add(track);
+            }
+        }
+        Associate(_stillTracked, _low, detections, settings.LowMatchCost, weightByScore: false, time, _unmatched, _leftLow);
+        foreach (var track in _unmatched)
         {
             track.State = TrackState.Lost;
         }
         // 3. Tracks seen once get one more chance with the confident detections left.
-        var (droppedNew, newDetections) = Associate(unconfirmed, leftHigh, detections, settings.UnconfirmedMatchCost, weightByScore: true, time);
-        foreach (var track in droppedNew)
+        Associate(_unconfirmed, _leftHigh, detections, settings.UnconfirmedMatchCost, weightByScore: true, time, _droppedNew, _newDetections);
+        foreach (var track in _droppedNew)
         {
             track.State = TrackState.Removed;
         }
         // 4. Confident detections nobody took start tracks (reported from their second frame, except on the camera's first).
-        var started = new List<Track>();
-        foreach (var i in newDetections.Where(i => detections[i].Score >= settings.NewTrackScore))
+        _started.Clear();
+        Span<double> box = stackalloc double[4];
+        foreach (var i in _newDetections)
         {
-            var track = new Track(nextId(), detections[i].ClassId, Measure(detections[i]), _frame, time, detections[i].Score, confirmed: cameraFirstFrame);
-            started.Add(track);
-            _matched[i] = track;
+            if (detections[i].Score >= settings.NewTrackScore)
+            {
+                Measure(detections[i], box);
+                var track = new Track(nextId(), detections[i].ClassId, box, _frame, time, detections[i].Score, confirmed: cameraFirstFrame);
+                _started.Add(track);
+                _matched[i] = track;
+            }
         }
-        foreach (var track in pool.Where(t => t.State == TrackState.Lost && time - t.LastSeenTime > settings.LostSeconds))
+        foreach (var track in _pool)
         {
-            track.State = TrackState.Removed;
-            _ended.Add(track.Id);
+            if (track.State == TrackState.Lost && time - track.LastSeenTime > settings.LostSeconds)
+            {
+                track.State = TrackState.Removed;
+                _ended.Add(track.Id);
+            }
         }
 
-        _tracked = pool.Concat(unconfirmed).Concat(started).Where(t => t.State == TrackState.Tracked).ToList();
-        _lost = pool.Where(t => t.State == TrackState.Lost).ToList();
+        // The next frame's tracked and lost tracks, built in the spare lists and swapped in.
+        _spareTracked.Clear();
+        _spareLost.Clear();
+        foreach (var list in (ReadOnlySpan<List<Track>>)[_pool, _unconfirmed, _started])
+        {
+            foreach (var track in list)
+            {
+                if (track.State == TrackState.Tracked)
+                {
+                    _spareTracked.Add(track);
+                }
+                else if (track.State == TrackState.Lost && ReferenceEquals(list, _pool))
+                {
+                    _spareLost.Add(track);
+                }
+            }
+        }
+        (_tracked, _spareTracked) = (_spareTracked, _tracked);
+        (_lost, _spareLost) = (_spareLost, _lost);
         RemoveDuplicates();
         // Ids last: a track removed as a duplicate above must not be published.
         foreach (var (i, track) in _matched)
@@ -94,50 +151,85 @@ public sealed class ByteTracker(TrackerSettings settings, Func<int> nextId)
     }
 
     /// <summary>Matches <paramref name="tracks"/> to the detections <paramref name="candidates"/>; matched
-    /// tracks take the detection. Returns what is left on both sides.</summary>
-    private (List<Track> Tracks, List<int> Detections) Associate(List<Track> tracks, List<int> candidates, IReadOnlyList<Detection.Detection> detections, double limit, bool weightByScore, double time)
+    /// tracks take the detection. What is left on both sides goes to <paramref name="leftTracks"/> and
+    /// <paramref name="leftCandidates"/>.</summary>
+    private void Associate(List<Track> tracks, List<int> candidates, IReadOnlyList<Detection.Detection> detections, double limit, bool weightByScore, double time,
+        List<Track> leftTracks, List<int> leftCandidates)
     {
+        leftTracks.Clear();
+        leftCandidates.Clear();
         if (_cost.GetLength(0) < tracks.Count || _cost.GetLength(1) < candidates.Count)
         {
             _cost = new double[Math.Max(tracks.Count, _cost.GetLength(0)), Math.Max(candidates.Count, _cost.GetLength(1))];
         }
+        if (_trackTaken.Length < tracks.Count)
+        {
+            _trackTaken = new bool[Math.Max(tracks.Count, 2 * _trackTaken.Length)];
+        }
+        if (_detectionTaken.Length < candidates.Count)
+        {
+            _detectionTaken = new bool[Math.Max(candidates.Count, 2 * _detectionTaken.Length)];
+        }
         var cost = _cost;
         for (var t = 0; t < tracks.Count; t++)
         {
+            var box = tracks[t].Box;
             for (var d = 0; d < candidates.Count; d++)
             {
                 var detection = detections[candidates[d]];
-                var iou = IntersectionOverUnion(tracks[t].Box, (detection.X, detection.Y, detection.Width, detection.Height));
+                var iou = IntersectionOverUnion(box, (detection.X, detection.Y, detection.Width, detection.Height));
                 cost[t, d] = 1 - (weightByScore ? iou * detection.Score : iou);
             }
         }
-        var matches = LinearAssignment.Solve(cost, tracks.Count, candidates.Count, limit);
-        var trackTaken = new bool[tracks.Count];
-        var detectionTaken = new bool[candidates.Count];
-        foreach (var (t, d) in matches)
+        Array.Clear(_trackTaken, 0, tracks.Count);
+        Array.Clear(_detectionTaken, 0, candidates.Count);
+        Span<double> measured = stackalloc double[4];
+        foreach (var (t, d) in _assignment.Solve(cost, tracks.Count, candidates.Count, limit))
         {
             var detection = detections[candidates[d]];
-            tracks[t].Update(Measure(detection), _frame, time, detection.Score);
+            Measure(detection, measured);
+            tracks[t].Update(measured, _frame, time, detection.Score);
             _matched[candidates[d]] = tracks[t];
-            trackTaken[t] = detectionTaken[d] = true;
+            _trackTaken[t] = _detectionTaken[d] = true;
         }
-        return (tracks.Where((_, t) => !trackTaken[t]).ToList(), candidates.Where((_, d) => !detectionTaken[d]).ToList());
+        for (var t = 0; t < tracks.Count; t++)
+        {
+            if (!_trackTaken[t])
+            {
+                leftTracks.Add(tracks[t]);
+            }
+        }
+        for (var d = 0; d < candidates.Count; d++)
+        {
+            if (!_detectionTaken[d])
+            {
+                leftCandidates.Add(candidates[d]);
+            }
+        }
     }
 
     private void RemoveDuplicates()
     {
-        var duplicates = new HashSet<Track>();
+        _duplicates.Clear();
         foreach (var tracked in _tracked)
         {
             foreach (var lost in _lost)
             {
                 if (1 - IntersectionOverUnion(tracked.Box, lost.Box) < DuplicateCost)
                 {
-                    duplicates.Add(tracked.LastSeenFrame - tracked.StartFrame > lost.LastSeenFrame - lost.StartFrame ? lost : tracked);
+                    var duplicate = tracked.LastSeenFrame - tracked.StartFrame > lost.LastSeenFrame - lost.StartFrame ? lost : tracked;
+                    if (!_duplicates.Contains(duplicate))
+                    {
+                        _duplicates.Add(duplicate);
+                    }
                 }
             }
         }
-        foreach (var duplicate in duplicates)
+        if (_duplicates.Count == 0)
+        {
+            return;
+        }
+        foreach (var duplicate in _duplicates)
         {
             duplicate.State = TrackState.Removed;
             if (duplicate.Confirmed)
@@ -145,12 +237,18 @@ public sealed class ByteTracker(TrackerSettings settings, Func<int> nextId)
                 _ended.Add(duplicate.Id);
             }
         }
-        _tracked.RemoveAll(duplicates.Contains);
-        _lost.RemoveAll(duplicates.Contains);
+        _tracked.RemoveAll(_duplicates.Contains);
+        _lost.RemoveAll(_duplicates.Contains);
     }
 
     /// <summary>A detection as the filter's measurement: centre x, y, aspect (w/h), height.</summary>
-    private static double[] Measure(in Detection.Detection d) => [d.X + d.Width / 2.0, d.Y + d.Height / 2.0, d.Width / Math.Max(d.Height, 1e-6), d.Height];
+    private static void Measure(in Detection.Detection d, Span<double> box)
+    {
+        box[0] = d.X + d.Width / 2.0;
+        box[1] = d.Y + d.Height / 2.0;
+        box[2] = d.Width / Math.Max(d.Height, 1e-6);
+        box[3] = d.Height;
+    }
 
     private static double IntersectionOverUnion((double X, double Y, double Width, double Height) a, (double X, double Y, double Width, double Height) b)
     {

@@ -16,77 +16,109 @@ public static class LinearAssignment
     /// into groups linked by allowed pairs, and each group is solved on its own — exactly the same
     /// answer, but in a scene of objects apart from each other most groups are one track and one box,
     /// matched at once, and the O(n³) method only ever sees the few that crowd together.</remarks>
-    public static List<(int Row, int Column)> Solve(double[,] cost, double limit) => Solve(cost, cost.GetLength(0), cost.GetLength(1), limit);
+    public static List<(int Row, int Column)> Solve(double[,] cost, double limit) => new Workspace().Solve(cost, cost.GetLength(0), cost.GetLength(1), limit).ToList();
 
-    /// <summary>As above, over the top-left <paramref name="rows"/> × <paramref name="columns"/> of a
-    /// matrix reused from frame to frame.</summary>
-    public static List<(int Row, int Column)> Solve(double[,] cost, int rows, int columns, double limit)
+    /// <summary>The solver's memory, kept by a tracker and reused every frame: solving groups of one
+    /// track and one box allocates nothing; only crowded groups need a dense matrix.</summary>
+    public sealed class Workspace
     {
-        var matches = new List<(int, int)>();
-        if (rows == 0 || columns == 0)
+        private int[] _parent = [];
+        private int[] _group = [];
+        private readonly List<(List<int> Rows, List<int> Columns)> _groups = new();
+        private readonly List<(int Row, int Column)> _matches = new();
+
+        /// <summary>Solves the top-left <paramref name="rows"/> × <paramref name="columns"/> of
+        /// <paramref name="cost"/>; the list returned is reused by the next call.</summary>
+        public IReadOnlyList<(int Row, int Column)> Solve(double[,] cost, int rows, int columns, double limit)
         {
-            return matches;
-        }
-        // Union-find over rows (0..rows-1) and columns (rows..rows+columns-1) joined by allowed pairs.
-        var parent = new int[rows + columns];
-        for (var i = 0; i < parent.Length; i++)
-        {
-            parent[i] = i;
-        }
-        int Find(int x)
-        {
-            while (parent[x] != x)
+            _matches.Clear();
+            if (rows == 0 || columns == 0)
             {
-                x = parent[x] = parent[parent[x]];
+                return _matches;
+            }
+            // Union-find over rows (0..rows-1) and columns (rows..rows+columns-1) joined by allowed pairs.
+            var n = rows + columns;
+            if (_parent.Length < n)
+            {
+                _parent = new int[Math.Max(n, 2 * _parent.Length)];
+                _group = new int[_parent.Length];
+            }
+            for (var i = 0; i < n; i++)
+            {
+                _parent[i] = i;
+                _group[i] = -1;
+            }
+            for (var i = 0; i < rows; i++)
+            {
+                for (var j = 0; j < columns; j++)
+                {
+                    if (cost[i, j] < limit)
+                    {
+                        _parent[Find(i)] = Find(rows + j);
+                    }
+                }
+            }
+            var groups = 0;
+            for (var x = 0; x < n; x++)
+            {
+                var root = Find(x);
+                if (_group[root] < 0)
+                {
+                    if (groups == _groups.Count)
+                    {
+                        _groups.Add((new List<int>(), new List<int>()));
+                    }
+                    _groups[groups].Rows.Clear();
+                    _groups[groups].Columns.Clear();
+                    _group[root] = groups++;
+                }
+                var (groupRows, groupColumns) = _groups[_group[root]];
+                if (x < rows)
+                {
+                    groupRows.Add(x);
+                }
+                else
+                {
+                    groupColumns.Add(x - rows);
+                }
+            }
+            for (var g = 0; g < groups; g++)
+            {
+                var (groupRows, groupColumns) = _groups[g];
+                if (groupRows.Count == 0 || groupColumns.Count == 0)
+                {
+                    continue; // nothing it may be matched with
+                }
+                if (groupRows.Count == 1 && groupColumns.Count == 1)
+                {
+                    _matches.Add((groupRows[0], groupColumns[0])); // linked, so below the limit: matching beats leaving both
+                    continue;
+                }
+                var sub = new double[groupRows.Count, groupColumns.Count];
+                for (var i = 0; i < groupRows.Count; i++)
+                {
+                    for (var j = 0; j < groupColumns.Count; j++)
+                    {
+                        sub[i, j] = cost[groupRows[i], groupColumns[j]];
+                    }
+                }
+                foreach (var (i, j) in SolveDense(sub, limit))
+                {
+                    _matches.Add((groupRows[i], groupColumns[j]));
+                }
+            }
+            _matches.Sort();
+            return _matches;
+        }
+
+        private int Find(int x)
+        {
+            while (_parent[x] != x)
+            {
+                x = _parent[x] = _parent[_parent[x]];
             }
             return x;
         }
-        for (var i = 0; i < rows; i++)
-        {
-            for (var j = 0; j < columns; j++)
-            {
-                if (cost[i, j] < limit)
-                {
-                    parent[Find(i)] = Find(rows + j);
-                }
-            }
-        }
-        var groups = new Dictionary<int, (List<int> Rows, List<int> Columns)>();
-        for (var x = 0; x < parent.Length; x++)
-        {
-            var root = Find(x);
-            if (!groups.TryGetValue(root, out var group))
-            {
-                groups[root] = group = (new List<int>(), new List<int>());
-            }
-            (x < rows ? group.Rows : group.Columns).Add(x < rows ? x : x - rows);
-        }
-        foreach (var (groupRows, groupColumns) in groups.Values)
-        {
-            if (groupRows.Count == 0 || groupColumns.Count == 0)
-            {
-                continue; // nothing it may be matched with
-            }
-            if (groupRows.Count == 1 && groupColumns.Count == 1)
-            {
-                matches.Add((groupRows[0], groupColumns[0])); // linked, so below the limit: matching beats leaving both
-                continue;
-            }
-            var sub = new double[groupRows.Count, groupColumns.Count];
-            for (var i = 0; i < groupRows.Count; i++)
-            {
-                for (var j = 0; j < groupColumns.Count; j++)
-                {
-                    sub[i, j] = cost[groupRows[i], groupColumns[j]];
-                }
-            }
-            foreach (var (i, j) in SolveDense(sub, limit))
-            {
-                matches.Add((groupRows[i], groupColumns[j]));
-            }
-        }
-        matches.Sort();
-        return matches;
     }
 
     private static List<(int Row, int Column)> SolveDense(double[,] cost, double limit)

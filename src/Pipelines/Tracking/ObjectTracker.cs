@@ -10,6 +10,9 @@ public sealed class ObjectTracker
     private readonly TrackerSettings _defaults;
     private readonly IReadOnlyDictionary<int, TrackerSettings>? _perClass;
     private readonly Dictionary<int, ByteTracker> _byClass = new();
+
+    /// <summary>Each class's detections of the frame, by index (lists reused every frame).</summary>
+    private readonly Dictionary<int, List<int>> _indices = new();
     private int _lastId;
     private long _frames;
 
@@ -34,15 +37,24 @@ public sealed class ObjectTracker
         _frames++;
         _ended.Clear();
         var ids = new int?[detections.Count];
-        var byClass = Enumerable.Range(0, detections.Count).GroupBy(i => detections[i].ClassId).ToDictionary(g => g.Key, g => (IReadOnlyList<int>)g.ToList());
-        foreach (var classId in byClass.Keys.Where(c => !_byClass.ContainsKey(c)))
+        foreach (var indices in _indices.Values)
         {
-            _byClass[classId] = new ByteTracker(_perClass?.GetValueOrDefault(classId) ?? _defaults, () => ++_lastId);
+            indices.Clear();
+        }
+        for (var i = 0; i < detections.Count; i++)
+        {
+            var classId = detections[i].ClassId;
+            if (!_byClass.ContainsKey(classId))
+            {
+                _byClass[classId] = new ByteTracker(_perClass?.GetValueOrDefault(classId) ?? _defaults, () => ++_lastId);
+                _indices[classId] = new List<int>();
+            }
+            _indices[classId].Add(i);
         }
         // Every class's tracker sees every frame, with or without detections, so its tracks age.
         foreach (var (classId, tracker) in _byClass)
         {
-            tracker.Update(detections, byClass.GetValueOrDefault(classId) ?? [], ids, time, cameraFirstFrame: _frames == 1);
+            tracker.Update(detections, _indices[classId], ids, time, cameraFirstFrame: _frames == 1);
             _ended.AddRange(tracker.Ended);
         }
         return ids;
@@ -52,6 +64,7 @@ public sealed class ObjectTracker
     public void Restart()
     {
         _byClass.Clear();
+        _indices.Clear();
         _ended.Clear();
         _frames = 0;
     }
