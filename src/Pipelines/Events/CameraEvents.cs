@@ -15,6 +15,10 @@ internal sealed class CameraEvents(string camera, CameraZones zones, EventSettin
 {
     private static readonly IReadOnlyDictionary<string, int> NoCounts = new Dictionary<string, int>();
 
+    /// <summary>Zone changes and crossings an event keeps (the latest): an object that stays for hours
+    /// and keeps crossing must not make its messages grow without end. Counts are not affected.</summary>
+    public const int History = 50;
+
     /// <summary>Least time between two JPEG encodings of one object: encoding costs a few ms.</summary>
     private static readonly TimeSpan SnapshotEvery = TimeSpan.FromSeconds(1);
 
@@ -104,7 +108,7 @@ internal sealed class CameraEvents(string camera, CameraZones zones, EventSettin
             _watch.Move(o.Place, o.Label, d.X + d.Width / 2, d.Y + d.Height, (zone, inside) =>
             {
                 changed = true;
-                o.ZoneChanges.Add(new ZoneChange(zones.Zones[zone].Name, inside, frame.CaptureTime, frame.Pts));
+                Keep(o.ZoneChanges, new ZoneChange(zones.Zones[zone].Name, inside, frame.CaptureTime, frame.Pts));
                 if (inside)
                 {
                     entered[zone].Add(trackId);
@@ -123,7 +127,7 @@ internal sealed class CameraEvents(string camera, CameraZones zones, EventSettin
                 changed = true;
                 var crossing = new LineCrossing(zones.Lines[line].Name, direction, trackId, o.Label, frame.CaptureTime, frame.Pts);
                 crossings[line].Add(crossing);
-                o.Crossings.Add(crossing);
+                Keep(o.Crossings, crossing);
                 _lineTotals[line][direction] = _lineTotals[line].GetValueOrDefault(direction) + 1;
             });
             if (settings.Snapshots is { } snapshotSettings && TakeSnapshot(frame, o, d.Score, box, snapshotSettings) is { } snapshot)
@@ -205,6 +209,15 @@ internal sealed class CameraEvents(string camera, CameraZones zones, EventSettin
         };
     }
 
+    private static void Keep<T>(List<T> history, T item)
+    {
+        if (history.Count == History)
+        {
+            history.RemoveAt(0);
+        }
+        history.Add(item);
+    }
+
     private void EndAll(List<ObjectEvent> events, List<int>[] left)
     {
         foreach (var o in _objects.Values.OrderBy(o => o.TrackId).ToList())
@@ -219,7 +232,7 @@ internal sealed class CameraEvents(string camera, CameraZones zones, EventSettin
         _watch.Leave(o.Place, (zone, _) =>
         {
             left[zone].Add(o.TrackId);
-            o.ZoneChanges.Add(new ZoneChange(zones.Zones[zone].Name, false, o.LastSeen, o.LastSeenPts));
+            Keep(o.ZoneChanges, new ZoneChange(zones.Zones[zone].Name, false, o.LastSeen, o.LastSeenPts));
         });
         var after = Describe(o, o.LastSeen);
         events.Add(new ObjectEvent("end", o.Sent, after));
