@@ -134,6 +134,20 @@ public sealed class EventsLiveTests : IDisposable
             await ha.PublishAsync("homeassistant/status", "online");
             await ha.WaitForAsync(m => m.Count >= before + expected.Length, TimeSpan.FromSeconds(10));
         }
+        // The live page lists the event with its snapshot, loaded.
+        await using (var browser = await HeadlessChromium.StartAsync())
+        {
+            await browser.NavigateAsync(host.Http.Address.ToString());
+            const string listed = "[...document.querySelectorAll('#events li')].some(li => li.dataset.event === '{0}' && li.querySelector('img') && li.querySelector('img').complete && li.querySelector('img').naturalWidth > 0)";
+            var script = string.Format(System.Globalization.CultureInfo.InvariantCulture, listed, id);
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while ((bool?)await browser.EvaluateAsync(script) != true && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(250);
+            }
+            Assert.True((bool?)await browser.EvaluateAsync(script), "the live page does not list the event with its snapshot");
+            Assert.Contains("person #", (string?)await browser.EvaluateAsync($"document.querySelector('#events li[data-event=\"{id}\"]').textContent"));
+        }
         // The person was present, and a count went up and back to zero.
         Assert.Contains(client.Messages, x => x.Topic == "sv/room/person/present" && x.Text == "ON");
         Assert.Contains(client.Messages, x => x.Topic == "sv/room/person/count" && x.Text == "1");
