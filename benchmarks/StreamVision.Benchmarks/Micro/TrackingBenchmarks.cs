@@ -75,7 +75,7 @@ public class TrackingBenchmarks
         var result = new DetectionResult
         {
             Detections = frame.Select((d, i) => d with { TrackId = ids[i] }).ToList(), FrameWidth = _frame.Width, FrameHeight = _frame.Height,
-            Tracked = true, EndedTracks = _eventsTracker.Ended.ToArray(),
+            Tracked = true, EndedTracks = _eventsTracker.Ended.ToArray(), AliveTracks = _eventsTracker.Alive(),
         };
         return _events.Update(_frame, result, startedOver: false).Objects.Count;
     }

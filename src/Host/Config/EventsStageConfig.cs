@@ -75,13 +75,13 @@ public sealed class EventsStageConfig
         {
             yield return ConfigProblem.Bad($"{key}.clips.max_clip_seconds", Clips.MaxClipSeconds, "use 10..3600 seconds (the recording kept in the buffer folder).");
         }
-        if (!(Clips.MaxMb > 0) || !(Clips.MaxDays > 0))
+        if (!(Clips.MaxMb > 0) || !(Clips.MaxDays is > 0 and <= 3650))
         {
-            yield return ConfigProblem.Bad($"{key}.clips.max_mb", $"{Clips.MaxMb} MiB, {Clips.MaxDays} days", "use a positive size and a positive number of days for the clip folder.");
+            yield return ConfigProblem.Bad($"{key}.clips.max_mb", $"{Clips.MaxMb} MiB, {Clips.MaxDays} days", "use a positive size and 0..3650 days for the clip folder.");
         }
-        if (!(Snapshots.MaxDays > 0))
+        if (!(Snapshots.MaxDays is > 0 and <= 3650))
         {
-            yield return ConfigProblem.Bad($"{key}.snapshots.max_days", Snapshots.MaxDays, "use a positive number of days to keep snapshots.");
+            yield return ConfigProblem.Bad($"{key}.snapshots.max_days", Snapshots.MaxDays, "use more than 0 and at most 3650 days to keep snapshots.");
         }
     }
 }

@@ -77,7 +77,7 @@ public sealed class BatchJob(ServiceConfig config, string outputDirectory, ILogg
             progress?.Invoke(index, doneFrames);
             return new BatchFileReport(input, name, doneFrames, doneFrames, clock.Elapsed, null, 0, doneFrames, Skipped: true);
         }
-        var resumeAt = BatchResume.Prepare(folder, stages.Select(s => s.Name + ".jsonl").ToList());
+        var resumeAt = BatchResume.Prepare(folder, stages.Select(s => s.Name + ".jsonl").ToList(), EventsEncoder.LogFiles);
         using var source = new FrameSource(new SourceOptions(name, input, Realtime: false) { PoolCapacity = Pipeline.PoolCapacityFor(policy, stages), SkipFrames = resumeAt });
         try
         {

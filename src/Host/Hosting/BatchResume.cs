@@ -50,7 +50,9 @@ internal static class BatchResume
 
     /// <summary>Prepares <paramref name="folder"/> for a run and returns the first frame to compute:
     /// 0 for a fresh start (old outputs removed), or the frame after the last one every stage finished.</summary>
-    public static long Prepare(string folder, IReadOnlyList<string> stageFiles)
+    /// <param name="logFiles">JSON-lines files of messages that are not one per frame (events, reviews):
+    /// lines written for frames from the resume point on are cut, so the rerun writes them once.</param>
+    public static long Prepare(string folder, IReadOnlyList<string> stageFiles, IReadOnlyList<string>? logFiles = null)
     {
         Directory.CreateDirectory(folder);
         File.Delete(Path.Combine(folder, MarkerName));
@@ -60,7 +62,37 @@ internal static class BatchResume
         {
             KeepLines(Path.Combine(folder, file), resumeAt);
         }
+        foreach (var file in logFiles ?? [])
+        {
+            KeepBefore(Path.Combine(folder, file), resumeAt);
+        }
         return resumeAt;
+    }
+
+    /// <summary>Keeps the complete lines whose seq is below <paramref name="seq"/> (a fresh start keeps none).</summary>
+    private static void KeepBefore(string path, long seq)
+    {
+        if (!File.Exists(path))
+        {
+            return;
+        }
+        var kept = new List<string>();
+        foreach (var line in File.ReadAllText(path).Split('\n'))
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(line);
+                if (doc.RootElement.GetProperty("seq").GetInt64() < seq)
+                {
+                    kept.Add(line);
+                }
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                // A partial last line (the run was killed while writing it): dropped.
+            }
+        }
+        File.WriteAllText(path, kept.Count == 0 ? "" : string.Join('\n', kept) + "\n");
     }
 
     /// <summary>Lines that end in a newline and whose seq equals their position (0, 1, 2…).</summary>

@@ -27,6 +27,9 @@ public sealed class EventStates(MqttPublisher publisher, MqttSetup mqtt, IReadOn
     private readonly Dictionary<string, string> _sent = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _lastMotion = new(StringComparer.Ordinal);
 
+    /// <summary>Removed cameras: their results still on the way must not bring their states back.</summary>
+    private readonly HashSet<string> _forgotten = new(StringComparer.Ordinal);
+
     /// <summary>Classes with count and presence states: homeassistant.labels, else stages.events.labels,
     /// else stages.detection.classes, else person.</summary>
     public static IReadOnlyList<string> LabelsOf(ServiceConfig config)
@@ -43,6 +46,13 @@ public sealed class EventStates(MqttPublisher publisher, MqttSetup mqtt, IReadOn
     public void Write(StageResult result)
     {
         var camera = result.CameraId;
+        lock (_sent)
+        {
+            if (_forgotten.Contains(camera))
+            {
+                return;
+            }
+        }
         switch (result)
         {
             case EventsResult e:
@@ -75,12 +85,23 @@ public sealed class EventStates(MqttPublisher publisher, MqttSetup mqtt, IReadOn
         }
     }
 
-    /// <summary>Clears a removed camera's retained states.</summary>
+    /// <summary>A camera (again) running: its states are sent.</summary>
+    public void Track(string camera)
+    {
+        lock (_sent)
+        {
+            _forgotten.Remove(camera);
+        }
+    }
+
+    /// <summary>Clears a removed camera's retained states; its results still on the way are ignored.</summary>
     public void Forget(string camera)
     {
         List<string> topics;
         lock (_sent)
         {
+            _forgotten.Add(camera);
+            _lastMotion.Remove(camera);
             topics = _sent.Keys.Where(t => t.StartsWith(camera + "/", StringComparison.Ordinal)).ToList();
             topics.ForEach(t => _sent.Remove(t));
         }
@@ -92,6 +113,7 @@ public sealed class EventStates(MqttPublisher publisher, MqttSetup mqtt, IReadOn
 
     private void Set(string topic, string payload)
     {
+        // Published under the lock, so a Forget never slips between the check and the publish.
         lock (_sent)
         {
             if (_sent.TryGetValue(topic, out var sent) && sent == payload)
@@ -99,7 +121,7 @@ public sealed class EventStates(MqttPublisher publisher, MqttSetup mqtt, IReadOn
                 return;
             }
             _sent[topic] = payload;
+            publisher.TryPublish(new OutgoingMessage($"{mqtt.Topics.Prefix}/{topic}", Encoding.UTF8.GetBytes(payload), "text/plain", Retain: true, Qos: mqtt.Qos.State));
         }
-        publisher.TryPublish(new OutgoingMessage($"{mqtt.Topics.Prefix}/{topic}", Encoding.UTF8.GetBytes(payload), "text/plain", Retain: true, Qos: mqtt.Qos.State));
     }
 }

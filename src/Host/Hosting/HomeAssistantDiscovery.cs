@@ -25,7 +25,7 @@ public sealed class HomeAssistantDiscovery(ServiceConfig config, MqttPublisher p
     public static readonly TimeSpan CameraCheck = TimeSpan.FromSeconds(1);
 
     private readonly ILogger _log = loggers.CreateLogger("homeassistant");
-    private readonly Dictionary<string, List<string>> _announced = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (List<string> Topics, CameraZones Zones)> _announced = new(StringComparer.Ordinal);
     private readonly string _node = ObjectId(mqtt.Topics.Prefix);
     private Timer? _timer;
 
@@ -61,27 +61,50 @@ public sealed class HomeAssistantDiscovery(ServiceConfig config, MqttPublisher p
     /// <summary>Announces cameras not announced yet (every camera when <paramref name="all"/>) and withdraws removed ones.</summary>
     private void Announce(bool all)
     {
+        // A timer callback and the birth message: one at a time, and never an exception out of it.
         lock (_announced)
         {
-            var cameras = pipeline.Sources.Select(s => s.CameraId).ToList();
-            foreach (var camera in cameras.Where(c => all || !_announced.ContainsKey(c)))
+            try
             {
-                var configs = Configs(camera).ToList();
-                foreach (var (topic, json) in configs)
+                var cameras = pipeline.Sources.Select(s => s.CameraId).ToList();
+                foreach (var camera in cameras)
                 {
-                    publisher.TryPublish(new OutgoingMessage(topic, json, "application/json", Retain: true, Qos: mqtt.Qos.State));
+                    var zones = stages.Zones.GetValueOrDefault(camera, CameraZones.None);
+                    // New, or removed and added again with other zones since the last look.
+                    var changed = !_announced.TryGetValue(camera, out var before) || !ReferenceEquals(before.Zones, zones);
+                    if (!all && !changed)
+                    {
+                        continue;
+                    }
+                    var configs = Configs(camera).ToList();
+                    foreach (var (topic, json) in configs)
+                    {
+                        publisher.TryPublish(new OutgoingMessage(topic, json, "application/json", Retain: true, Qos: mqtt.Qos.State));
+                    }
+                    var topics = configs.Select(c => c.Topic).ToList();
+                    Withdraw(before.Topics?.Except(topics) ?? []);
+                    _announced[camera] = (topics, zones);
                 }
-                _announced[camera] = configs.Select(c => c.Topic).ToList();
+                foreach (var gone in _announced.Keys.Except(cameras).ToList())
+                {
+                    Withdraw(_announced[gone].Topics);
+                    _announced.Remove(gone);
+                    states.Forget(gone);
+                }
             }
-            foreach (var gone in _announced.Keys.Except(cameras).ToList())
+            catch (Exception e)
             {
-                foreach (var topic in _announced[gone])
-                {
-                    publisher.TryPublish(new OutgoingMessage(topic, ReadOnlyMemory<byte>.Empty, Retain: true, Qos: mqtt.Qos.State));
-                }
-                _announced.Remove(gone);
-                states.Forget(gone);
+                _log.LogWarning("Home Assistant discovery: {Message}; trying again in a second", e.Message);
             }
+        }
+    }
+
+    /// <summary>An empty retained config removes the entity from Home Assistant.</summary>
+    private void Withdraw(IEnumerable<string> topics)
+    {
+        foreach (var topic in topics)
+        {
+            publisher.TryPublish(new OutgoingMessage(topic, ReadOnlyMemory<byte>.Empty, Retain: true, Qos: mqtt.Qos.State));
         }
     }
 

@@ -127,7 +127,14 @@ public sealed class LiveCameras(ServiceConfig config, StageSet stages, Pipeline 
         {
             source.Open();
             source.StatusChanged += AnnounceStatus;
-            stages.Zones[camera.Id] = CameraZonesConfig.ToZones(camera);
+            var zones = CameraZonesConfig.ToZones(camera);
+            // Pixel zones must lie in the camera's frames, known once its source is open.
+            if (source.Format is { } size && zones.ProblemFitting(camera.Id, size.Width, size.Height) is { } problem)
+            {
+                throw new Pipelines.Configuration.ConfigurationException(problem);
+            }
+            stages.Zones[camera.Id] = zones;
+            states.Track(camera.Id);
             pipeline.AddCamera(source);
         }
         catch

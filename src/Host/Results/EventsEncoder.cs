@@ -18,6 +18,9 @@ public static class EventsEncoder
 
     public static string SnapshotTopic(string camera, string label) => $"{camera}/{label}/snapshot";
 
+    /// <summary>A batch's files of event messages and reviews, below the input's folder (lines carry the frame's seq).</summary>
+    public static readonly IReadOnlyList<string> LogFiles = ["event-log.jsonl", "reviews.jsonl"];
+
     /// <summary>Where a batch (and the live snapshot folder) keeps an event's best view.</summary>
     public static string SnapshotFile(string camera, string eventId) => $"{camera}/snapshots/{eventId}.jpg";
 
@@ -86,11 +89,11 @@ public static class EventsEncoder
         var extras = new List<ExtraMessage>();
         foreach (var e in r.Events)
         {
-            extras.Add(new ExtraMessage(EventsTopic, Json(w => WriteEvent(w, e, r.Sequence)), "application/json", Retain: false, $"{r.CameraId}/event-log.jsonl", AppendLine: true));
+            extras.Add(new ExtraMessage(EventsTopic, Json(w => WriteEvent(w, e, r.Sequence)), "application/json", Retain: false, $"{r.CameraId}/{LogFiles[0]}", AppendLine: true));
         }
         foreach (var review in r.Reviews)
         {
-            extras.Add(new ExtraMessage(ReviewsTopic, Json(w => WriteReview(w, review)), "application/json", Retain: false, $"{r.CameraId}/reviews.jsonl", AppendLine: true));
+            extras.Add(new ExtraMessage(ReviewsTopic, Json(w => WriteReview(w, review, r.Sequence)), "application/json", Retain: false, $"{r.CameraId}/{LogFiles[1]}", AppendLine: true));
         }
         foreach (var s in r.Snapshots)
         {
@@ -213,11 +216,12 @@ public static class EventsEncoder
         }
     }
 
-    private static void WriteReview(Utf8JsonWriter w, ReviewSummary review)
+    private static void WriteReview(Utf8JsonWriter w, ReviewSummary review, long seq)
     {
         w.WriteNumber("schema_version", ResultJson.SchemaVersion);
         w.WriteString("type", "minute");
         w.WriteString("camera", review.Camera);
+        w.WriteNumber("seq", seq);
         w.WriteString("start_time", Time(review.Start));
         w.WriteString("end_time", Time(review.End));
         w.WriteStartObject("objects");

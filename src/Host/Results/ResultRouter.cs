@@ -34,7 +34,7 @@ public sealed class ResultRouter(IReadOnlyList<IResultSink> sinks, ILogger log)
 
     public async Task RunAsync(Pipeline pipeline)
     {
-        await foreach (var result in pipeline.Results.ReadAllAsync().ConfigureAwait(false))
+        await foreach (var result in pipeline.ReadResultsAsync().ConfigureAwait(false))
         {
             using (result)
             {

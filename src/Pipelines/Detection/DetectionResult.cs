@@ -15,4 +15,8 @@ public sealed class DetectionResult : StageResult
     /// <summary>Tracks that ended with this frame (their last detection was earlier); consumers close
     /// what they keep per track. After a restart of the stream every earlier track has ended too.</summary>
     public IReadOnlyList<int> EndedTracks { get; init; } = [];
+
+    /// <summary>Every confirmed track alive after this frame (seen now or lost for less than
+    /// lost_seconds): a consumer that missed the frame a track ended on still sees it is gone.</summary>
+    public IReadOnlyList<int> AliveTracks { get; init; } = [];
 }

@@ -66,6 +66,7 @@ internal sealed class DetectionStage(OnnxModel model, DetectionSettings settings
         {
             Detections = detections, FrameWidth = frame.Width, FrameHeight = frame.Height, Tracked = tracker is not null,
             EndedTracks = tracker is { Ended.Count: > 0 } ? tracker.Ended.ToArray() : [],
+            AliveTracks = tracker?.Alive() ?? [],
         };
     }
 }

@@ -105,7 +105,7 @@ internal sealed class CameraEvents(string camera, CameraZones zones, EventSettin
             o.Box = box;
             o.Frames++;
             var changed = false;
-            _watch.Move(o.Place, o.Label, d.X + d.Width / 2, d.Y + d.Height, (zone, inside) =>
+            _watch.Move(o.Place, o.Label, d.X + d.Width / 2, d.Y + d.Height, d.Height, (zone, inside) =>
             {
                 changed = true;
                 Keep(o.ZoneChanges, new ZoneChange(zones.Zones[zone].Name, inside, frame.CaptureTime, frame.Pts));
@@ -146,10 +146,21 @@ internal sealed class CameraEvents(string camera, CameraZones zones, EventSettin
             visible.Add(new VisibleObject(trackId, o.Label, d.Score, box, ZonesOf(o), o.Id));
             Note(o);
         }
-        foreach (var ended in detections.EndedTracks)
+        // Every object whose track is no longer alive ends — also when the frame its track ended on
+        // never reached this stage (a live queue dropped it).
+        if (_objects.Count > visible.Count)
         {
-            if (_objects.Remove(ended, out var o))
+            _gone.Clear();
+            foreach (var (id, o) in _objects)
             {
+                if (!Contains(detections.AliveTracks, id))
+                {
+                    _gone.Add(o);
+                }
+            }
+            foreach (var o in _gone.OrderBy(o => o.TrackId))
+            {
+                _objects.Remove(o.TrackId);
                 End(o, events, left);
             }
         }
@@ -207,6 +218,20 @@ internal sealed class CameraEvents(string camera, CameraZones zones, EventSettin
             Events = events, Snapshots = snapshots, Reviews = reviews, Final = final,
             Present = present,
         };
+    }
+
+    private readonly List<Tracked> _gone = new();
+
+    private static bool Contains(IReadOnlyList<int> ids, int id)
+    {
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (ids[i] == id)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void Keep<T>(List<T> history, T item)

@@ -57,4 +57,7 @@ public sealed class EventsResult : StageResult
 
     /// <summary>The stream ended (the result of <see cref="IFrameStage.Finish"/>): no frame of its own.</summary>
     public bool Final { get; init; }
+
+    /// <summary>Events, snapshots and reviews happen once: never dropped on the way to the sinks.</summary>
+    public override bool MustDeliver => Events.Count > 0 || Snapshots.Count > 0 || Reviews.Count > 0;
 }

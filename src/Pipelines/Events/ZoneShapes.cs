@@ -25,6 +25,27 @@ public sealed record LineDefinition(string Name, ZonePoint From, ZonePoint To, b
 public sealed record CameraZones(IReadOnlyList<ZoneDefinition> Zones, IReadOnlyList<LineDefinition> Lines)
 {
     public static readonly CameraZones None = new([], []);
+
+    /// <summary>Why a pixel zone or line of camera <paramref name="camera"/> does not fit its
+    /// <paramref name="width"/>×<paramref name="height"/> frames (naming camera and zone), or null.</summary>
+    public string? ProblemFitting(string camera, int width, int height)
+    {
+        foreach (var zone in Zones.Where(z => !z.Normalized))
+        {
+            if (ZoneGeometry.OutsideFrame(zone.Points, width, height) is { } why)
+            {
+                return $"camera '{camera}', zone '{zone.Name}': {why}";
+            }
+        }
+        foreach (var line in Lines.Where(l => !l.Normalized))
+        {
+            if (ZoneGeometry.OutsideFrame([line.From, line.To], width, height) is { } why)
+            {
+                return $"camera '{camera}', line '{line.Name}': {why}";
+            }
+        }
+        return null;
+    }
 }
 
 /// <summary>Plane geometry for zones: point in polygon, segment crossings, polygon checks.</summary>

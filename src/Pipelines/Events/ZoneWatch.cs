@@ -21,7 +21,9 @@ internal sealed class ZoneWatch(string camera, CameraZones zones, int inertia)
         public bool[] Inside { get; } = new bool[zoneCount];
         public int[] Run { get; } = new int[zoneCount];
         public int[] Side { get; } = new int[lineCount];
-        public (double X, double Y)? Last { get; set; }
+
+        /// <summary>Per line, where the object last stood clear of it (on <see cref="Side"/>).</summary>
+        public (double X, double Y)[] Anchor { get; } = new (double, double)[lineCount];
     }
 
     public Place NewPlace() => new(zones.Zones.Count, zones.Lines.Count);
@@ -34,19 +36,9 @@ internal sealed class ZoneWatch(string camera, CameraZones zones, int inertia)
         {
             return;
         }
-        foreach (var zone in zones.Zones.Where(z => !z.Normalized))
+        if (zones.ProblemFitting(camera, width, height) is { } problem)
         {
-            if (ZoneGeometry.OutsideFrame(zone.Points, width, height) is { } why)
-            {
-                throw new ConfigurationException($"camera '{camera}', zone '{zone.Name}': {why}");
-            }
-        }
-        foreach (var line in zones.Lines.Where(l => !l.Normalized))
-        {
-            if (ZoneGeometry.OutsideFrame([line.From, line.To], width, height) is { } why)
-            {
-                throw new ConfigurationException($"camera '{camera}', line '{line.Name}': {why}");
-            }
+            throw new ConfigurationException(problem);
         }
         _polygons = zones.Zones.Select(z => z.Points.Select(p => ToPixels(p, z.Normalized, width, height)).ToArray()).ToArray();
         _lines = zones.Lines.Select(l =>
@@ -67,9 +59,14 @@ internal sealed class ZoneWatch(string camera, CameraZones zones, int inertia)
     /// <summary>Both direction names of line <paramref name="line"/>.</summary>
     public (string Positive, string Negative) Directions(int line) => (_lines[line].Positive, _lines[line].Negative);
 
+    /// <summary>A standing point nearer a line than this is on neither side: at least 3 px, or a tenth of
+    /// the object's height, so a box jittering on a tripwire (a car parked on it) never counts as crossing.</summary>
+    public static double LineBand(double boxHeight) => Math.Max(3, boxHeight / 10);
+
     /// <summary>Moves an object to its standing point (<paramref name="x"/>, <paramref name="y"/>): calls
     /// <paramref name="zoneChanged"/>(zone, entered) and <paramref name="crossed"/>(line, direction).</summary>
-    public void Move(Place place, string label, double x, double y, Action<int, bool> zoneChanged, Action<int, string> crossed)
+    /// <param name="height">The object's box height, which sets how far from a line it must be to be on a side.</param>
+    public void Move(Place place, string label, double x, double y, double height, Action<int, bool> zoneChanged, Action<int, string> crossed)
     {
         for (var z = 0; z < _polygons.Length; z++)
         {
@@ -93,19 +90,21 @@ internal sealed class ZoneWatch(string camera, CameraZones zones, int inertia)
                 continue;
             }
             var (a, b, positive, negative) = _lines[l];
-            var side = ZoneGeometry.Side(a, b, x, y);
-            if (side == 0)
+            var length = Math.Sqrt((b.X - a.X) * (b.X - a.X) + (b.Y - a.Y) * (b.Y - a.Y));
+            var distance = Math.Abs((b.X - a.X) * (y - a.Y) - (b.Y - a.Y) * (x - a.X)) / length;
+            if (distance < LineBand(height))
             {
-                continue; // on the line: the side it leaves for decides
+                continue; // on the line, or too near it to say: the side it leaves for decides
             }
-            if (place.Side[l] != 0 && side != place.Side[l] && place.Last is { } last
-                && ZoneGeometry.SegmentsIntersect(new ZonePoint(last.X, last.Y), new ZonePoint(x, y), a, b))
+            var side = ZoneGeometry.Side(a, b, x, y);
+            var (ax, ay) = place.Anchor[l];
+            if (place.Side[l] != 0 && side != place.Side[l] && ZoneGeometry.SegmentsIntersect(new ZonePoint(ax, ay), new ZonePoint(x, y), a, b))
             {
                 crossed(l, side > 0 ? positive : negative);
             }
             place.Side[l] = side;
+            place.Anchor[l] = (x, y);
         }
-        place.Last = (x, y);
     }
 
     /// <summary>The object is gone: it leaves every zone it was in.</summary>

@@ -53,6 +53,11 @@ public sealed class Pipeline : IDisposable
             },
             dropped =>
             {
+                if (dropped.MustDeliver && _kept.Count < KeptLimit)
+                {
+                    _kept.Enqueue(dropped);
+                    return;
+                }
                 Interlocked.Increment(ref _resultsDropped);
                 dropped.Dispose();
             });
@@ -95,6 +100,37 @@ public sealed class Pipeline : IDisposable
     public DeliveryPolicy Policy { get; }
 
     public ChannelReader<StageResult> Results => _results.Reader;
+
+    /// <summary>Results that must be delivered (<see cref="StageResult.MustDeliver"/>) which a full live
+    /// results channel pushed out; a bound, so a stalled consumer cannot make them grow without end.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentQueue<StageResult> _kept = new();
+    private const int KeptLimit = 4096;
+
+    /// <summary>Every result in order, as <see cref="Results"/>, plus those that must be delivered but
+    /// were pushed out of the full channel: those were its oldest, so they come before anything still in it.</summary>
+    public async IAsyncEnumerable<StageResult> ReadResultsAsync()
+    {
+        var reader = _results.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (true)
+            {
+                while (_kept.TryDequeue(out var kept))
+                {
+                    yield return kept;
+                }
+                if (!reader.TryRead(out var result))
+                {
+                    break;
+                }
+                yield return result;
+            }
+        }
+        while (_kept.TryDequeue(out var kept))
+        {
+            yield return kept;
+        }
+    }
 
     /// <summary>The cameras now in the pipeline.</summary>
     public IReadOnlyList<FrameSource> Sources => _lanes.Values.Select(l => l.Source).OrderBy(s => s.CameraId, StringComparer.Ordinal).ToList();
@@ -265,6 +301,10 @@ public sealed class Pipeline : IDisposable
 
     public void Dispose()
     {
+        while (_kept.TryDequeue(out var kept))
+        {
+            kept.Dispose();
+        }
         foreach (var lane in _lanes.Values)
         {
             lane.Runners.ForEach(r => r.DisposeStage());

@@ -20,6 +20,9 @@ internal sealed class ResultJoin
     private readonly long[] _reached;
     private readonly bool[] _ended;
     private readonly SortedList<long, Waiting> _waiting = new();
+
+    /// <summary>Frames already handed on or discarded ahead of an older one still waiting: a late report for one of them is ignored.</summary>
+    private readonly HashSet<long> _passed = new();
     private readonly int _capacity;
 
     private sealed class Waiting(Frame frame, int producers)
@@ -62,7 +65,7 @@ internal sealed class ResultJoin
             }
             if (!_waiting.TryGetValue(frame.Sequence, out var waiting))
             {
-                if (frame.Sequence <= Completed)
+                if (frame.Sequence <= Completed || _passed.Contains(frame.Sequence))
                 {
                     return; // passed already (a late producer after the others dropped it)
                 }
@@ -127,6 +130,10 @@ internal sealed class ResultJoin
             var ready = _waiting.Values[0];
             _waiting.RemoveAt(0);
             Completed = ready.Frame.Sequence;
+            if (_passed.Count > 0)
+            {
+                _passed.RemoveWhere(seq => seq <= Completed);
+            }
             if (_consumer.Enabled && ready.Results.Any(r => r is not null))
             {
                 _consumer.Offer(ready.Frame, ready.Results);
@@ -142,6 +149,7 @@ internal sealed class ResultJoin
             if (behind.Dropped && Complete(behind))
             {
                 _waiting.RemoveAt(i);
+                _passed.Add(behind.Frame.Sequence);
                 _consumer.Stats.CountDropped();
                 Discard(behind.Frame, behind.Results);
             }

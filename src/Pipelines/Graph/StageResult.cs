@@ -52,6 +52,10 @@ public abstract class StageResult : IDisposable
         return (TResult)this;
     }
 
+    /// <summary>True when the result carries something that happens once (an event, a snapshot): a live
+    /// results channel that is full drops per-frame results, but keeps these (<see cref="Pipeline.ReadResultsAsync"/>).</summary>
+    public virtual bool MustDeliver => false;
+
     private int _holders = 1;
 
     /// <summary>Adds a holder: a result can go both to the sinks and to the stages that consume it, and

@@ -40,6 +40,23 @@ public sealed class ByteTracker(TrackerSettings settings, Func<int> nextId)
     /// <summary>Tracks matched in the latest frame and confirmed.</summary>
     public IEnumerable<Track> Active => _tracked.Where(t => t.Confirmed);
 
+    /// <summary>Adds the ids of the confirmed tracks still alive (seen in the latest frame, or lost for
+    /// less than <see cref="TrackerSettings.LostSeconds"/>).</summary>
+    public void AddAlive(List<int> ids)
+    {
+        foreach (var track in _tracked)
+        {
+            if (track.Confirmed)
+            {
+                ids.Add(track.Id);
+            }
+        }
+        foreach (var track in _lost)
+        {
+            ids.Add(track.Id);
+        }
+    }
+
     /// <summary>Takes one frame's detections (those of this tracker's class, by index) and writes, for each,
     /// the id of the confirmed track it belongs to, or null.</summary>
     /// <param name="time">The frame's stream time in seconds (its pts).</param>

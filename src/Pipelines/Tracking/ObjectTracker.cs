@@ -27,6 +27,20 @@ public sealed class ObjectTracker
     /// <summary>Confirmed tracks that ended in the latest frame, of every class.</summary>
     public IReadOnlyList<int> Ended => _ended;
 
+    /// <summary>The ids of every confirmed track still alive after the latest frame, of every class
+    /// (a new array: it travels with the frame's result).</summary>
+    public int[] Alive()
+    {
+        _alive.Clear();
+        foreach (var tracker in _byClass.Values)
+        {
+            tracker.AddAlive(_alive);
+        }
+        return _alive.Count == 0 ? [] : _alive.ToArray();
+    }
+
+    private readonly List<int> _alive = new();
+
     /// <summary>The lowest score any class's tracker uses: detections below it are never looked at.</summary>
     public float LowestScore { get; }
 

@@ -27,8 +27,13 @@ public sealed class BoundedFolder
         {
             throw new IOException($"media folder '{Root}' cannot be created ({e.Message}); choose another folder or fix its permissions.", e);
         }
-        foreach (var file in Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".partial", StringComparison.Ordinal)))
+        foreach (var file in Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories))
         {
+            if (file.EndsWith(".partial", StringComparison.Ordinal))
+            {
+                File.Delete(file); // left by a run that died while writing
+                continue;
+            }
             var info = new FileInfo(file);
             _files[Path.GetRelativePath(Root, file)] = (info.Length, info.LastWriteTimeUtc);
             _bytes += info.Length;
@@ -69,11 +74,19 @@ public sealed class BoundedFolder
         var path = Resolve(relativePath);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var partial = path + ".partial";
-        using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None))
+        try
         {
-            file.Write(bytes);
+            using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                file.Write(bytes);
+            }
+            File.Move(partial, path, overwrite: true);
         }
-        File.Move(partial, path, overwrite: true);
+        catch
+        {
+            File.Delete(partial); // a full disk leaves no half file behind
+            throw;
+        }
         Added(relativePath, bytes.Length);
     }
 

@@ -166,13 +166,14 @@ public sealed class BenchSmokeTests : IDisposable
         var run = await BenchRun.InvokeAsync("micro", "--clip", SharedData.CarClip, "--dry", "--out", _dir.Path);
 
         Assert.True(run.ExitCode == ExitCodes.Ok, run.Error);
-        Assert.Contains("micro-benchmarks: 12 cases", run.Output);
+        Assert.Contains("micro-benchmarks: 18 cases", run.Output); // tracking: 2 methods × 3 object counts
         var reports = Directory.GetFiles(Path.Combine(_dir.Path, "results"), "*-report-github.md");
-        Assert.Equal(3, reports.Length); // one per class, each ratio against its own baseline
+        Assert.Equal(4, reports.Length); // one per class, each ratio against its own baseline
         var table = string.Concat(reports.Select(File.ReadAllText));
         Assert.Contains("StreamVision TensorPreprocessor", table);
         Assert.Contains("built-in DIS", table);
         Assert.Contains("CalibQuant quantise + pack", table);
+        Assert.Contains("TrackAndEvents", table);
     }
 
     public void Dispose() => _dir.Dispose();

@@ -61,6 +61,7 @@ public sealed class ErrorHandlingTests : IDisposable
     [InlineData("stages:\n  detection:\n    enabled: true\n    tracking:\n      low_score: 0.7\n", "'stages.detection.tracking.high_score' = '0.5'")]
     [InlineData("stages:\n  events:\n    enabled: true\n", "the events stage consumes the detection stage's tracks")]
     [InlineData("homeassistant:\n  enabled: true\n", "Home Assistant's entities come from the events stage")]
+    [InlineData("    zones:\n      - name: steps\n        points: [[0, 0], [2000, 0], [2000, 100]]\n", "camera 'porch', zone 'steps': point (2000, 0) is outside the 640×360 frame")]
     public async Task A_bad_zone_line_tracker_or_events_setting_is_one_message_and_exit_code_2(string yaml, string message)
     {
         var config = _dir.File("c.yaml", "cameras:\n  - id: porch\n    url: synthetic://p\n" + yaml);

@@ -86,6 +86,8 @@ def main() -> int:
     parser.add_argument("--clock-offset", type=float, default=0.0)
     parser.add_argument("--no-rtcp", action="store_true")
     parser.add_argument("--print-capture", action="store_true")
+    # One stream for every client, as a camera has (a second connection joins it live, mid-stream).
+    parser.add_argument("--shared", action="store_true")
     parser.add_argument("port")
     parser.add_argument("mounts", nargs="+")
     args = parser.parse_args()
@@ -112,7 +114,7 @@ def main() -> int:
                 f'( filesrc location="{clip}" ! qtdemux ! h264parse ! identity sync=true '
                 "! rtph264pay name=pay0 pt=96 config-interval=1 )"
             )
-        factory.set_shared(False)
+        factory.set_shared(args.shared)
         factory.connect("media-configure", configure_rtcp)
         factory.set_clock(clock)
         factory.set_enable_rtcp(not args.no_rtcp)

@@ -43,7 +43,8 @@ public sealed class EventsTests
 
     private sealed record Run(List<EventsResult> Results, Dictionary<string, int> TrackOf, Dictionary<int, Scalar> ColourOf);
 
-    private static Run Play(EventSettings settings)
+    /// <param name="eventsEvery">The events stage sees every n-th frame only (a busy live stage drops the rest); the tracker sees all.</param>
+    private static Run Play(EventSettings settings, int eventsEvery = 1)
     {
         using var pool = new FramePool(Width, Height, PixelFormat.Bgr24, 2);
         var tracker = new ObjectTracker(new TrackerSettings());
@@ -84,9 +85,12 @@ public sealed class EventsTests
             var result = new DetectionResult
             {
                 Detections = detections.Select((d, i) => d with { TrackId = ids[i] }).ToList(), FrameWidth = Width, FrameHeight = Height,
-                Tracked = true, EndedTracks = tracker.Ended.ToArray(),
+                Tracked = true, EndedTracks = tracker.Ended.ToArray(), AliveTracks = tracker.Alive(),
             };
-            results.Add(events.Update(frame, result, startedOver: f == 0));
+            if (f % eventsEvery == 0)
+            {
+                results.Add(events.Update(frame, result, startedOver: f == 0));
+            }
             frame.Release();
         }
         results.Add(events.Finish(Width, Height));
@@ -119,8 +123,9 @@ public sealed class EventsTests
         var crossings = run.Results.SelectMany(r => r.Lines.SelectMany(l => l.Crossings)).ToList();
         Assert.Equal([("gate", "right", a), ("gate", "left", b), ("mid", "down", c)],
             crossings.Select(x => (x.Line, x.Direction, x.TrackId)).OrderBy(x => x.TrackId == a ? 0 : x.TrackId == b ? 1 : 2));
-        // A crosses x 480 when its feet (40 + 4f) pass it: between frames 109 and 110.
-        Assert.Equal(110, run.Results.FindIndex(r => r.Lines.Any(l => l.Crossings.Any(x => x.TrackId == a))));
+        // A's feet (40 + 4f) pass x 480 at frame 110; the crossing counts once they are a tenth of its
+        // height (8 px) beyond, at frame 112 (113 when the box's jitter keeps it a hair nearer).
+        Assert.InRange(run.Results.FindIndex(r => r.Lines.Any(l => l.Crossings.Any(x => x.TrackId == a))), 112, 113);
     }
 
     [Fact]
@@ -153,6 +158,44 @@ public sealed class EventsTests
         var aEndsAt = run.Results.FindIndex(r => r.Events.Any(x => x.Type == "end" && x.After.TrackId == run.TrackOf["A"]));
         Assert.InRange(aEndsAt, 139 + 29, 139 + 32);
         Assert.Equal(TimeSpan.FromSeconds(139 / 30.0), aEnd.LastSeenPts);
+    }
+
+    [Fact]
+    public void An_events_stage_that_misses_frames_still_ends_every_event_once()
+    {
+        // Every 7th frame only: the frames tracks end on are mostly never seen by the events stage.
+        var run = Play(EventSettings.Default, eventsEvery: 7);
+        var all = run.Results.SelectMany(r => r.Events).ToList();
+        foreach (var id in run.TrackOf.Values)
+        {
+            Assert.Single(all, e => e.Type == "new" && e.After.TrackId == id);
+            Assert.Single(all, e => e.Type == "end" && e.After.TrackId == id);
+        }
+        // A (gone at frame 140, its track at about 170) ends before the stream does.
+        var a = run.TrackOf["A"];
+        Assert.False(run.Results[^1].Events.Any(e => e.After.TrackId == a), "A's event must end when its track is gone, not only at the stream's end");
+    }
+
+    [Fact]
+    public void A_box_jittering_on_a_line_never_crosses_it()
+    {
+        using var pool = new FramePool(Width, Height, PixelFormat.Bgr24, 1);
+        var zones = new CameraZones([], [new LineDefinition("gate", new(320, 0), new(320, 360), Normalized: false, new HashSet<string>())]);
+        var events = new CameraEvents("cam", zones, EventSettings.Default with { Snapshots = null });
+        var random = new Random(1);
+        var crossings = 0;
+        for (var f = 0; f < 300; f++)
+        {
+            var frame = pool.Rent(CancellationToken.None);
+            frame.Stamp("cam", f, TimeSpan.FromSeconds(f / 30.0), new CaptureStamp(DateTimeOffset.UnixEpoch, CaptureClock.Arrival), DateTimeOffset.UnixEpoch, f == 0, 0);
+            // A car parked on the tripwire: its box (60 px high) jitters by up to ±4 px around it.
+            var x = 320 - 50 + (float)(random.NextDouble() * 8 - 4);
+            var detection = new Det(2, "car", 0.9f, x, 200, 100, 60) with { TrackId = 1 };
+            var result = events.Update(frame, new DetectionResult { Detections = [detection], FrameWidth = Width, FrameHeight = Height, Tracked = true, AliveTracks = [1] }, f == 0);
+            crossings += result.Lines.Sum(l => l.Crossings.Count);
+            frame.Release();
+        }
+        Assert.Equal(0, crossings);
     }
 
     [Fact]
@@ -190,7 +233,7 @@ public sealed class EventsTests
             var frame = pool.Rent(CancellationToken.None);
             frame.Stamp("cam", seq, TimeSpan.FromSeconds(seq / 30.0), new CaptureStamp(DateTimeOffset.UnixEpoch, CaptureClock.Arrival), DateTimeOffset.UnixEpoch, startedOver, startedOver ? 1 : 0);
             var detections = track is { } t ? new List<Det> { new Det(0, "person", 0.9f, 10, 10, 40, 80) with { TrackId = t } } : [];
-            var result = events.Update(frame, new DetectionResult { Detections = detections, FrameWidth = Width, FrameHeight = Height, Tracked = true }, startedOver);
+            var result = events.Update(frame, new DetectionResult { Detections = detections, FrameWidth = Width, FrameHeight = Height, Tracked = true, AliveTracks = track is { } a ? [a] : [] }, startedOver);
             frame.Release();
             return result;
         }

@@ -133,6 +133,7 @@ public sealed class StageGraphTests
         Assert.Equal(0, pool);
     }
 
+    /// <returns>Results read, plus those a full live results channel dropped (freed all the same).</returns>
     private static async Task<(int Results, int PoolOutstanding)> RunAsync(IReadOnlyList<IStageFactory> stages, DeliveryPolicy policy, bool realtime, int frames)
     {
         using var source = new FrameSource(new SourceOptions("cam", $"synthetic://p?width=64&height=48&fps=50&frames={frames}", Realtime: realtime)
@@ -152,6 +153,6 @@ public sealed class StageGraphTests
         });
         await pipeline.RunAsync(CancellationToken.None);
         await drain;
-        return (results, source.Pool!.Outstanding);
+        return (results + (int)pipeline.ResultsDropped, source.Pool!.Outstanding);
     }
 }

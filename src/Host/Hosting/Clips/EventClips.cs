@@ -98,19 +98,34 @@ public sealed class EventClips : IHostedService, IResultSink, IDisposable
     /// <summary>Starts a recorder for each RTSP camera now running, stops those of removed cameras, trims old segments.</summary>
     private void Follow()
     {
+        // A timer callback: one at a time, and never an exception out of it (that would end the process).
+        if (!Monitor.TryEnter(_recorders))
+        {
+            return;
+        }
         try
         {
             FollowCameras();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
             _log.LogWarning("recording for clips: {Message}; trying again in a second", e.Message);
+        }
+        finally
+        {
+            Monitor.Exit(_recorders);
         }
     }
 
     private void FollowCameras()
     {
         var running = _pipeline.Sources.Where(s => s.Url.Kind == SourceKind.Rtsp).ToDictionary(s => s.CameraId);
+        // A camera removed and added again with another address (within a tick) records the new one.
+        foreach (var (camera, recorder) in _recorders.Where(r => running.TryGetValue(r.Key, out var s) && s.Url.Target != r.Value.Url).ToList())
+        {
+            _recorders.TryRemove(camera, out _);
+            recorder.Dispose();
+        }
         foreach (var (camera, source) in running.Where(r => !_recorders.ContainsKey(r.Key)))
         {
             var transport = _config.Cameras.FirstOrDefault(c => c.Id == camera)?.Transport ?? "tcp";
@@ -173,8 +188,9 @@ public sealed class EventClips : IHostedService, IResultSink, IDisposable
             {
                 await WriteClipAsync(e, from, to).ConfigureAwait(false);
             }
-            catch (Exception x) when (x is IOException or UnauthorizedAccessException or InvalidOperationException)
+            catch (Exception x)
             {
+                // One clip that cannot be written (disk full, ffmpeg missing) must not stop the others.
                 _log.LogWarning("clip of event {Event} not written: {Message}", e.Id, x.Message);
             }
         }

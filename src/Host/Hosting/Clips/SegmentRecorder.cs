@@ -26,7 +26,6 @@ public sealed class SegmentRecorder : IDisposable
     private readonly ILogger _log;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _run;
-    private Process? _ffmpeg;
 
     public SegmentRecorder(string camera, string url, string transport, string folder, double segmentSeconds, TimeSpan window, ILogger log)
     {
@@ -37,22 +36,40 @@ public sealed class SegmentRecorder : IDisposable
 
     public string Folder => _folder;
 
+    /// <summary>The camera address it records.</summary>
+    public string Url => _url;
+
     private async Task RunAsync()
     {
         var pause = TimeSpan.FromSeconds(1);
+        var failures = 0;
         while (!_stop.IsCancellationRequested)
         {
-            var run = Path.Combine(_folder, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
-            Directory.CreateDirectory(run);
             var started = Stopwatch.StartNew();
-            var error = await RecordAsync(run).ConfigureAwait(false);
+            string error;
+            try
+            {
+                var run = Path.Combine(_folder, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+                Directory.CreateDirectory(run);
+                error = await RecordAsync(run).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                error = e.Message;
+            }
             if (_stop.IsCancellationRequested)
             {
                 break;
             }
             // A run that streamed for a while ended normally (the camera restarted): start again soon.
-            pause = started.Elapsed > TimeSpan.FromSeconds(30) ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(Math.Min(pause.TotalSeconds * 2, 30));
-            _log.LogDebug("recording of camera {Camera} stopped ({Error}); again in {Pause} s", _camera, error, pause.TotalSeconds);
+            var ranLong = started.Elapsed > TimeSpan.FromSeconds(30);
+            pause = ranLong ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(Math.Min(pause.TotalSeconds * 2, 30));
+            failures = ranLong ? 0 : failures + 1;
+            // The first failure in a row and every tenth are worth a warning: no recording means no clips.
+            if (failures % 10 == 1)
+            {
+                _log.LogWarning("recording camera {Camera} for clips stopped: {Error}; trying again in {Pause} s", _camera, error, pause.TotalSeconds);
+            }
             try
             {
                 await Task.Delay(pause, _stop.Token).ConfigureAwait(false);
@@ -74,19 +91,43 @@ public sealed class SegmentRecorder : IDisposable
         {
             start.ArgumentList.Add(a);
         }
+        Process ffmpeg;
         try
         {
-            using var ffmpeg = Process.Start(start)!;
-            _ffmpeg = ffmpeg;
-            var stderr = ffmpeg.StandardError.ReadToEndAsync();
-            await ffmpeg.WaitForExitAsync().ConfigureAwait(false);
-            _ffmpeg = null;
-            var text = (await stderr.ConfigureAwait(false)).Trim();
-            return Ingest.Sources.SourceUrl.MaskCredentials(text.Length > 0 ? text.Split('\n')[^1] : $"ffmpeg exited with {ffmpeg.ExitCode}");
+            ffmpeg = Process.Start(start)!;
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            return $"cannot run ffmpeg ({e.Message})";
+            return $"cannot run ffmpeg ({e.Message}); install it (Debian: apt-get install ffmpeg)";
+        }
+        using (ffmpeg)
+        {
+            var stderr = ffmpeg.StandardError.ReadToEndAsync();
+            try
+            {
+                // Stopping kills it: a recorder never outlives its camera.
+                await ffmpeg.WaitForExitAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                Kill(ffmpeg);
+                return "stopped";
+            }
+            var text = (await stderr.ConfigureAwait(false)).Trim();
+            return Ingest.Sources.SourceUrl.MaskCredentials(text.Length > 0 ? text.Split('\n')[^1] : $"ffmpeg exited with {ffmpeg.ExitCode}");
+        }
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(2000);
+        }
+        catch (InvalidOperationException)
+        {
+            // Exited meanwhile.
         }
     }
 
@@ -165,13 +206,12 @@ public sealed class SegmentRecorder : IDisposable
         _stop.Cancel();
         try
         {
-            _ffmpeg?.Kill(entireProcessTree: true);
+            _run.Wait(TimeSpan.FromSeconds(5));
         }
-        catch (InvalidOperationException)
+        catch (AggregateException)
         {
-            // Exited meanwhile.
+            // Its failures were logged as they happened.
         }
-        _run.Wait(TimeSpan.FromSeconds(5));
         _stop.Dispose();
     }
 }
