@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using StreamVision.Pipelines.Events;
@@ -89,11 +88,11 @@ public static class EventsEncoder
         var extras = new List<ExtraMessage>();
         foreach (var e in r.Events)
         {
-            extras.Add(new ExtraMessage(EventsTopic, Json(w => WriteEvent(w, e, r.Sequence)), "application/json", Retain: false, $"{r.CameraId}/{LogFiles[0]}", AppendLine: true));
+            extras.Add(new ExtraMessage(EventsTopic, ResultJson.Object(w => WriteEvent(w, e, r.Sequence)), "application/json", Retain: false, $"{r.CameraId}/{LogFiles[0]}", AppendLine: true));
         }
         foreach (var review in r.Reviews)
         {
-            extras.Add(new ExtraMessage(ReviewsTopic, Json(w => WriteReview(w, review, r.Sequence)), "application/json", Retain: false, $"{r.CameraId}/{LogFiles[1]}", AppendLine: true));
+            extras.Add(new ExtraMessage(ReviewsTopic, ResultJson.Object(w => WriteReview(w, review, r.Sequence)), "application/json", Retain: false, $"{r.CameraId}/{LogFiles[1]}", AppendLine: true));
         }
         foreach (var s in r.Snapshots)
         {
@@ -112,24 +111,9 @@ public static class EventsEncoder
     }
 
     /// <summary>Events as kept for REST: a JSON array of the objects (the shape of an event's "after").</summary>
-    public static byte[] EventsJson(IEnumerable<EventObject> events)
-    {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartArray();
-            foreach (var e in events)
-            {
-                w.WriteStartObject();
-                WriteObject(w, e);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-        }
-        return buffer.WrittenSpan.ToArray();
-    }
+    public static byte[] EventsJson(IEnumerable<EventObject> events) => ResultJson.Array(events, WriteObject);
 
-    public static byte[] EventJson(EventObject e) => Json(w => WriteObject(w, e));
+    public static byte[] EventJson(EventObject e) => ResultJson.Object(w => WriteObject(w, e));
 
     private static void WriteEvent(Utf8JsonWriter w, ObjectEvent e, long seq)
     {
@@ -232,18 +216,6 @@ public static class EventsEncoder
         w.WriteEndObject();
         WriteStrings(w, "zones", review.Zones);
         WriteStrings(w, "events", review.Events);
-    }
-
-    private static byte[] Json(Action<Utf8JsonWriter> body)
-    {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            body(w);
-            w.WriteEndObject();
-        }
-        return buffer.WrittenSpan.ToArray();
     }
 
     private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);

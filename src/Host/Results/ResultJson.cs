@@ -34,4 +34,35 @@ public static class ResultJson
         }
         return buffer.WrittenSpan.ToArray();
     }
+
+    /// <summary>One JSON object written by <paramref name="body"/> (a message that is not a per-frame result).</summary>
+    public static byte[] Object(Action<Utf8JsonWriter> body)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            body(w);
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A JSON array with one object per item, its fields written by <paramref name="fields"/> (REST lists).</summary>
+    public static byte[] Array<T>(IEnumerable<T> items, Action<Utf8JsonWriter, T> fields)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartArray();
+            foreach (var item in items)
+            {
+                w.WriteStartObject();
+                fields(w, item);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
 }

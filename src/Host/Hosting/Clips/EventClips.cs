@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -256,36 +255,9 @@ public sealed class EventClips : IHostedService, IResultSink, IDisposable
     public IReadOnlyList<EventClip> Recent(string? camera, int limit)
         => _clips.Values.Where(c => camera is null || c.Camera == camera).OrderByDescending(c => c.End).Take(limit).ToList();
 
-    public static byte[] ClipJson(EventClip clip) => Json(w => Write(w, clip));
+    public static byte[] ClipJson(EventClip clip) => ResultJson.Object(w => Write(w, clip));
 
-    public static byte[] ClipsJson(IEnumerable<EventClip> clips)
-    {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartArray();
-            foreach (var clip in clips)
-            {
-                w.WriteStartObject();
-                Write(w, clip);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-        }
-        return buffer.WrittenSpan.ToArray();
-    }
-
-    private static byte[] Json(Action<Utf8JsonWriter> body)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            body(w);
-            w.WriteEndObject();
-        }
-        return buffer.WrittenSpan.ToArray();
-    }
+    public static byte[] ClipsJson(IEnumerable<EventClip> clips) => ResultJson.Array(clips, Write);
 
     private static void Write(Utf8JsonWriter w, EventClip clip)
     {
