@@ -60,9 +60,10 @@ public sealed class EventClipsTests : IDisposable
         var (codec, duration) = Probe(file);
         Assert.Equal("h264", codec); // the camera's own stream, not re-encoded
         // 2 s before the first sight and 2 s after the last; each end falls on a segment (= key frame, 1 s)
-        // boundary at or beyond it, so up to one key-frame interval more at each end.
+        // boundary at or beyond it, so up to one key-frame interval more at each end — and, on a loaded
+        // machine, up to one less at the start (the start is placed when the new event passes the router).
         var expected = seen + 2 + 2;
-        Assert.InRange(duration, expected - 0.5, expected + 2 + 0.5);
+        Assert.InRange(duration, expected - 1, expected + 2 + 0.5);
 
         using var http = new HttpClient { BaseAddress = host.Http!.Address };
         var fetched = await http.GetAsync($"/api/events/{id}/clip.mp4");
