@@ -25,6 +25,7 @@ public class TrackingBenchmarks
     private Frame _frame = null!;
     private int _step;
     private int _eventsStep;
+    private int?[] _ids = [];
 
     [GlobalSetup]
     public void Setup()
@@ -48,6 +49,7 @@ public class TrackingBenchmarks
                 new ZoneDefinition("bottom", [new(0, 0.5), new(1, 0.5), new(1, 1), new(0, 1)], true, new HashSet<string>()),
             ],
             [new LineDefinition("middle", new(0.5, 0), new(0.5, 1), true, new HashSet<string>())]);
+        _ids = new int?[Objects];
         _tracker = new ObjectTracker(new TrackerSettings());
         _eventsTracker = new ObjectTracker(new TrackerSettings());
         _events = new CameraEvents("micro", zones, EventSettings.Default);
@@ -63,15 +65,16 @@ public class TrackingBenchmarks
     public int Track()
     {
         var frame = _frames[_step % Steps];
-        var ids = _tracker.Update(frame, _step++ / 30.0);
-        return ids.Length;
+        _tracker.Update(frame, _step++ / 30.0, _ids);
+        return _ids.Length;
     }
 
     [Benchmark]
     public int TrackAndEvents()
     {
         var frame = _frames[_eventsStep % Steps];
-        var ids = _eventsTracker.Update(frame, _eventsStep++ / 30.0);
+        _eventsTracker.Update(frame, _eventsStep++ / 30.0, _ids);
+        var ids = _ids;
         var result = new DetectionResult
         {
             Detections = frame.Select((d, i) => d with { TrackId = ids[i] }).ToList(), FrameWidth = _frame.Width, FrameHeight = _frame.Height,

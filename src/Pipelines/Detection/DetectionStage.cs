@@ -47,6 +47,7 @@ internal sealed class DetectionStage(OnnxModel model, DetectionSettings settings
     : OnnxFrameStage(model, DetectionStageFactory.StageName)
 {
     private readonly YoloxDecoder _decoder = new(model.Manifest);
+    private int?[] _ids = new int?[16];
 
     protected override StageResult Decode(Frame frame)
     {
@@ -58,7 +59,12 @@ internal sealed class DetectionStage(OnnxModel model, DetectionSettings settings
             {
                 tracker.Restart();
             }
-            var ids = tracker.Update(detections, frame.Pts.TotalSeconds);
+            if (_ids.Length < detections.Count)
+            {
+                _ids = new int?[Math.Max(detections.Count, 2 * _ids.Length)];
+            }
+            tracker.Update(detections, frame.Pts.TotalSeconds, _ids);
+            var ids = _ids;
             detections = detections.Select((d, i) => d with { TrackId = ids[i] })
                 .Where(d => d.Score >= settings.ScoreThreshold || d.TrackId is not null).ToList();
         }

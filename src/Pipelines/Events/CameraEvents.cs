@@ -105,7 +105,8 @@ internal sealed class CameraEvents(string camera, CameraZones zones, EventSettin
             o.Box = box;
             o.Frames++;
             var changed = false;
-            _watch.Move(o.Place, o.Label, d.X + d.Width / 2, d.Y + d.Height, d.Height, (zone, inside) =>
+            _watch.Move(o.Place, o.Label, d.X + d.Width / 2, d.Y + d.Height, d.Height);
+            foreach (var (zone, inside) in _watch.ZoneChanges)
             {
                 changed = true;
                 Keep(o.ZoneChanges, new ZoneChange(zones.Zones[zone].Name, inside, frame.CaptureTime, frame.Pts));
@@ -122,14 +123,15 @@ internal sealed class CameraEvents(string camera, CameraZones zones, EventSettin
                 {
                     left[zone].Add(trackId);
                 }
-            }, (line, direction) =>
+            }
+            foreach (var (line, direction) in _watch.Crossings)
             {
                 changed = true;
                 var crossing = new LineCrossing(zones.Lines[line].Name, direction, trackId, o.Label, frame.CaptureTime, frame.Pts);
                 crossings[line].Add(crossing);
                 Keep(o.Crossings, crossing);
                 _lineTotals[line][direction] = _lineTotals[line].GetValueOrDefault(direction) + 1;
-            });
+            }
             if (settings.Snapshots is { } snapshotSettings && TakeSnapshot(frame, o, d.Score, box, snapshotSettings) is { } snapshot)
             {
                 snapshots.Add(snapshot);
@@ -254,11 +256,12 @@ internal sealed class CameraEvents(string camera, CameraZones zones, EventSettin
 
     private void End(Tracked o, List<ObjectEvent> events, List<int>[] left)
     {
-        _watch.Leave(o.Place, (zone, _) =>
+        _watch.Leave(o.Place);
+        foreach (var (zone, _) in _watch.ZoneChanges)
         {
             left[zone].Add(o.TrackId);
             Keep(o.ZoneChanges, new ZoneChange(zones.Zones[zone].Name, false, o.LastSeen, o.LastSeenPts));
-        });
+        }
         var after = Describe(o, o.LastSeen);
         events.Add(new ObjectEvent("end", o.Sent, after));
     }

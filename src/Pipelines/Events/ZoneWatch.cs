@@ -63,11 +63,19 @@ internal sealed class ZoneWatch(string camera, CameraZones zones, int inertia)
     /// the object's height, so a box jittering on a tripwire (a car parked on it) never counts as crossing.</summary>
     public static double LineBand(double boxHeight) => Math.Max(3, boxHeight / 10);
 
-    /// <summary>Moves an object to its standing point (<paramref name="x"/>, <paramref name="y"/>): calls
-    /// <paramref name="zoneChanged"/>(zone, entered) and <paramref name="crossed"/>(line, direction).</summary>
+    /// <summary>What the latest <see cref="Move"/> or <see cref="Leave"/> changed: (zone, entered) and
+    /// (line, direction) — lists kept and reused, so moving an object allocates nothing.</summary>
+    public List<(int Zone, bool Entered)> ZoneChanges { get; } = new();
+
+    public List<(int Line, string Direction)> Crossings { get; } = new();
+
+    /// <summary>Moves an object to its standing point (<paramref name="x"/>, <paramref name="y"/>); what
+    /// changed is in <see cref="ZoneChanges"/> and <see cref="Crossings"/>.</summary>
     /// <param name="height">The object's box height, which sets how far from a line it must be to be on a side.</param>
-    public void Move(Place place, string label, double x, double y, double height, Action<int, bool> zoneChanged, Action<int, string> crossed)
+    public void Move(Place place, string label, double x, double y, double height)
     {
+        ZoneChanges.Clear();
+        Crossings.Clear();
         for (var z = 0; z < _polygons.Length; z++)
         {
             if (!Counts(zones.Zones[z].Labels, label))
@@ -80,7 +88,7 @@ internal sealed class ZoneWatch(string camera, CameraZones zones, int inertia)
             {
                 place.Inside[z] = inside;
                 place.Run[z] = 0;
-                zoneChanged(z, inside);
+                ZoneChanges.Add((z, inside));
             }
         }
         for (var l = 0; l < _lines.Length; l++)
@@ -100,7 +108,7 @@ internal sealed class ZoneWatch(string camera, CameraZones zones, int inertia)
             var (ax, ay) = place.Anchor[l];
             if (place.Side[l] != 0 && side != place.Side[l] && ZoneGeometry.SegmentsIntersect(new ZonePoint(ax, ay), new ZonePoint(x, y), a, b))
             {
-                crossed(l, side > 0 ? positive : negative);
+                Crossings.Add((l, side > 0 ? positive : negative));
             }
             place.Side[l] = side;
             place.Anchor[l] = (x, y);
@@ -108,14 +116,16 @@ internal sealed class ZoneWatch(string camera, CameraZones zones, int inertia)
     }
 
     /// <summary>The object is gone: it leaves every zone it was in.</summary>
-    public void Leave(Place place, Action<int, bool> zoneChanged)
+    public void Leave(Place place)
     {
+        ZoneChanges.Clear();
+        Crossings.Clear();
         for (var z = 0; z < place.Inside.Length; z++)
         {
             if (place.Inside[z])
             {
                 place.Inside[z] = false;
-                zoneChanged(z, false);
+                ZoneChanges.Add((z, false));
             }
         }
     }

@@ -72,8 +72,9 @@ public sealed class ByteTracker(TrackerSettings settings, Func<int> nextId)
         _lastTime = time;
         _high.Clear();
         _low.Clear();
-        foreach (var i in indices)
+        for (var k = 0; k < indices.Count; k++) // an index loop: foreach over the interface would allocate an enumerator
         {
+            var i = indices[k];
             var score = detections[i].Score;
             if (score >= settings.HighScore)
             {
@@ -143,20 +144,12 @@ public sealed class ByteTracker(TrackerSettings settings, Func<int> nextId)
         // The next frame's tracked and lost tracks, built in the spare lists and swapped in.
         _spareTracked.Clear();
         _spareLost.Clear();
-        foreach (var list in (ReadOnlySpan<List<Track>>)[_pool, _unconfirmed, _started])
+        foreach (var track in _pool)
         {
-            foreach (var track in list)
-            {
-                if (track.State == TrackState.Tracked)
-                {
-                    _spareTracked.Add(track);
-                }
-                else if (track.State == TrackState.Lost && ReferenceEquals(list, _pool))
-                {
-                    _spareLost.Add(track);
-                }
-            }
+            (track.State == TrackState.Tracked ? _spareTracked : track.State == TrackState.Lost ? _spareLost : null)?.Add(track);
         }
+        KeepTracked(_unconfirmed);
+        KeepTracked(_started);
         (_tracked, _spareTracked) = (_spareTracked, _tracked);
         (_lost, _spareLost) = (_spareLost, _lost);
         RemoveDuplicates();
@@ -164,6 +157,17 @@ public sealed class ByteTracker(TrackerSettings settings, Func<int> nextId)
         foreach (var (i, track) in _matched)
         {
             ids[i] = track.State == TrackState.Tracked && track.Confirmed ? track.Id : null;
+        }
+    }
+
+    private void KeepTracked(List<Track> tracks)
+    {
+        foreach (var track in tracks)
+        {
+            if (track.State == TrackState.Tracked)
+            {
+                _spareTracked.Add(track);
+            }
         }
     }
 

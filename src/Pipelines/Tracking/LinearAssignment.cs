@@ -29,7 +29,7 @@ public static class LinearAssignment
 
         /// <summary>Solves the top-left <paramref name="rows"/> × <paramref name="columns"/> of
         /// <paramref name="cost"/>; the list returned is reused by the next call.</summary>
-        public IReadOnlyList<(int Row, int Column)> Solve(double[,] cost, int rows, int columns, double limit)
+        public List<(int Row, int Column)> Solve(double[,] cost, int rows, int columns, double limit)
         {
             _matches.Clear();
             if (rows == 0 || columns == 0)

@@ -48,9 +48,19 @@ public sealed class ObjectTracker
     /// <param name="time">The frame's stream time in seconds (pts).</param>
     public int?[] Update(IReadOnlyList<Detection.Detection> detections, double time)
     {
+        var ids = new int?[detections.Count];
+        Update(detections, time, ids);
+        return ids;
+    }
+
+    /// <summary>As above, writing the ids into <paramref name="ids"/> (at least one per detection):
+    /// with a buffer kept by the caller, a frame in the steady state allocates nothing.</summary>
+    public void Update(IReadOnlyList<Detection.Detection> detections, double time, int?[] ids)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(ids.Length, detections.Count);
+        Array.Clear(ids, 0, detections.Count);
         _frames++;
         _ended.Clear();
-        var ids = new int?[detections.Count];
         foreach (var indices in _indices.Values)
         {
             indices.Clear();
@@ -71,7 +81,6 @@ public sealed class ObjectTracker
             tracker.Update(detections, _indices[classId], ids, time, cameraFirstFrame: _frames == 1);
             _ended.AddRange(tracker.Ended);
         }
-        return ids;
     }
 
     /// <summary>After a discontinuity (reconnect, loop) nothing continues; new tracks get new ids.</summary>
