@@ -45,14 +45,19 @@ public sealed class EventStates(MqttPublisher publisher, MqttSetup mqtt, IReadOn
 
     public void Write(StageResult result)
     {
-        var camera = result.CameraId;
+        // Under the lock as a whole: a Forget from another thread never slips between the check and a publish.
         lock (_sent)
         {
-            if (_forgotten.Contains(camera))
+            if (!_forgotten.Contains(result.CameraId))
             {
-                return;
+                Update(result);
             }
         }
+    }
+
+    private void Update(StageResult result)
+    {
+        var camera = result.CameraId;
         switch (result)
         {
             case EventsResult e:
@@ -111,17 +116,14 @@ public sealed class EventStates(MqttPublisher publisher, MqttSetup mqtt, IReadOn
         }
     }
 
+    /// <summary>Publishes a state that changed (called under the lock).</summary>
     private void Set(string topic, string payload)
     {
-        // Published under the lock, so a Forget never slips between the check and the publish.
-        lock (_sent)
+        if (_sent.TryGetValue(topic, out var sent) && sent == payload)
         {
-            if (_sent.TryGetValue(topic, out var sent) && sent == payload)
-            {
-                return;
-            }
-            _sent[topic] = payload;
-            publisher.TryPublish(new OutgoingMessage($"{mqtt.Topics.Prefix}/{topic}", Encoding.UTF8.GetBytes(payload), "text/plain", Retain: true, Qos: mqtt.Qos.State));
+            return;
         }
+        _sent[topic] = payload;
+        publisher.TryPublish(new OutgoingMessage($"{mqtt.Topics.Prefix}/{topic}", Encoding.UTF8.GetBytes(payload), "text/plain", Retain: true, Qos: mqtt.Qos.State));
     }
 }

@@ -88,8 +88,7 @@ public sealed class HomeAssistantDiscovery(ServiceConfig config, MqttPublisher p
                 foreach (var gone in _announced.Keys.Except(cameras).ToList())
                 {
                     Withdraw(_announced[gone].Topics);
-                    _announced.Remove(gone);
-                    states.Forget(gone);
+                    _announced.Remove(gone); // its states were cleared by the removal itself (LiveCameras)
                 }
             }
             catch (Exception e)

@@ -36,11 +36,10 @@ internal sealed class ZoneWatch(string camera, CameraZones zones, int inertia)
         {
             return;
         }
-        if (zones.ProblemFitting(camera, width, height) is { } problem)
-        {
-            throw new ConfigurationException(problem);
-        }
-        _polygons = zones.Zones.Select(z => z.Points.Select(p => ToPixels(p, z.Normalized, width, height)).ToArray()).ToArray();
+        // A pixel zone or line beyond the frame is left out (never entered, never crossed), and said once.
+        _polygons = zones.Zones.Select(z => !z.Normalized && ZoneGeometry.OutsideFrame(z.Points, width, height) is not null
+            ? [] : z.Points.Select(p => ToPixels(p, z.Normalized, width, height)).ToArray()).ToArray();
+        _lineOff = zones.Lines.Select(l => !l.Normalized && ZoneGeometry.OutsideFrame([l.From, l.To], width, height) is not null).ToArray();
         _lines = zones.Lines.Select(l =>
         {
             var (a, b) = (ToPixels(l.From, l.Normalized, width, height), ToPixels(l.To, l.Normalized, width, height));
@@ -51,7 +50,13 @@ internal sealed class ZoneWatch(string camera, CameraZones zones, int inertia)
             return probe > 0 ? (a, b, toward, away) : (a, b, away, toward);
         }).ToArray();
         _size = (width, height);
+        if (zones.ProblemFitting(camera, width, height) is { } problem)
+        {
+            throw new ConfigurationException($"{problem} It is left out; the camera's other zones and lines work.");
+        }
     }
+
+    private bool[] _lineOff = [];
 
     private static ZonePoint ToPixels(ZonePoint p, bool normalized, int width, int height)
         => normalized ? new ZonePoint(p.X * width, p.Y * height) : p;
@@ -93,7 +98,7 @@ internal sealed class ZoneWatch(string camera, CameraZones zones, int inertia)
         }
         for (var l = 0; l < _lines.Length; l++)
         {
-            if (!Counts(zones.Lines[l].Labels, label))
+            if (_lineOff[l] || !Counts(zones.Lines[l].Labels, label))
             {
                 continue;
             }

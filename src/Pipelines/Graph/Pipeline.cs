@@ -61,6 +61,7 @@ public sealed class Pipeline : IDisposable
                 Interlocked.Increment(ref _resultsDropped);
                 dropped.Dispose();
             });
+        _writer = new GatedWriter(_results.Writer, _gate);
     }
 
     private Lane CreateLane(FrameSource source)
@@ -101,6 +102,30 @@ public sealed class Pipeline : IDisposable
 
     public ChannelReader<StageResult> Results => _results.Reader;
 
+    /// <summary>The stage runners' way into <see cref="_results"/>: each write, and the drop callback it
+    /// may run, happens under <see cref="_gate"/>, which the reader takes too — so what is pushed out into
+    /// <see cref="_kept"/> is there, in order, before anything newer can be read.</summary>
+    private sealed class GatedWriter(ChannelWriter<StageResult> inner, object gate) : ChannelWriter<StageResult>
+    {
+        public override bool TryWrite(StageResult item)
+        {
+            lock (gate)
+            {
+                return inner.TryWrite(item);
+            }
+        }
+
+        // Only a lossless (batch) channel is ever full, and it never drops: no gate needed to wait.
+        public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default) => inner.WaitToWriteAsync(cancellationToken);
+
+        public override ValueTask WriteAsync(StageResult item, CancellationToken cancellationToken = default) => inner.WriteAsync(item, cancellationToken);
+
+        public override bool TryComplete(Exception? error = null) => inner.TryComplete(error);
+    }
+
+    private readonly object _gate = new();
+    private readonly ChannelWriter<StageResult> _writer;
+
     /// <summary>Results that must be delivered (<see cref="StageResult.MustDeliver"/>) which a full live
     /// results channel pushed out; a bound, so a stalled consumer cannot make them grow without end.</summary>
     private readonly System.Collections.Concurrent.ConcurrentQueue<StageResult> _kept = new();
@@ -113,22 +138,22 @@ public sealed class Pipeline : IDisposable
         var reader = _results.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (true)
+            while (Next(reader) is { } result)
             {
-                while (_kept.TryDequeue(out var kept))
-                {
-                    yield return kept;
-                }
-                if (!reader.TryRead(out var result))
-                {
-                    break;
-                }
                 yield return result;
             }
         }
         while (_kept.TryDequeue(out var kept))
         {
             yield return kept;
+        }
+    }
+
+    private StageResult? Next(ChannelReader<StageResult> reader)
+    {
+        lock (_gate)
+        {
+            return _kept.TryDequeue(out var kept) ? kept : reader.TryRead(out var result) ? result : null;
         }
     }
 
@@ -246,7 +271,7 @@ public sealed class Pipeline : IDisposable
 
     private async Task RunLaneAsync(Lane lane)
     {
-        var runnerTasks = lane.Runners.Select(r => r.RunAsync(_results.Writer)).ToList();
+        var runnerTasks = lane.Runners.Select(r => r.RunAsync(_writer)).ToList();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(_running, lane.Stop.Token);
         await PumpAsync(lane.Source, lane.Runners, stop.Token).ConfigureAwait(false);
         await Task.WhenAll(runnerTasks).ConfigureAwait(false);

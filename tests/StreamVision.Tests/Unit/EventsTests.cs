@@ -270,6 +270,14 @@ public sealed class EventsTests
         var watch = new ZoneWatch("porch", new CameraZones([new ZoneDefinition("steps", [new(0, 0), new(700, 0), new(700, 300)], false, new HashSet<string>())], []), 3);
         var outside = Assert.Throws<ConfigurationException>(() => watch.Fit(640, 360));
         Assert.Contains("camera 'porch', zone 'steps': point (700, 0) is outside the 640×360 frame", outside.Message);
+        // Said once: the zone is left out and the camera's events go on.
+        watch.Fit(640, 360);
+        var place = watch.NewPlace();
+        for (var i = 0; i < 5; i++)
+        {
+            watch.Move(place, "person", 100, 100, 80);
+        }
+        Assert.False(place.Inside[0]);
     }
 
     [Fact]

@@ -104,6 +104,10 @@ public sealed class EventClips : IHostedService, IResultSink, IDisposable
         }
         try
         {
+            if (_disposed)
+            {
+                return;
+            }
             FollowCameras();
         }
         catch (Exception e)
@@ -213,25 +217,30 @@ public sealed class EventClips : IHostedService, IResultSink, IDisposable
         var path = Folder.Resolve(relative);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var list = path + ".txt";
-        await File.WriteAllLinesAsync(list, run.Select(s => $"file '{s.File.Replace("'", "'\\''")}'")).ConfigureAwait(false);
         var partial = path + ".partial";
-        var start = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])["-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0", "-i", list, "-c", "copy", "-movflags", "+faststart", "-f", "mp4", partial])
+        try
         {
-            start.ArgumentList.Add(a);
-        }
-        using (var ffmpeg = Process.Start(start)!)
-        {
+            await File.WriteAllLinesAsync(list, run.Select(s => $"file '{s.File.Replace("'", "'\\''")}'")).ConfigureAwait(false);
+            var start = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in (string[])["-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0", "-i", list, "-c", "copy", "-movflags", "+faststart", "-f", "mp4", partial])
+            {
+                start.ArgumentList.Add(a);
+            }
+            using var ffmpeg = Process.Start(start)!;
             var error = await ffmpeg.StandardError.ReadToEndAsync().ConfigureAwait(false);
             await ffmpeg.WaitForExitAsync().ConfigureAwait(false);
-            File.Delete(list);
             if (ffmpeg.ExitCode != 0)
             {
-                File.Delete(partial);
                 throw new IOException($"ffmpeg could not join {run.Count} segments: {error.Trim()}");
             }
+            File.Move(partial, path, overwrite: true);
         }
-        File.Move(partial, path, overwrite: true);
+        finally
+        {
+            // Neither the list nor a half-written clip outlives the attempt.
+            File.Delete(list);
+            File.Delete(partial);
+        }
         var bytes = new FileInfo(path).Length;
         Folder.Added(relative, bytes);
         var clip = new EventClip(e.Id, e.Camera, relative, bytes, run[0].Start, run[^1].End, (run[^1].End - run[0].Start).TotalSeconds);
@@ -275,14 +284,25 @@ public sealed class EventClips : IHostedService, IResultSink, IDisposable
 
     private static string Safe(string name) => new(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' ? c : '_').ToArray());
 
+    private bool _disposed;
+
     public void Dispose()
     {
         _timer?.Dispose();
-        foreach (var recorder in _recorders.Values)
+        // Under the recorders' monitor: a Follow still running finishes first and none starts after.
+        lock (_recorders)
         {
-            recorder.Dispose();
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            foreach (var recorder in _recorders.Values)
+            {
+                recorder.Dispose();
+            }
+            _recorders.Clear();
         }
-        _recorders.Clear();
         _stop.Dispose();
     }
 }

@@ -180,6 +180,11 @@ public sealed class SegmentRecorder : IDisposable
         }
         foreach (var run in Runs().SkipLast(1))
         {
+            // A run killed mid-segment left that segment out of its list: gone once it is older than the window.
+            foreach (var file in Directory.EnumerateFiles(run, "*.ts").Where(f => File.GetLastWriteTimeUtc(f) < (now - _window).UtcDateTime).ToList())
+            {
+                TryDelete(() => File.Delete(file));
+            }
             if (!Directory.EnumerateFiles(run, "*.ts").Any())
             {
                 TryDelete(() => Directory.Delete(run, recursive: true));
@@ -201,8 +206,14 @@ public sealed class SegmentRecorder : IDisposable
         }
     }
 
+    private int _disposed;
+
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         _stop.Cancel();
         try
         {
