@@ -10,10 +10,7 @@ public static class DetectionEncoder
     {
         var json = ResultJson.Write(r, publishTime, w =>
         {
-            w.WriteStartObject("frame");
-            w.WriteNumber("width", r.FrameWidth);
-            w.WriteNumber("height", r.FrameHeight);
-            w.WriteEndObject();
+            ResultJson.Frame(w, r.FrameWidth, r.FrameHeight);
             w.WriteStartObject("counts");
             foreach (var group in r.Detections.GroupBy(d => d.ClassName))
             {
@@ -38,12 +35,7 @@ public static class DetectionEncoder
                         w.WriteNull("track_id");
                     }
                 }
-                w.WriteStartObject("box");
-                w.WriteNumber("x", Math.Round(d.X, 1));
-                w.WriteNumber("y", Math.Round(d.Y, 1));
-                w.WriteNumber("w", Math.Round(d.Width, 1));
-                w.WriteNumber("h", Math.Round(d.Height, 1));
-                w.WriteEndObject();
+                ResultJson.Box(w, "box", d.X, d.Y, d.Width, d.Height);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

@@ -27,10 +27,7 @@ public static class EventsEncoder
     {
         var json = r.Final ? [] : ResultJson.Write(r, publishTime, w =>
         {
-            w.WriteStartObject("frame");
-            w.WriteNumber("width", r.FrameWidth);
-            w.WriteNumber("height", r.FrameHeight);
-            w.WriteEndObject();
+            ResultJson.Frame(w, r.FrameWidth, r.FrameHeight);
             w.WriteStartArray("objects");
             foreach (var o in r.Objects)
             {
@@ -220,15 +217,7 @@ public static class EventsEncoder
 
     private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 
-    private static void WriteBox(Utf8JsonWriter w, string name, EventBox b)
-    {
-        w.WriteStartObject(name);
-        w.WriteNumber("x", Math.Round(b.X, 1));
-        w.WriteNumber("y", Math.Round(b.Y, 1));
-        w.WriteNumber("w", Math.Round(b.Width, 1));
-        w.WriteNumber("h", Math.Round(b.Height, 1));
-        w.WriteEndObject();
-    }
+    private static void WriteBox(Utf8JsonWriter w, string name, EventBox b) => ResultJson.Box(w, name, b.X, b.Y, b.Width, b.Height);
 
     private static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)
     {

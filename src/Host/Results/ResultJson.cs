@@ -65,4 +65,24 @@ public static class ResultJson
         }
         return buffer.WrittenSpan.ToArray();
     }
+
+    /// <summary>The frame's size, as "frame": {"width", "height"}.</summary>
+    public static void Frame(Utf8JsonWriter w, int width, int height)
+    {
+        w.WriteStartObject("frame");
+        w.WriteNumber("width", width);
+        w.WriteNumber("height", height);
+        w.WriteEndObject();
+    }
+
+    /// <summary>A box in frame pixels (top-left corner, size), to a tenth of a pixel.</summary>
+    public static void Box(Utf8JsonWriter w, string name, float x, float y, float width, float height)
+    {
+        w.WriteStartObject(name);
+        w.WriteNumber("x", Math.Round(x, 1));
+        w.WriteNumber("y", Math.Round(y, 1));
+        w.WriteNumber("w", Math.Round(width, 1));
+        w.WriteNumber("h", Math.Round(height, 1));
+        w.WriteEndObject();
+    }
 }
